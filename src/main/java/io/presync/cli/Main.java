@@ -1,0 +1,100 @@
+package io.presync.cli;
+
+import io.presync.RefusedException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+
+/**
+ * The {@code presync} command. Exit codes: 0 success, 2 bad usage or refused input, 1 failure.
+ * Errors a user can cause print one sentence, never a stack trace ({@code PRESYNC_DEBUG=1} adds it).
+ */
+@Command(
+    name = "presync",
+    mixinStandardHelpOptions = true,
+    version = "presync 0.1.0",
+    description = "Replicates a live master block volume into a right-sized partition of a slave pool.",
+    subcommands = {
+        CommandLine.HelpCommand.class,
+    })
+public final class Main implements Runnable
+{
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILURE = 1;
+    public static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run()
+    {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+    }
+
+    public static void main(final String[] args)
+    {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams and returns the exit code (tests call this). */
+    public static int execute(final String[] args, final PrintWriter out, final PrintWriter err)
+    {
+        final CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setExitCodeExceptionMapper(Main::exitCodeOf);
+        commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) ->
+        {
+            final Throwable cause = unwrap(ex);
+            cmd.getErr().println("presync: " + messageOf(cause));
+            if (System.getenv("PRESYNC_DEBUG") != null)
+            {
+                cause.printStackTrace(cmd.getErr());
+            }
+            cmd.getErr().flush();
+            return exitCodeOf(cause);
+        });
+        final int code = commandLine.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    static int exitCodeOf(final Throwable t)
+    {
+        if (t instanceof RefusedException || t instanceof IllegalArgumentException ||
+            t instanceof CommandLine.ParameterException)
+        {
+            return EXIT_USAGE;
+        }
+        return EXIT_FAILURE;
+    }
+
+    private static Throwable unwrap(final Throwable t)
+    {
+        Throwable c = t;
+        while (c instanceof java.lang.reflect.UndeclaredThrowableException || c instanceof java.io.UncheckedIOException)
+        {
+            if (c.getCause() == null)
+            {
+                break;
+            }
+            c = c.getCause();
+        }
+        return c;
+    }
+
+    private static String messageOf(final Throwable t)
+    {
+        final String message = t.getMessage();
+        if (message == null || message.isBlank())
+        {
+            return t.getClass().getSimpleName();
+        }
+        return t instanceof IOException || t instanceof IllegalArgumentException || t instanceof IllegalStateException ?
+            message : t.getClass().getSimpleName() + ": " + message;
+    }
+}
