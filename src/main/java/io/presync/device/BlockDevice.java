@@ -608,6 +608,39 @@ public final class BlockDevice implements AutoCloseable
         return arena.allocate(bytes, alignment);
     }
 
+    /**
+     * True when two open block devices share storage: the same device, or one is a partition of the
+     * other. Regular files never overlap a device here (compare their paths yourself).
+     */
+    public static boolean overlap(final BlockDevice a, final BlockDevice b) throws IOException
+    {
+        if (!a.blockDevice || !b.blockDevice)
+        {
+            return false;
+        }
+        final String aId = a.majorMinor();
+        final String bId = b.majorMinor();
+        if (aId.equals(bId))
+        {
+            return true;
+        }
+        for (final String[] partition : DeviceUsage.partitionsOf(aId))
+        {
+            if (partition[1].equals(bId))
+            {
+                return true;
+            }
+        }
+        for (final String[] partition : DeviceUsage.partitionsOf(bId))
+        {
+            if (partition[1].equals(aId))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Closes the descriptor; idempotent. */
     @Override
     public void close() throws IOException
