@@ -5,7 +5,6 @@ import io.presync.pool.MasterIdentity;
 import io.presync.pool.PartitionInfo;
 import io.presync.pool.Pool;
 import io.presync.pool.PoolInfo;
-import io.presync.pool.Sizes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,23 +42,6 @@ public final class PoolCommand implements Runnable
         throw new CommandLine.ParameterException(spec.commandLine(), "a pool subcommand is required");
     }
 
-    /** Accepts sizes with K, M, G, T suffixes (powers of 1024). */
-    static final class SizeConverter implements CommandLine.ITypeConverter<Long>
-    {
-        @Override
-        public Long convert(final String value)
-        {
-            try
-            {
-                return Sizes.parse(value);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new CommandLine.TypeConversionException(ex.getMessage());
-            }
-        }
-    }
-
     @Command(name = "create", mixinStandardHelpOptions = true,
         description = "Writes a new, empty pool on DEV (refuses a mounted device, and one with a signature unless --force).")
     static final class Create implements Callable<Integer>
@@ -87,8 +69,8 @@ public final class PoolCommand implements Runnable
             {
                 final PoolInfo info = pool.info();
                 spec.commandLine().getOut().printf(Locale.ROOT, "created pool %s on %s: %s usable in %d units of %s, up to %d partitions%n",
-                    info.poolId(), device, Sizes.format(info.usableBytes()), info.unitCount() - info.reservedUnits(),
-                    Sizes.format(info.unitBytes()), info.maxPartitions());
+                    info.poolId(), device, SizeConverter.format(info.usableBytes()), info.unitCount() - info.reservedUnits(),
+                    SizeConverter.format(info.unitBytes()), info.maxPartitions());
             }
             return Main.EXIT_OK;
         }
@@ -133,8 +115,8 @@ public final class PoolCommand implements Runnable
         private static void printTable(final PrintWriter out, final PoolInfo info, final List<PartitionInfo> partitions)
         {
             out.printf(Locale.ROOT, "pool %s on %s, generation %d: %s usable, %s free (largest run %s), unit %s, %d of %d partitions%n",
-                info.poolId(), info.device(), info.generation(), Sizes.format(info.usableBytes()), Sizes.format(info.freeBytes()),
-                Sizes.format(info.largestFreeExtentUnits() * info.unitBytes()), Sizes.format(info.unitBytes()),
+                info.poolId(), info.device(), info.generation(), SizeConverter.format(info.usableBytes()), SizeConverter.format(info.freeBytes()),
+                SizeConverter.format(info.largestFreeExtentUnits() * info.unitBytes()), SizeConverter.format(info.unitBytes()),
                 info.partitionCount(), info.maxPartitions());
             if (partitions.isEmpty())
             {
@@ -151,8 +133,8 @@ public final class PoolCommand implements Runnable
             for (final PartitionInfo p : partitions)
             {
                 final double overhead = p.overheadPercent();
-                out.printf(Locale.ROOT, format, p.name(), Sizes.format(p.logicalSizeBytes()), Sizes.format(p.reservedBytes()),
-                    Sizes.format(p.usedBytes()), Double.isFinite(overhead) ? String.format(Locale.ROOT, "%.1f%%", overhead) : "-",
+                out.printf(Locale.ROOT, format, p.name(), SizeConverter.format(p.logicalSizeBytes()), SizeConverter.format(p.reservedBytes()),
+                    SizeConverter.format(p.usedBytes()), Double.isFinite(overhead) ? String.format(Locale.ROOT, "%.1f%%", overhead) : "-",
                     p.extensionCount(), p.state(), p.segments().size());
             }
         }
@@ -198,24 +180,9 @@ public final class PoolCommand implements Runnable
 
         private static String quote(final String s)
         {
-            final StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-            for (int i = 0; i < s.length(); i++)
-            {
-                final char c = s.charAt(i);
-                if (c == '"' || c == '\\')
-                {
-                    sb.append('\\').append(c);
-                }
-                else if (c < 0x20)
-                {
-                    sb.append(String.format(Locale.ROOT, "\\u%04x", (int)c));
-                }
-                else
-                {
-                    sb.append(c);
-                }
-            }
-            return sb.append('"').toString();
+            final StringBuilder sb = new StringBuilder(s.length() + 2);
+            Json.quote(sb, s);
+            return sb.toString();
         }
     }
 
@@ -239,7 +206,7 @@ public final class PoolCommand implements Runnable
         static String describe(final PartitionInfo p)
         {
             return String.format(Locale.ROOT, "%s: %s reserved (%s for data) in %d segment%s, %d extension%s", p.name(),
-                Sizes.format(p.reservedBytes()), Sizes.format(p.dataBytes()), p.segments().size(), p.segments().size() == 1 ? "" : "s",
+                SizeConverter.format(p.reservedBytes()), SizeConverter.format(p.dataBytes()), p.segments().size(), p.segments().size() == 1 ? "" : "s",
                 p.extensionCount(), p.extensionCount() == 1 ? "" : "s");
         }
     }
@@ -324,7 +291,7 @@ public final class PoolCommand implements Runnable
         {
             try (Pool pool = Pool.open(device))
             {
-                out().println("trimmed " + name + ": " + Sizes.format(pool.trim(name)) + " given back");
+                out().println("trimmed " + name + ": " + SizeConverter.format(pool.trim(name)) + " given back");
             }
             return Main.EXIT_OK;
         }

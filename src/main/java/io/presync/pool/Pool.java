@@ -4,7 +4,6 @@ import io.presync.RefusedException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -71,33 +70,38 @@ public final class Pool implements AutoCloseable
      */
     public static Pool create(final Path device, final CreateOptions options) throws IOException
     {
-        if (!Files.exists(device))
-        {
-            throw new RefusedException(device + " does not exist; name a block device for the pool");
-        }
-        DeviceFacts.refuseIfInUse(device);
-        if (!options.force())
-        {
-            final List<Signatures.Found> found = Signatures.detect(device);
-            if (!found.isEmpty())
-            {
-                final List<String> what = new ArrayList<>();
-                for (final Signatures.Found f : found)
-                {
-                    what.add(f.description());
-                }
-                throw new RefusedException(device + " holds " + String.join(" and ", what) + "; pass --force to overwrite it");
-            }
-        }
-        final PoolIo io = FileChannelPoolIo.open(device, true);
+        // BlockDevice refuses a missing, mounted, swap or held device before anything is written.
+        final PoolIo io = BlockDevicePoolIo.open(device, true);
         try
         {
+            if (!options.force())
+            {
+                refuseSignatures(io);
+            }
             return create(io, options, System.currentTimeMillis());
         }
         catch (final IOException | RuntimeException ex)
         {
             io.close();
             throw ex;
+        }
+    }
+
+    private static void refuseSignatures(final PoolIo io) throws IOException
+    {
+        final int sector = io.logicalSectorBytes();
+        final int length = (int)(Math.min(io.sizeBytes(), Signatures.HEAD_BYTES) / sector * sector);
+        final ByteBuffer head = ByteBuffer.allocate(length);
+        io.read(0, head);
+        final List<Signatures.Found> found = Signatures.detect(head.array());
+        if (!found.isEmpty())
+        {
+            final List<String> what = new ArrayList<>();
+            for (final Signatures.Found f : found)
+            {
+                what.add(f.description());
+            }
+            throw new RefusedException(io.path() + " holds " + String.join(" and ", what) + "; pass --force to overwrite it");
         }
     }
 
@@ -129,13 +133,24 @@ public final class Pool implements AutoCloseable
             io.logicalSectorBytes(), idBuffer.getLong(), idBuffer.getLong(), nowMillis);
 
         // Wipe the superblocks first so that a crash mid-create cannot leave an older pool's newer
-        // generation looking valid, then the rest of the metadata area and the device's tail, where
-        // foreign signatures (btrfs at 64 KiB, the backup GPT at the end) would otherwise survive.
+        // generation looking valid. Then give the whole device back to thin storage (best effort:
+        // not every device discards) and zero where foreign signatures live: the first 68 KiB
+        // (btrfs at 64 KiB lies in metadata pages that stay unwritten until used) and the last
+        // 64 KiB (the backup GPT).
         zero(io, 0, SuperblockDescriptor.SUPERBLOCK_AREA_BYTES);
         io.flush();
-        zero(io, SuperblockDescriptor.SUPERBLOCK_AREA_BYTES, sb.reservedUnits * sb.unitBytes - SuperblockDescriptor.SUPERBLOCK_AREA_BYTES);
-        final long tail = Math.min(1L << 20, sizeBytes - sb.reservedUnits * sb.unitBytes);
-        zero(io, sizeBytes - tail, tail);
+        try
+        {
+            io.release(0, sizeBytes / io.logicalSectorBytes() * io.logicalSectorBytes());
+        }
+        catch (final IOException ex)
+        {
+            // Discard only saves space here; zeroing below is what matters for correctness.
+        }
+        zero(io, 0, Signatures.HEAD_BYTES);
+        final int sector = io.logicalSectorBytes();
+        final long tail = Math.min(64L << 10, sizeBytes - sb.reservedUnits * sb.unitBytes) / sector * sector;
+        zero(io, sizeBytes / sector * sector - tail, tail);
 
         final PoolMetadata meta = PoolMetadata.empty(sb);
         meta.commit(io, 0, nowMillis);
@@ -157,11 +172,7 @@ public final class Pool implements AutoCloseable
 
     private static Pool open(final Path device, final boolean writable) throws IOException
     {
-        if (!Files.exists(device))
-        {
-            throw new RefusedException(device + " does not exist; name the pool's block device");
-        }
-        final PoolIo io = FileChannelPoolIo.open(device, writable);
+        final PoolIo io = BlockDevicePoolIo.open(device, writable);
         try
         {
             return open(io, writable);

@@ -5,9 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
- * The few device calls the pool's metadata and allocation need. One place to swap the implementation
- * (today {@link FileChannelPoolIo}; BlockDevice + io_uring once those land) and to inject faults in
- * crash tests.
+ * The few device calls the pool's metadata and allocation need: one place to swap the implementation
+ * ({@link BlockDevicePoolIo}; the data path adds the io_uring Ring) and to inject faults in crash tests.
  */
 interface PoolIo extends AutoCloseable
 {

@@ -39,32 +39,32 @@ class PoolDeviceTest
         final String dev = loop.path();
         final Run create = presync("pool", "create", dev);
         assertEquals(0, create.code(), create.err());
-        assertTrue(create.out().contains("63M usable in 63 units of 1M"), create.out());
+        assertTrue(create.out().contains("63 MiB usable in 63 units of 1 MiB"), create.out());
         assertEquals(List.of("presync"), Signatures.detect(loop.device()).stream().map(Signatures.Found::name).toList());
 
         final long before = loop.allocatedBytes();
         final Run allocate = presync("pool", "allocate", "--pool", dev, "--name", "vm1", "--size", "16M", "--logical-size", "1G");
         assertEquals(0, allocate.code(), allocate.err());
-        assertTrue(allocate.out().contains("allocated vm1: 17M reserved"), allocate.out());
+        assertTrue(allocate.out().contains("allocated vm1: 17 MiB reserved"), allocate.out());
         final long reserved = loop.allocatedBytes() - before;
         assertTrue(reserved >= 17 << 20 && reserved <= (17 << 20) + (256 << 10),
             "the backing file must grow by the reserved 17 MiB, grew by " + reserved);
 
         final Run extend = presync("pool", "extend", "--pool", dev, "--name", "vm1", "--size", "4M");
         assertEquals(0, extend.code(), extend.err());
-        assertTrue(extend.out().contains("22M reserved") && extend.out().contains("1 extension"), extend.out());
+        assertTrue(extend.out().contains("22 MiB reserved") && extend.out().contains("1 extension"), extend.out());
 
         final Run clash = presync("pool", "allocate", "--pool", dev, "--name", "vm1", "--size", "1M");
         assertEquals(Main.EXIT_USAGE, clash.code());
         assertTrue(clash.err().contains("already has a partition named 'vm1'"), clash.err());
         final Run tooBig = presync("pool", "allocate", "--pool", dev, "--name", "vm2", "--size", "1G");
         assertEquals(Main.EXIT_USAGE, tooBig.code());
-        assertTrue(tooBig.err().contains("has 41M free but 'vm2' needs 1G"), tooBig.err());
+        assertTrue(tooBig.err().contains("has 41 MiB free but 'vm2' needs 1 GiB"), tooBig.err());
 
         final Run list = presync("pool", "list", "--pool", dev);
         assertEquals(0, list.code(), list.err());
-        assertTrue(list.out().contains("41M free"), list.out());
-        assertTrue(list.out().matches("(?s).*vm1\\s+1G\\s+22M\\s+0B\\s+-\\s+1\\s+ALLOCATED\\s+2.*"), list.out());
+        assertTrue(list.out().contains("41 MiB free"), list.out());
+        assertTrue(list.out().matches("(?s).*vm1\\s+1 GiB\\s+22 MiB\\s+0 B\\s+-\\s+1\\s+ALLOCATED\\s+2.*"), list.out());
         final Run json = presync("pool", "list", "--pool", dev, "--json");
         assertEquals(0, json.code(), json.err());
         assertTrue(json.out().contains("\"name\":\"vm1\",") && json.out().contains("\"reservedBytes\":" + (22 << 20)) &&
@@ -73,7 +73,7 @@ class PoolDeviceTest
         final long beforeTrim = loop.allocatedBytes();
         final Run trim = presync("pool", "trim", "--pool", dev, "--name", "vm1");
         assertEquals(0, trim.code(), trim.err());
-        assertTrue(trim.out().contains("22M given back"), trim.out());
+        assertTrue(trim.out().contains("22 MiB given back"), trim.out());
         assertTrue(beforeTrim - loop.allocatedBytes() >= (22 << 20) - (64 << 10), "trim discards the space");
 
         presync("pool", "extend", "--pool", dev, "--name", "vm1", "--size", "2M");
@@ -123,7 +123,7 @@ class PoolDeviceTest
         {
             final Run refused = presync("pool", "create", loop.path(), "--force");
             assertEquals(Main.EXIT_USAGE, refused.code());
-            assertEquals("presync: " + loop.path() + " is mounted on " + mountPoint + "; unmount it first", refused.err().strip());
+            assertEquals("presync: " + loop.path() + " is mounted at " + mountPoint + "; unmount it or choose another device", refused.err().strip());
         }
         finally
         {
@@ -142,7 +142,7 @@ class PoolDeviceTest
         final LoopDevices.Loop tiny = loops.create(1 << 20);
         final Run create = presync("pool", "create", tiny.path());
         assertEquals(Main.EXIT_USAGE, create.code());
-        assertTrue(create.err().contains("has 1M, too small for a pool of 1M units, which needs at least 2M"), create.err());
+        assertTrue(create.err().contains("has 1 MiB, too small for a pool of 1 MiB units, which needs at least 2 MiB"), create.err());
         final Run badUnit = presync("pool", "create", blank.path(), "--unit", "3M");
         assertEquals(Main.EXIT_USAGE, badUnit.code());
         assertTrue(badUnit.err().contains("power of two from 64K to 1G"), badUnit.err());

@@ -199,7 +199,7 @@ class PoolMetadataTest
             assertTrue(assertThrows(RefusedException.class, () -> pool.allocate("a", MASTER, 1 << 20)).getMessage()
                 .contains("already has a partition named 'a'"));
             final RefusedException tooBig = assertThrows(RefusedException.class, () -> pool.allocate("big", MASTER, 1L << 30));
-            assertTrue(tooBig.getMessage().contains("free but 'big' needs 1G"), tooBig.getMessage());
+            assertTrue(tooBig.getMessage().contains("free but 'big' needs 1 GiB"), tooBig.getMessage());
             assertThrows(RefusedException.class, () -> pool.extend("a", 1L << 30));
             assertThrows(RefusedException.class, () -> pool.extend("nope", 1 << 20));
             assertThrows(RefusedException.class, () -> pool.delete("nope"));
