@@ -234,6 +234,17 @@ public final class Ring implements AutoCloseable
         return sqeTail - publishedTail;
     }
 
+    /**
+     * Forgets the operations prepared since the last submit (they never reach the kernel); returns how
+     * many. For abandoning a half-built batch after an error.
+     */
+    public int discardPrepared()
+    {
+        final int discarded = sqeTail - publishedTail;
+        sqeTail = publishedTail;
+        return discarded;
+    }
+
     /** Completions waiting in the CQ ring (a snapshot). */
     public int completionsReady()
     {

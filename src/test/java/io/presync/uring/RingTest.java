@@ -349,6 +349,28 @@ class RingTest
     }
 
     @Test
+    void discardedOperationsNeverReachTheKernel() throws IOException
+    {
+        try (Ring ring = Ring.create(4))
+        {
+            final Completions done = new Completions();
+            ring.prepareNop(1);
+            ring.prepareNop(2);
+            assertEquals(2, ring.discardPrepared());
+            assertEquals(0, ring.preparedCount());
+            assertEquals(0, ring.submit());
+            for (int i = 0; i < 4; i++)
+            {
+                assertTrue(ring.prepareNop(10 + i), "discarded slots are free again");
+            }
+            done.awaitCount(ring, 4);
+            assertEquals(4, done.count);
+            assertEquals(0, done.resultOf(13));
+            assertEquals(0, ring.completionsReady());
+        }
+    }
+
+    @Test
     void closeIsIdempotentAndStopsUse() throws IOException
     {
         final Ring ring = Ring.create(2);
