@@ -37,6 +37,19 @@ public class UringException extends IOException
     }
 
     /**
+     * Returns {@code res} when it is not an error, else throws {@link #forResult}: the one-line edge
+     * check for a completion ({@code int bytes = UringException.check(OP_READ, res, path);}).
+     */
+    public static int check(final int opcode, final int res, final String path) throws UringException
+    {
+        if (res < 0)
+        {
+            throw forResult(opcode, res, path);
+        }
+        return res;
+    }
+
+    /**
      * As {@link #forResult(int, int, String)} for calls that are not SQE opcodes
      * ("io_uring_submit", "io_uring_register_buffers").
      */

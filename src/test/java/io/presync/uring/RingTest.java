@@ -349,6 +349,100 @@ class RingTest
     }
 
     @Test
+    void aCompletionWhoseHandlerThrowsCountsAsReaped() throws IOException
+    {
+        try (Ring ring = Ring.create(4))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                ring.prepareNop(i);
+            }
+            ring.submitAndWait(3);
+            final Completions done = new Completions();
+            final CompletionHandler throwsOnSecond = (userData, result, flags) ->
+            {
+                done.onCompletion(userData, result, flags);
+                if (userData == 1)
+                {
+                    throw new IllegalStateException("handler failed");
+                }
+            };
+            assertThrows(IllegalStateException.class, () -> ring.reap(throwsOnSecond, 10));
+            assertEquals(2, done.count);
+            assertEquals(1, ring.completionsReady());
+            assertEquals(1, ring.reap(done, 10));
+            assertEquals(2, done.userData[2]);
+        }
+    }
+
+    @Test
+    void checkPassesResultsAndThrowsForErrors() throws IOException
+    {
+        assertEquals(4096, UringException.check(SqeDescriptor.OP_READ, 4096, "/dev/x"));
+        final UringException ex = assertThrows(UringException.class,
+            () -> UringException.check(SqeDescriptor.OP_FSYNC, -ErrnoNames.EIO, "/dev/x"));
+        assertEquals("io_uring FSYNC on /dev/x failed: EIO (Input/output error)", ex.getMessage());
+        assertEquals("io_uring io_uring_register_files failed: EBADF (Bad file descriptor)",
+            UringException.forCall("io_uring_register_files", -ErrnoNames.EBADF, null).getMessage());
+    }
+
+    @Test
+    void theHotPathAllocatesNothing() throws IOException
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        assumeTrue(threads.isThreadAllocatedMemorySupported(), "no per-thread allocation counter");
+        try (Ring ring = Ring.create(32); Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment buffer = Ring.allocateBuffer(arena, 4096);
+            final Completions done = new Completions();
+            final Runnable batch = () ->
+            {
+                try
+                {
+                    for (int i = 0; i < 16; i++)
+                    {
+                        ring.prepareNop(i);
+                    }
+                    ring.prepareRead(0, false, buffer, 4096, 0, 99);
+                    ring.discardPrepared();
+                    for (int i = 0; i < 16; i++)
+                    {
+                        ring.prepareNop(i);
+                    }
+                    ring.submitAndWait(16);
+                    int reaped = 0;
+                    while (reaped < 16)
+                    {
+                        reaped += ring.reap(done, 16);
+                    }
+                    done.clear();
+                }
+                catch (final IOException ex)
+                {
+                    throw new AssertionError(ex);
+                }
+            };
+            // Warm up until the JIT has compiled the path (the interpreter may allocate for VarHandles).
+            for (int i = 0; i < 20_000; i++)
+            {
+                batch.run();
+            }
+            long leastBytes = Long.MAX_VALUE;
+            for (int attempt = 0; attempt < 5 && leastBytes > 0; attempt++)
+            {
+                final long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 1_000; i++)
+                {
+                    batch.run();
+                }
+                leastBytes = Math.min(leastBytes, threads.getCurrentThreadAllocatedBytes() - before);
+            }
+            assertEquals(0, leastBytes, "bytes allocated by 1000 batches of prepare/submit/reap");
+        }
+    }
+
+    @Test
     void discardedOperationsNeverReachTheKernel() throws IOException
     {
         try (Ring ring = Ring.create(4))
