@@ -67,6 +67,11 @@ public final class FittedModel
     private final boolean naive;
     private final int period;
 
+    // Initial states the filter started from, kept for diagnostics and tests.
+    final double initialLevel;
+    final double initialTrend;
+    final double[] initialSeasonal;
+
     private double sigma2;
     private double aicc = Double.POSITIVE_INFINITY;
     private int fittedObservations;
@@ -107,6 +112,9 @@ public final class FittedModel
         {
             System.arraycopy(seasonal0, 0, season, 0, period);
         }
+        this.initialLevel = level;
+        this.initialTrend = slope;
+        this.initialSeasonal = season.clone();
     }
 
     private FittedModel(final Transform transform, final double mean, final double m2, final int count)
@@ -120,6 +128,9 @@ public final class FittedModel
         this.phi = 1.0;
         this.period = 1;
         this.season = new double[1];
+        this.initialLevel = mean;
+        this.initialTrend = 0.0;
+        this.initialSeasonal = season;
         this.naiveMean = mean;
         this.naiveM2 = m2;
         this.observations = count;
@@ -143,6 +154,9 @@ public final class FittedModel
         this.level = other.level;
         this.slope = other.slope;
         this.season = other.season.clone();
+        this.initialLevel = other.initialLevel;
+        this.initialTrend = other.initialTrend;
+        this.initialSeasonal = other.initialSeasonal;
         this.next = other.next;
         this.observations = other.observations;
         this.naiveMean = other.naiveMean;
