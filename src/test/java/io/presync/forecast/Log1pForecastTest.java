@@ -35,6 +35,7 @@ class Log1pForecastTest
         final SplittableRandom random = new SplittableRandom(99);
         final double sigma = Math.sqrt(model.sigma2());
         final double[] sums = new double[PATHS];
+        final double cap = Math.expm1(model.ceiling());
         for (int p = 0; p < PATHS; p++)
         {
             final FittedModel path = model.copy();
@@ -43,7 +44,7 @@ class Log1pForecastTest
             {
                 final double z = path.oneStepForecast() + sigma * random.nextGaussian();
                 path.update(z);
-                total += Math.max(0.0, Math.expm1(z));
+                total += Math.min(cap, Math.max(0.0, Math.expm1(z)));
             }
             sums[p] = total;
         }
@@ -101,5 +102,59 @@ class Log1pForecastTest
             s += v;
         }
         return s / values.length;
+    }
+
+    @Test
+    void burstySeriesWithHugeLogVarianceStaysFiniteAndCapped()
+    {
+        final double[] y = new double[200];
+        for (int i = 0; i < y.length; i++)
+        {
+            y[i] = i % 3 == 0 ? 4e9 : 0.0;
+        }
+        for (int i = 0; i < y.length; i += 7)
+        {
+            y[i] = 1e3;
+        }
+        final FittedModel model = EtsFitter.fit(y, 0, y.length, EtsSpec.of(Trend.ADDITIVE), Transform.LOG1P);
+        for (final int h : new int[] {1, 5, 48})
+        {
+            final GrowthForecast f = model.forecastSum(h, 0.95);
+            assertTrue(Double.isFinite(f.mean()) && Double.isFinite(f.upper()) && Double.isFinite(f.sigma()), f.toString());
+            assertTrue(f.upper() <= h * 10 * 4e9 * (1 + 1e-9), "at most 10x the largest bucket per step: " + f);
+        }
+        for (final double v : model.pointForecasts(48))
+        {
+            assertTrue(Double.isFinite(v) && v >= 0.0 && v <= 4e10 * (1 + 1e-9));
+        }
+    }
+
+    /** Against midpoint-rule integration; erfc's 1.2e-7 relative error bounds the absolute error. */
+    @Test
+    void cappedMomentsMatchNumericalIntegration()
+    {
+        final double[][] cases = {{2.0, 0.5, 4.0}, {5.0, 9.0, 6.0}, {-1.0, 4.0, 3.0}, {20.0, 60.0, 24.0}, {0.0, 1e-4, 2.0}};
+        for (final double[] c : cases)
+        {
+            final double mu = c[0];
+            final double v = c[1];
+            final double ceiling = c[2];
+            double m1 = 0.0;
+            double m2 = 0.0;
+            final double s = Math.sqrt(v);
+            final int steps = 400_000;
+            final double lo = mu - 12 * s;
+            final double dz = 24 * s / steps;
+            for (int i = 0; i < steps; i++)
+            {
+                final double zz = lo + (i + 0.5) * dz;
+                final double density = Math.exp(-0.5 * (zz - mu) * (zz - mu) / v) / Math.sqrt(2 * Math.PI * v);
+                final double value = Math.min(Math.expm1(ceiling), Math.max(0.0, Math.expm1(zz)));
+                m1 += value * density * dz;
+                m2 += value * value * density * dz;
+            }
+            assertEquals(m1, FittedModel.clampedExpm1Mean(mu, v, ceiling), 1e-5 * m1 + 1e-7, "mean " + mu + "," + v);
+            assertEquals(m2, FittedModel.clampedExpm1SecondMoment(mu, v, ceiling), 1e-5 * m2 + 1e-7, "second " + mu + "," + v);
+        }
     }
 }
