@@ -35,6 +35,30 @@ import java.lang.foreign.ValueLayout;
  * 254 children; child {@code i} holds the keys {@code k} with {@code keys[i - 1] <= k < keys[i]}.
  * The level is 0 for leaves and counts up to the root, so a reader knows a page's kind and the tree's
  * height from the page alone. The page id field lets a store detect a page written at the wrong place.
+ *
+ * <p>A free page on disk has type {@link #TYPE_FREE} and the next free page id in its first key slot.
+ * Page 0 of a {@link FileRegionPageStore} region is the store's meta page (same 32-byte header, type
+ * {@link #TYPE_STORE_META}):
+ *
+ * <pre>
+ *  +---------------------------------------------------------------+
+ *  |            common header (checksum, type, page id 0)          |  0
+ *  +---------------------------------------------------------------+
+ *  |                 magic "PSBTREE1" (long)                       | 32
+ *  +---------------------------------------------------------------+
+ *  |        page bytes (int, 4096)     |      format version (int) | 40
+ *  +---------------------------------------------------------------+
+ *  |                 region length in bytes (long)                 | 48
+ *  +---------------------------------------------------------------+
+ *  |     next page id never handed out (long, the high-water mark) | 56
+ *  +---------------------------------------------------------------+
+ *  |                 head of the free page list (long, 0 = empty)  | 64
+ *  +---------------------------------------------------------------+
+ *  |                 pages on the free list (long)                 | 72
+ *  +---------------------------------------------------------------+
+ *  |  8 caller slots (long each): tree root page ids and the like  | 80 .. 144
+ *  +---------------------------------------------------------------+
+ * </pre>
  */
 final class PageDescriptor
 {
@@ -61,6 +85,19 @@ final class PageDescriptor
     static final int BRANCH_KEY_CAPACITY = (BODY_LONGS - 1) / 2;
     static final int BRANCH_CHILDREN_OFFSET = KEYS_OFFSET + BRANCH_KEY_CAPACITY * Long.BYTES;
     static final int MAX_VALUE_LONGS = 8;
+
+    static final long META_MAGIC = 0x3145455254425350L; // "PSBTREE1" little-endian
+    static final int META_VERSION = 1;
+    static final int META_MAGIC_OFFSET = 32;
+    static final int META_PAGE_BYTES_OFFSET = 40;
+    static final int META_VERSION_OFFSET = 44;
+    static final int META_REGION_LENGTH_OFFSET = 48;
+    static final int META_NEXT_PAGE_OFFSET = 56;
+    static final int META_FREE_HEAD_OFFSET = 64;
+    static final int META_FREE_COUNT_OFFSET = 72;
+    static final int META_SLOTS_OFFSET = 80;
+    static final int META_SLOTS = 8;
+    static final int FREE_NEXT_OFFSET = KEYS_OFFSET;
 
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
