@@ -275,6 +275,18 @@ public final class FileRegionPageStore implements PageStore
         return page;
     }
 
+    @Override
+    public long readAddress(final long pageId)
+    {
+        return read(pageId).address();
+    }
+
+    @Override
+    public long writeAddress(final long pageId)
+    {
+        return write(pageId).address();
+    }
+
     private MemorySegment load(final long pageId)
     {
         if (closed)

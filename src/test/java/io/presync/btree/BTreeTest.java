@@ -2,7 +2,6 @@ package io.presync.btree;
 
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.ConcurrentModificationException;
 import java.util.HashSet;
@@ -182,7 +181,7 @@ class BTreeTest
         {
             return;
         }
-        final MemorySegment page = store.read(pageId);
+        final long page = store.readAddress(pageId);
         if (PageDescriptor.level(page) > 0)
         {
             for (int i = 0; i <= PageDescriptor.count(page); i++)

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.RandomAccessFile;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.TreeMap;
@@ -109,8 +108,8 @@ class FileRegionPageStoreTest
             {
                 tree.put(key, key * 3);
             }
-            final MemorySegment leaf = TreeReads.findLeaf(store, tree.rootPageId(), victimKey);
-            victimPage = leaf.get(PageDescriptor.LONG, PageDescriptor.PAGE_ID_OFFSET);
+            final long leaf = TreeReads.findLeaf(store, tree.rootPageId(), victimKey);
+            victimPage = PageDescriptor.MEMORY.get(PageDescriptor.LONG, leaf + PageDescriptor.PAGE_ID_OFFSET);
             store.metaLong(0, tree.rootPageId());
             store.flush();
         }
