@@ -2,7 +2,7 @@ package io.presync.btree;
 
 /**
  * Non-overlapping byte ranges {@code [start, end)}, each with a small {@code long} payload, kept in a
- * B+tree (key = start, value = end and payload, two value longs).
+ * {@link BTree} (key = start, value = end and payload: two value longs).
  *
  * <pre>
  *   insert [s, e) p:   ....[==a==)..[===b===)......        existing, payloads a and b
@@ -17,8 +17,8 @@ package io.presync.btree;
  *   <li>{@link #remove} cuts a range out, splitting extents it partially covers.</li>
  *   <li>{@link #totalBytes()} is maintained incrementally: O(1).</li>
  * </ul>
- * Operations allocate nothing (a reusable value buffer is held per map), so a map is not thread-safe:
- * one owner thread. Payloads are opaque longs; extents need {@code 0 <= start < end}.
+ * Operations allocate nothing (a value buffer and a scan cursor are reused), so a map is not
+ * thread-safe: one owner thread, like its tree. Payloads are opaque longs; extents need {@code 0 <= start < end}.
  */
 public final class ExtentMap implements AutoCloseable
 {
@@ -27,19 +27,27 @@ public final class ExtentMap implements AutoCloseable
 
     private final ExtentStore store;
     private final long[] value = new long[2];
+    private Cursor scanCursor;
     private long totalBytes;
     private boolean closed;
+
+    /**
+     * An extent map over {@code tree} (two value longs: end, payload), which may already hold extents
+     * (a reopened tree): the total is counted once here. The map owns the tree and closes it.
+     */
+    public ExtentMap(final BTree tree)
+    {
+        this(new BTreeExtentStore(tree));
+    }
 
     ExtentMap(final ExtentStore store)
     {
         this.store = store;
         long total = 0;
-        long key = store.ceilingKey(0);
-        while (key != ExtentStore.NO_KEY)
+        final Cursor c = store.cursor(0);
+        while (c.next())
         {
-            store.get(key, value);
-            total += value[0] - key;
-            key = store.higherKey(key);
+            total += c.value(0) - c.key();
         }
         this.totalBytes = total;
     }
@@ -50,10 +58,10 @@ public final class ExtentMap implements AutoCloseable
         this.totalBytes = totalBytes;
     }
 
-    /** A map over an on-heap ordered map (used until the off-heap tree is wired in). */
+    /** An empty map over an off-heap tree in a memory page store of its own. */
     public static ExtentMap inMemory()
     {
-        return new ExtentMap(new HeapExtentStore(), 0);
+        return new ExtentMap(new BTreeExtentStore(BTree.inMemory(2)), 0);
     }
 
     /**
@@ -215,24 +223,21 @@ public final class ExtentMap implements AutoCloseable
     public long coveredBytes(final long startBytes, final long endBytes)
     {
         checkRange(startBytes, endBytes);
-        final ExtentStore store = this.store;
-        final long[] v = value;
+        final Cursor c = scan(startBytes);
         long covered = 0;
-        long key = store.floorKey(startBytes);
-        if (key == ExtentStore.NO_KEY)
+        while (c.next())
         {
-            key = store.ceilingKey(startBytes);
-        }
-        while (key != ExtentStore.NO_KEY && key < endBytes)
-        {
-            store.get(key, v);
+            final long key = c.key();
+            if (key >= endBytes)
+            {
+                break;
+            }
             final long from = Math.max(key, startBytes);
-            final long to = Math.min(v[0], endBytes);
+            final long to = Math.min(c.value(0), endBytes);
             if (to > from)
             {
                 covered += to - from;
             }
-            key = store.higherKey(key);
         }
         return covered;
     }
@@ -313,49 +318,72 @@ public final class ExtentMap implements AutoCloseable
     public void forEachIntersecting(final long startBytes, final long endBytes, final ExtentConsumer consumer)
     {
         checkRange(startBytes, endBytes);
-        final ExtentStore store = this.store;
-        final long[] v = value;
-        long key = store.floorKey(startBytes);
-        if (key == ExtentStore.NO_KEY)
+        final Cursor c = scan(startBytes);
+        while (c.next())
         {
-            key = store.ceilingKey(startBytes);
-        }
-        while (key != ExtentStore.NO_KEY && key < endBytes)
-        {
-            store.get(key, v);
+            final long key = c.key();
+            if (key >= endBytes)
+            {
+                break;
+            }
             final long from = Math.max(key, startBytes);
-            final long to = Math.min(v[0], endBytes);
-            final long payload = v[1];
+            final long to = Math.min(c.value(0), endBytes);
             if (to > from)
             {
-                consumer.accept(from, to, payload);
+                consumer.accept(from, to, c.value(1));
             }
-            key = store.higherKey(key);
         }
     }
 
     /** Ordered cursor over the extents that end after {@code fromBytes} (not clipped). */
     public ExtentCursor cursor(final long fromBytes)
     {
-        return new StoreCursor(store, fromBytes);
+        return new StoreCursor(store.cursor(firstKeyEndingAfter(fromBytes)));
     }
 
     /**
-     * A read-only view of this map as it is now. The current implementation copies into an on-heap
-     * store; over the off-heap tree it is an O(1) tree snapshot.
+     * A read-only view of this map as it is now, unaffected by later changes: an O(1) snapshot of the
+     * tree. Close it to release the pages only it still holds.
      */
     public ExtentMap snapshotView()
     {
-        final HeapExtentStore copy = new HeapExtentStore();
-        final long[] v = new long[2];
-        long key = store.ceilingKey(0);
-        while (key != ExtentStore.NO_KEY)
+        if (!(store instanceof BTreeExtentStore live))
         {
-            store.get(key, v);
-            copy.put(key, v[0], v[1]);
-            key = store.higherKey(key);
+            throw new UnsupportedOperationException("only an ExtentMap over a live BTree has snapshot views");
         }
-        return new ExtentMap(new ReadOnlyStore(copy), totalBytes);
+        return new ExtentMap(new SnapshotExtentStore(live.tree().snapshot()), totalBytes);
+    }
+
+    /** The scan cursor, positioned before the extent containing {@code fromBytes} or the next one. */
+    private Cursor scan(final long fromBytes)
+    {
+        final long key = firstKeyEndingAfter(fromBytes);
+        Cursor c = scanCursor;
+        if (c == null)
+        {
+            c = store.cursor(key);
+            scanCursor = c;
+        }
+        else
+        {
+            c.seek(key);
+        }
+        return c;
+    }
+
+    /** Start of the extent containing {@code fromBytes} when there is one, else {@code fromBytes}. */
+    private long firstKeyEndingAfter(final long fromBytes)
+    {
+        final long key = store.floorKey(fromBytes);
+        if (key != ExtentStore.NO_KEY)
+        {
+            store.get(key, value);
+            if (value[0] > fromBytes)
+            {
+                return key;
+            }
+        }
+        return fromBytes;
     }
 
     /** Idempotent; releases the tree. */
@@ -397,136 +425,38 @@ public final class ExtentMap implements AutoCloseable
         }
     }
 
-    /** Cursor over any store by key navigation. */
+    /** Extent view of a tree cursor. */
     private static final class StoreCursor implements ExtentCursor
     {
-        private final ExtentStore store;
-        private final long[] v = new long[2];
-        private long nextKey;
-        private long start;
-        private long end;
-        private long payload;
+        private final Cursor cursor;
 
-        StoreCursor(final ExtentStore store, final long fromBytes)
+        StoreCursor(final Cursor cursor)
         {
-            this.store = store;
-            long key = store.floorKey(fromBytes);
-            if (key != ExtentStore.NO_KEY)
-            {
-                store.get(key, v);
-                if (v[0] <= fromBytes)
-                {
-                    key = store.higherKey(key);
-                }
-            }
-            else
-            {
-                key = store.ceilingKey(fromBytes);
-            }
-            this.nextKey = key;
+            this.cursor = cursor;
         }
 
         @Override
         public boolean next()
         {
-            if (nextKey == ExtentStore.NO_KEY)
-            {
-                return false;
-            }
-            store.get(nextKey, v);
-            start = nextKey;
-            end = v[0];
-            payload = v[1];
-            nextKey = store.higherKey(nextKey);
-            return true;
+            return cursor.next();
         }
 
         @Override
         public long start()
         {
-            return start;
+            return cursor.key();
         }
 
         @Override
         public long end()
         {
-            return end;
+            return cursor.value(0);
         }
 
         @Override
         public long payload()
         {
-            return payload;
-        }
-    }
-
-    /** Refuses changes; used for snapshot views. */
-    private record ReadOnlyStore(ExtentStore delegate) implements ExtentStore
-    {
-        @Override
-        public long floorKey(final long key)
-        {
-            return delegate.floorKey(key);
-        }
-
-        @Override
-        public long lowerKey(final long key)
-        {
-            return delegate.lowerKey(key);
-        }
-
-        @Override
-        public long ceilingKey(final long key)
-        {
-            return delegate.ceilingKey(key);
-        }
-
-        @Override
-        public long higherKey(final long key)
-        {
-            return delegate.higherKey(key);
-        }
-
-        @Override
-        public boolean get(final long key, final long[] valueOut)
-        {
-            return delegate.get(key, valueOut);
-        }
-
-        @Override
-        public void put(final long key, final long end, final long payload)
-        {
-            throw new UnsupportedOperationException("read-only");
-        }
-
-        @Override
-        public boolean remove(final long key)
-        {
-            throw new UnsupportedOperationException("read-only");
-        }
-
-        @Override
-        public long size()
-        {
-            return delegate.size();
-        }
-
-        @Override
-        public long bytesInUse()
-        {
-            return delegate.bytesInUse();
-        }
-
-        @Override
-        public boolean readOnly()
-        {
-            return true;
-        }
-
-        @Override
-        public void close()
-        {
-            delegate.close();
+            return cursor.value(1);
         }
     }
 }

@@ -2,13 +2,13 @@ package io.presync.btree;
 
 /**
  * The ordered map an {@link ExtentMap} keeps its extents in: key = start, value = (end, payload).
- * Package-private seam so the extent logic is written once over the off-heap {@code BTree}, its
- * read-only snapshots, and an on-heap double.
+ * Package-private seam so the extent logic is written once over the off-heap {@link BTree}, its
+ * read-only {@link Snapshot}s, and an on-heap double in the tests.
  */
 interface ExtentStore extends AutoCloseable
 {
-    /** Sentinel for "no such key"; equal to {@code BTree.NO_KEY}. */
-    long NO_KEY = Long.MIN_VALUE;
+    /** Sentinel for "no such key". */
+    long NO_KEY = BTree.NO_KEY;
 
     long floorKey(long key);
 
@@ -26,6 +26,9 @@ interface ExtentStore extends AutoCloseable
     boolean remove(long key);
 
     long size();
+
+    /** An ordered cursor positioned before the first key {@code >= fromKey}. */
+    Cursor cursor(long fromKey);
 
     long bytesInUse();
 

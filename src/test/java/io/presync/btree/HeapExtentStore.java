@@ -1,5 +1,6 @@
 package io.presync.btree;
 
+import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -68,6 +69,45 @@ final class HeapExtentStore implements ExtentStore
     public long size()
     {
         return map.size();
+    }
+
+    @Override
+    public Cursor cursor(final long fromKey)
+    {
+        return new Cursor()
+        {
+            private Iterator<Map.Entry<Long, long[]>> it = map.tailMap(fromKey, true).entrySet().iterator();
+            private Map.Entry<Long, long[]> current;
+
+            @Override
+            public boolean next()
+            {
+                if (!it.hasNext())
+                {
+                    return false;
+                }
+                current = it.next();
+                return true;
+            }
+
+            @Override
+            public long key()
+            {
+                return current.getKey();
+            }
+
+            @Override
+            public long value(final int index)
+            {
+                return current.getValue()[index];
+            }
+
+            @Override
+            public void seek(final long from)
+            {
+                it = map.tailMap(from, true).entrySet().iterator();
+            }
+        };
     }
 
     @Override
