@@ -20,6 +20,7 @@ import java.io.PrintWriter;
         CommandLine.HelpCommand.class,
         DeviceCommand.class,
         ForecastCommand.class,
+        PoolCommand.class,
     })
 public final class Main implements Runnable
 {
