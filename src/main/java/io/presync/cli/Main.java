@@ -21,6 +21,7 @@ import java.io.PrintWriter;
         DeviceCommand.class,
         ForecastCommand.class,
         PoolCommand.class,
+        ExportCommand.class,
     })
 public final class Main implements Runnable
 {

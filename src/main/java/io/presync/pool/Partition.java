@@ -205,6 +205,12 @@ public final class Partition implements AutoCloseable
         }
     }
 
+    /** Ordered cursor over the mapped logical extents (payload: data-space offset minus logical start). */
+    ExtentCursor mappedExtents()
+    {
+        return map.cursor(0);
+    }
+
     /** Makes every write so far durable with its CRCs and the extent map (one pool metadata commit). */
     public void commit() throws IOException
     {

@@ -415,6 +415,33 @@ public final class Pool implements AutoCloseable
         open.remove(partition.name(), partition);
     }
 
+    /**
+     * Writes the committed content of partition {@code name} as a full logical image to {@code target}
+     * (a file, created sparse, or a block device); unmapped ranges become holes or are discarded.
+     *
+     * @throws RefusedException when the partition is open, the target exists and {@code overwrite} is
+     *         false, or the target device is too small or is the pool's own.
+     */
+    public ExportResult export(final String name, final Path target, final boolean overwrite) throws IOException
+    {
+        refuseIfOpen(name, "export");
+        final PartitionEntry entry = existing(meta, name);
+        final ExtentMap map = ExtentMap.inMemory();
+        try
+        {
+            Partition.readMap(io, entry, meta.sb.unitBytes, map);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            map.close();
+            throw ex;
+        }
+        try (Partition partition = new Partition(this, io, entry, meta.sb.unitBytes, map))
+        {
+            return PartitionExport.export(partition, io, target, overwrite);
+        }
+    }
+
     /** Sets the life-cycle state of partition {@code name} (one commit). */
     public void setState(final String name, final PartitionState state) throws IOException
     {
