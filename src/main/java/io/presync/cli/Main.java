@@ -19,6 +19,9 @@ import java.io.PrintWriter;
     subcommands = {
         CommandLine.HelpCommand.class,
         DeviceCommand.class,
+        TapCommand.class,
+        LogCommand.class,
+        TraceCommand.class,
     })
 public final class Main implements Runnable
 {
