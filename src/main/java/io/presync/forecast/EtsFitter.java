@@ -12,7 +12,7 @@ package io.presync.forecast;
  *     0 &lt; γ &lt; 1 − α, 0.8 ≤ φ ≤ 0.98 (edges kept 1e-4 away). One restart from the optimum.</li>
  * <li>Initial level and trend: profiled out exactly by least squares at every evaluation (the errors
  *     are affine in them).</li>
- * <li>Initial seasonal states: classical decomposition of the first up to four full periods (centred
+ * <li>Initial seasonal states: classical decomposition of the first up to five full periods (centred
  *     2×m moving average, per-phase mean of the detrended values, normalised to sum 0), as R's
  *     {@code ets} and statsmodels' {@code 'heuristic'} do.</li>
  * <li>AICc = −2 log L + 2k + 2k(k+1)/(n − k − 1) with k = smoothing parameters + free initial states
@@ -45,7 +45,7 @@ public final class EtsFitter
 
     private static final int MAX_EVALUATIONS = 600;
     private static final double TOLERANCE = 1e-7;
-    private static final int HEURISTIC_PERIODS = 4;
+    private static final int HEURISTIC_PERIODS = 5;
 
     private EtsFitter()
     {
@@ -130,6 +130,7 @@ public final class EtsFitter
         double sse = 0.0;
         for (int i = 0; i < n; i++)
         {
+            model.seen(z[i]);
             final double e = model.update(z[i]);
             sse += e * e;
         }
@@ -212,6 +213,12 @@ public final class EtsFitter
         return best;
     }
 
+    /** Estimated parameters counted by AICc: smoothing and damping, free initial states, σ². */
+    static int parameterCount(final EtsSpec spec)
+    {
+        return spec.smoothingParameterCount() + spec.initialStateCount() + 1;
+    }
+
     static EtsSpec feasible(final EtsSpec spec, final int n)
     {
         if (spec.seasonal() && n < 2 * spec.period() + SEASONAL_EXTRA)
@@ -234,20 +241,24 @@ public final class EtsFitter
         final double[] x = new double[d];
         likelihood.start(x);
         optimiser.minimise(likelihood, x, 1.0, TOLERANCE, MAX_EVALUATIONS);
+        // Alternate: all initial states by exact least squares, then the smoothing parameters again.
+        likelihood.map(x);
+        likelihood.polishInitialStates();
         optimiser.minimise(likelihood, x, 0.25, TOLERANCE, MAX_EVALUATIONS);
         likelihood.map(x);
-        likelihood.concentratedSse();
+        likelihood.polishInitialStates();
 
         final FittedModel model = new FittedModel(spec, t, likelihood.alpha, likelihood.beta, likelihood.gamma,
-            likelihood.phi, likelihood.level0(), likelihood.trend0(), seasonal0);
+            likelihood.phi, likelihood.level0(), likelihood.trend0(), likelihood.seasonal0());
         double sse = 0.0;
         for (int i = 0; i < n; i++)
         {
+            model.seen(z[i]);
             final double e = model.update(z[i]);
             sse += e * e;
         }
         sse = Math.max(sse, likelihood.sseFloor());
-        final int k = spec.smoothingParameterCount() + spec.initialStateCount() + 1;
+        final int k = parameterCount(spec);
         final double logLikelihood = -0.5 * n * (Math.log(2.0 * Math.PI) + Math.log(sse / n) + 1.0);
         final double aicc = n - k - 1 > 0 ?
             -2.0 * logLikelihood + 2.0 * k + 2.0 * k * (k + 1.0) / (n - k - 1.0) :
