@@ -64,7 +64,14 @@ public final class TraceCommand implements Runnable
         public Integer call() throws Exception
         {
             final TraceFormat traceFormat = TraceFormat.of(format);
-            final WriteAggregator aggregator = new WriteAggregator(intervalNanos, 1 << 20, null);
+            try (WriteAggregator aggregator = new WriteAggregator(intervalNanos, 1 << 20, null))
+            {
+                return aggregate(traceFormat, aggregator);
+            }
+        }
+
+        private int aggregate(final TraceFormat traceFormat, final WriteAggregator aggregator) throws java.io.IOException
+        {
             final TraceReader.Summary summary = TraceReader.read(in, traceFormat, skipBad, aggregator);
             aggregator.writeCsv(out);
             final PrintWriter stdout = spec.commandLine().getOut();
