@@ -367,6 +367,61 @@ class BlockTapTest
     }
 
     @Test
+    void partitionIsTappedAsAWindowOfItsDisk() throws Exception
+    {
+        Assumptions.assumeTrue(hasCommand("partx"), "partx is not installed");
+        // A 32 MiB disk with one MBR partition at sectors [2048, 18432).
+        final Path image = loops.folder().resolve("disk.img");
+        final java.nio.ByteBuffer mbr = java.nio.ByteBuffer.allocate(512).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        mbr.put(446 + 4, (byte)0x83).putInt(446 + 8, 2048).putInt(446 + 12, 16384).put(510, (byte)0x55).put(511, (byte)0xAA);
+        try (var channel = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.CREATE_NEW,
+            java.nio.file.StandardOpenOption.WRITE))
+        {
+            channel.write(mbr, 0);
+            channel.truncate(32 << 20);
+            channel.write(java.nio.ByteBuffer.allocate(1), (32 << 20) - 1);
+        }
+        final LoopDevices.Loop disk = loops.attach(image, 512);
+        LoopDevices.run("partx", "--add", disk.path());
+        try
+        {
+            final Path partition = Path.of(disk.path() + "p1");
+            final BlockDeviceId id = BlockDeviceId.of(partition);
+            assertEquals(2048, id.startSector());
+            assertEquals(16384, id.sizeSectors());
+            final List<Seen> events = tapIntoLogOf(partition, loops.folder().resolve("log"), () ->
+            {
+                LoopDevices.run("dd", "if=/dev/zero", "of=" + partition, "bs=4k", "count=1", "seek=10", "oflag=direct", "status=none");
+                // Before the partition, on the disk: not ours.
+                LoopDevices.run("dd", "if=/dev/zero", "of=" + disk.path(), "bs=4k", "count=1", "seek=1", "oflag=direct", "status=none");
+                // Inside the partition, written through the disk: ours, at the partition's offset.
+                LoopDevices.run("dd", "if=/dev/zero", "of=" + disk.path(), "bs=512", "count=8", "seek=" + (2048 + 800),
+                    "oflag=direct", "status=none");
+                // After the partition, on the disk: not ours.
+                LoopDevices.run("dd", "if=/dev/zero", "of=" + disk.path(), "bs=4k", "count=1", "seek=5000", "oflag=direct", "status=none");
+            });
+            assertEquals(ranges(40960, 45056, 409600, 413696), union(only(events, WriteOp.WRITE)));
+        }
+        finally
+        {
+            LoopDevices.run("partx", "--delete", disk.path());
+        }
+    }
+
+    private static List<Seen> tapIntoLogOf(final Path device, final Path logDir, final IoLoad load) throws Exception
+    {
+        try (WriteLog log = WriteLog.open(logDir, new WriteLog.Options());
+             BlockTap tap = BlockTap.open(device, new BlockTap.Options()))
+        {
+            load.run();
+            tap.drain(log, DRAIN_NANOS);
+        }
+        final Collector replayed = new Collector();
+        WriteLogReader.replay(logDir, replayed);
+        return replayed.events;
+    }
+
+    @Test
     void filterSelectsDeviceOpsAndPartitionWindow()
     {
         final BlockDeviceId whole = new BlockDeviceId(Path.of("/dev/loop7"), 7, 7, 0, 2048, true);
