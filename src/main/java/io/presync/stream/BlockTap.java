@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * {@code dropped events}. Both are checked; each newly detected loss is handed out as a
  * {@link WriteOp#LOST} event covering the whole device, with the count when known. Never silent.
  *
- * <p>Threads: {@link #poll}, {@link #drain} and {@link #close} from one consumer thread.
+ * <p>Threads: {@link #poll}, {@link #drain} and {@link #close} from one consumer thread. Polling
+ * allocates nothing, the periodic statistics check included.
  */
 public final class BlockTap implements AutoCloseable
 {
@@ -106,6 +107,7 @@ public final class BlockTap implements AutoCloseable
     private final CpuReader[] readers;
     private final Thread[] threads;
     private final Path[] cpuDirs;
+    private final CpuStatsReader[] stats;
     private final PageCursor[] cursors;
     private final CpuReader.Page[] current;
     private final boolean[] ready;
@@ -151,6 +153,7 @@ public final class BlockTap implements AutoCloseable
         cpuDirs = TraceFs.perCpuDirs(instance);
         final int cpus = cpuDirs.length;
         readers = new CpuReader[cpus];
+        stats = new CpuStatsReader[cpus];
         threads = new Thread[cpus];
         cursors = new PageCursor[cpus];
         current = new CpuReader.Page[cpus];
@@ -159,22 +162,33 @@ public final class BlockTap implements AutoCloseable
         lostAccounted = new long[cpus];
         lostFromPages = new long[cpus];
         java.util.Arrays.fill(lastTime, Long.MIN_VALUE);
-        for (int cpu = 0; cpu < cpus; cpu++)
+        try
         {
-            if (cpuDirs[cpu] == null)
+            for (int cpu = 0; cpu < cpus; cpu++)
             {
-                continue;
+                if (cpuDirs[cpu] == null)
+                {
+                    continue;
+                }
+                cursors[cpu] = new PageCursor(layout);
+                readers[cpu] = new CpuReader(cpu, cpuDirs[cpu], pageBytes, options.pagesInFlight, layout, options.idleNanos);
+                stats[cpu] = new CpuStatsReader(cpuDirs[cpu]);
+                stats[cpu].read();
+                lostAccounted[cpu] = stats[cpu].lost;
             }
-            cursors[cpu] = new PageCursor(layout);
-            readers[cpu] = new CpuReader(cpu, cpuDirs[cpu], pageBytes, options.pagesInFlight, layout, options.idleNanos);
-            lostAccounted[cpu] = TraceFs.readStats(cpuDirs[cpu]).lost();
+            for (int cpu = 0; cpu < cpus; cpu++)
+            {
+                if (readers[cpu] != null)
+                {
+                    threads[cpu] = Thread.ofPlatform().daemon().name("presync-tap-cpu" + cpu).start(readers[cpu]);
+                }
+            }
         }
-        for (int cpu = 0; cpu < cpus; cpu++)
+        catch (final IOException | RuntimeException ex)
         {
-            if (readers[cpu] != null)
-            {
-                threads[cpu] = Thread.ofPlatform().daemon().name("presync-tap-cpu" + cpu).start(readers[cpu]);
-            }
+            // Open files keep the instance busy: let go of them so the caller can remove it.
+            releaseFiles();
+            throw ex;
         }
         final Instant now = Instant.now();
         epochOffsetNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
@@ -426,7 +440,8 @@ public final class BlockTap implements AutoCloseable
         }
         else
         {
-            final long total = TraceFs.readStats(cpuDirs[cpu]).lost();
+            stats[cpu].read();
+            final long total = stats[cpu].lost;
             newly = total > lostAccounted[cpu] ? total - lostAccounted[cpu] : WriteEvent.UNKNOWN_COUNT;
             lostAccounted[cpu] = Math.max(lostAccounted[cpu], total);
         }
@@ -439,11 +454,12 @@ public final class BlockTap implements AutoCloseable
         int reports = 0;
         for (int cpu = 0; cpu < readers.length; cpu++)
         {
-            if (cpuDirs[cpu] == null)
+            if (stats[cpu] == null)
             {
                 continue;
             }
-            final long total = TraceFs.readStats(cpuDirs[cpu]).lost();
+            stats[cpu].read();
+            final long total = stats[cpu].lost;
             if (total > lostAccounted[cpu])
             {
                 final long newly = total - lostAccounted[cpu];
@@ -496,12 +512,16 @@ public final class BlockTap implements AutoCloseable
         {
             count += poll(handler, Integer.MAX_VALUE, false);
             boolean empty = true;
-            for (final Path dir : cpuDirs)
+            for (final CpuStatsReader cpuStats : stats)
             {
-                if (dir != null && TraceFs.readStats(dir).entries() > 0)
+                if (cpuStats != null)
                 {
-                    empty = false;
-                    break;
+                    cpuStats.read();
+                    if (cpuStats.entries > 0)
+                    {
+                        empty = false;
+                        break;
+                    }
                 }
             }
             if (empty || System.nanoTime() - deadline > 0)
@@ -563,8 +583,27 @@ public final class BlockTap implements AutoCloseable
         {
             // Removing the instance below disables it anyway.
         }
-        stopReaders();
+        releaseFiles();
         TraceFs.removeInstance(instance);
+    }
+
+    private void releaseFiles()
+    {
+        stopReaders();
+        for (final CpuStatsReader cpuStats : stats)
+        {
+            if (cpuStats != null)
+            {
+                try
+                {
+                    cpuStats.close();
+                }
+                catch (final IOException ex)
+                {
+                    // Nothing to do about a failed close of a tracefs file.
+                }
+            }
+        }
     }
 
     /** The trace instance directory (for diagnostics and tests). */
