@@ -51,8 +51,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *     ring.reap(handler, 64);          // handler.onCompletion(userData, res, flags)
  * }
  * }</pre>
- * A negative {@code res} is a negative errno; turn it into an exception with
- * {@link UringException#forResult(int, int, String)}.
+ * A negative {@code res} is a negative errno; turn it into an exception at the API edge with
+ * {@link UringException#check(int, int, String)} or {@link UringException#forResult(int, int, String)}.
  */
 public final class Ring implements AutoCloseable
 {
