@@ -1,0 +1,546 @@
+package io.presync.ffi;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * libc downcalls through {@link Linker} with errno captured by {@code Linker.Option.captureCallState}
+ * (reading errno after the call from Java would see whatever the JVM did in between). Failures
+ * become typed {@link IOException}s through {@link Errno}, the one errno mapper.
+ * <p>
+ * Method handles are built once; every thread owns one scratch segment holding the captured state,
+ * a {@code struct stat} and a 16-byte argument block for ioctls, so a call allocates nothing except
+ * where a path has to become a C string. Constants are the Linux x86_64 values, checked against the
+ * C headers by {@code LibcConstantsTest}. Calls interrupted by a signal (EINTR) are retried, except
+ * {@code close}, which Linux never allows to be retried.
+ */
+public final class Libc
+{
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_TRUNC = 01000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_DIRECT = 040000;
+    public static final int O_CLOEXEC = 02000000;
+
+    public static final int SEEK_SET = 0;
+    public static final int SEEK_DATA = 3;
+    public static final int SEEK_HOLE = 4;
+
+    public static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    public static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    public static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
+    /** {@code _IOR(0x12, 114, size_t)}: device size in bytes (u64). */
+    public static final long BLKGETSIZE64 = 0x80081272L;
+    /** {@code _IO(0x12, 104)}: logical sector size (int). */
+    public static final long BLKSSZGET = 0x1268L;
+    /** {@code _IO(0x12, 123)}: physical sector size (unsigned int). */
+    public static final long BLKPBSZGET = 0x127bL;
+    /** {@code _IO(0x12, 119)}: discard a byte range (u64[2] = {start, length}). */
+    public static final long BLKDISCARD = 0x1277L;
+    /** {@code _IO(0x12, 127)}: write zeroes to a byte range (u64[2] = {start, length}). */
+    public static final long BLKZEROOUT = 0x127fL;
+
+    // struct stat on x86_64 (glibc 2.36, asm-generic is different: these are the x86_64 ones).
+    static final long STAT_BYTES = 144;
+    static final long STAT_MODE_OFFSET = 24;
+    static final long STAT_RDEV_OFFSET = 40;
+    static final long STAT_SIZE_OFFSET = 48;
+    static final long STAT_BLKSIZE_OFFSET = 56;
+    static final long STAT_BLOCKS_OFFSET = 64;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    private static final MemoryLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO_HANDLE =
+        CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final MethodHandle OPEN = downcall("open",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
+    private static final MethodHandle FSTAT = downcall("fstat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
+    private static final MethodHandle STAT = downcall("stat",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), ERRNO);
+    private static final MethodHandle FSYNC = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
+    private static final MethodHandle LSEEK = downcall("lseek",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
+    private static final MethodHandle FALLOCATE = downcall("fallocate",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
+    private static final MethodHandle IOCTL = downcall("ioctl",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle PREAD = downcall("pread",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO);
+    private static final MethodHandle PWRITE = downcall("pwrite",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO);
+    private static final MethodHandle STRERROR_R = downcall("strerror_r",
+        FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG));
+
+    /** Per-thread native scratch: captured call state, a struct stat, a 16-byte ioctl argument. */
+    private static final class Scratch
+    {
+        final MemorySegment capture;
+        final MemorySegment stat;
+        final MemorySegment argument;
+
+        Scratch()
+        {
+            final Arena arena = Arena.ofAuto();
+            capture = arena.allocate(CAPTURE_LAYOUT);
+            stat = arena.allocate(STAT_BYTES, 8);
+            argument = arena.allocate(16, 8);
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private Libc()
+    {
+    }
+
+    private static MethodHandle downcall(final String name, final FunctionDescriptor descriptor, final Linker.Option... options)
+    {
+        final MemorySegment symbol = LIBC.find(name)
+            .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    private static int errno(final MemorySegment capture)
+    {
+        return (int)ERRNO_HANDLE.get(capture, 0L);
+    }
+
+    private static IOException rethrow(final Throwable t)
+    {
+        if (t instanceof RuntimeException re)
+        {
+            throw re;
+        }
+        if (t instanceof Error e)
+        {
+            throw e;
+        }
+        return new IOException(t);
+    }
+
+    /** {@code open(2)}; returns the file descriptor. */
+    public static int open(final String path, final int flags, final int mode) throws IOException
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment cPath = arena.allocateFrom(path);
+            while (true)
+            {
+                final int fd = (int)OPEN.invokeExact(capture, cPath, flags, mode);
+                if (fd >= 0)
+                {
+                    return fd;
+                }
+                final int errno = errno(capture);
+                if (errno != Errno.EINTR)
+                {
+                    throw Errno.exception("open", path, errno);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code close(2)}; never retried (on Linux the descriptor is gone even when close fails). */
+    public static void close(final int fd) throws IOException
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        final int result;
+        try
+        {
+            result = (int)CLOSE.invokeExact(capture, fd);
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+        if (result != 0)
+        {
+            final int errno = errno(capture);
+            if (errno != Errno.EINTR)
+            {
+                throw Errno.exception("close", "fd " + fd, errno);
+            }
+        }
+    }
+
+    /** {@code stat(2)}: follows symbolic links, so {@code /dev/disk/by-id/...} gives the device. */
+    public static FileStatus stat(final String path) throws IOException
+    {
+        final Scratch scratch = SCRATCH.get();
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment cPath = arena.allocateFrom(path);
+            while (true)
+            {
+                final int result = (int)STAT.invokeExact(scratch.capture, cPath, scratch.stat);
+                if (result == 0)
+                {
+                    return statusOf(scratch.stat);
+                }
+                final int errno = errno(scratch.capture);
+                if (errno != Errno.EINTR)
+                {
+                    throw Errno.exception("stat", path, errno);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code fstat(2)}. */
+    public static FileStatus fstat(final int fd, final String pathForErrors) throws IOException
+    {
+        final Scratch scratch = SCRATCH.get();
+        final int result;
+        try
+        {
+            result = (int)FSTAT.invokeExact(scratch.capture, fd, scratch.stat);
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+        if (result != 0)
+        {
+            throw Errno.exception("fstat", pathForErrors, errno(scratch.capture));
+        }
+        return statusOf(scratch.stat);
+    }
+
+    private static FileStatus statusOf(final MemorySegment stat)
+    {
+        return new FileStatus(
+            stat.get(JAVA_INT, STAT_MODE_OFFSET),
+            stat.get(JAVA_LONG, STAT_RDEV_OFFSET),
+            stat.get(JAVA_LONG, STAT_SIZE_OFFSET),
+            stat.get(JAVA_LONG, STAT_BLOCKS_OFFSET),
+            (int)stat.get(JAVA_LONG, STAT_BLKSIZE_OFFSET));
+    }
+
+    /** {@code fsync(2)}. */
+    public static void fsync(final int fd, final String pathForErrors) throws IOException
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        try
+        {
+            while ((int)FSYNC.invokeExact(capture, fd) != 0)
+            {
+                final int errno = errno(capture);
+                if (errno != Errno.EINTR)
+                {
+                    throw Errno.exception("fsync", pathForErrors, errno);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code lseek(2)}. With {@link #SEEK_DATA} or {@link #SEEK_HOLE} it returns -1 when there is no
+     * further data (ENXIO) instead of throwing.
+     */
+    public static long lseek(final int fd, final long offset, final int whence) throws IOException
+    {
+        return lseek(fd, offset, whence, "fd " + fd);
+    }
+
+    /** {@link #lseek(int, long, int)} with a path for error messages. */
+    public static long lseek(final int fd, final long offset, final int whence, final String pathForErrors)
+        throws IOException
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        final long result;
+        try
+        {
+            result = (long)LSEEK.invokeExact(capture, fd, offset, whence);
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+        if (result >= 0)
+        {
+            return result;
+        }
+        final int errno = errno(capture);
+        if (errno == Errno.ENXIO && (whence == SEEK_DATA || whence == SEEK_HOLE))
+        {
+            return -1;
+        }
+        throw Errno.exception(whence == SEEK_DATA ? "lseek(SEEK_DATA)" : whence == SEEK_HOLE ?
+            "lseek(SEEK_HOLE)" : "lseek", pathForErrors, errno);
+    }
+
+    /** {@code fallocate(2)}; EOPNOTSUPP and EINVAL become {@link NotSupportedException}. */
+    public static void fallocate(final int fd, final int mode, final long offset, final long length,
+        final String pathForErrors) throws IOException
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        try
+        {
+            while ((int)FALLOCATE.invokeExact(capture, fd, mode, offset, length) != 0)
+            {
+                final int errno = errno(capture);
+                if (errno != Errno.EINTR)
+                {
+                    throw Errno.exception("fallocate(" + fallocateModeName(mode) + ")", pathForErrors, errno);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /** An ioctl that writes a 64-bit value (BLKGETSIZE64). */
+    public static long ioctlLong(final int fd, final long request, final String pathForErrors) throws IOException
+    {
+        final Scratch scratch = SCRATCH.get();
+        scratch.argument.set(JAVA_LONG, 0, 0L);
+        ioctl(scratch, fd, request, pathForErrors);
+        return scratch.argument.get(JAVA_LONG, 0);
+    }
+
+    /** An ioctl that writes a 32-bit value (BLKSSZGET, BLKPBSZGET). */
+    public static int ioctlInt(final int fd, final long request, final String pathForErrors) throws IOException
+    {
+        final Scratch scratch = SCRATCH.get();
+        scratch.argument.set(JAVA_INT, 0, 0);
+        ioctl(scratch, fd, request, pathForErrors);
+        return scratch.argument.get(JAVA_INT, 0);
+    }
+
+    /** An ioctl taking a {@code u64[2] = {offset, length}} byte range (BLKDISCARD, BLKZEROOUT). */
+    public static void ioctlRange(final int fd, final long request, final long offset, final long length,
+        final String pathForErrors) throws IOException
+    {
+        final Scratch scratch = SCRATCH.get();
+        scratch.argument.set(JAVA_LONG, 0, offset);
+        scratch.argument.set(JAVA_LONG, 8, length);
+        ioctl(scratch, fd, request, pathForErrors);
+    }
+
+    private static void ioctl(final Scratch scratch, final int fd, final long request, final String pathForErrors)
+        throws IOException
+    {
+        try
+        {
+            while ((int)IOCTL.invokeExact(scratch.capture, fd, request, scratch.argument) != 0)
+            {
+                final int errno = errno(scratch.capture);
+                if (errno != Errno.EINTR)
+                {
+                    throw Errno.exception("ioctl(" + ioctlName(request) + ")", pathForErrors, errno);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code pread(2)} into native memory; returns the bytes read (fewer than asked only at the end
+     * of the device). Synchronous: the bulk path is the io_uring {@code Ring}.
+     */
+    public static long pread(final int fd, final MemorySegment buffer, final long lengthBytes, final long offsetBytes,
+        final String pathForErrors) throws IOException
+    {
+        checkBuffer(buffer, lengthBytes);
+        final MemorySegment capture = SCRATCH.get().capture;
+        try
+        {
+            while (true)
+            {
+                final long n = (long)PREAD.invokeExact(capture, fd, buffer, lengthBytes, offsetBytes);
+                if (n >= 0)
+                {
+                    return n;
+                }
+                final int errno = errno(capture);
+                if (errno != Errno.EINTR)
+                {
+                    throw Errno.exception("pread(offset " + offsetBytes + ", length " + lengthBytes + ")",
+                        pathForErrors, errno);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code pwrite(2)} from native memory; returns the bytes written. */
+    public static long pwrite(final int fd, final MemorySegment buffer, final long lengthBytes, final long offsetBytes,
+        final String pathForErrors) throws IOException
+    {
+        checkBuffer(buffer, lengthBytes);
+        final MemorySegment capture = SCRATCH.get().capture;
+        try
+        {
+            while (true)
+            {
+                final long n = (long)PWRITE.invokeExact(capture, fd, buffer, lengthBytes, offsetBytes);
+                if (n >= 0)
+                {
+                    return n;
+                }
+                final int errno = errno(capture);
+                if (errno != Errno.EINTR)
+                {
+                    throw Errno.exception("pwrite(offset " + offsetBytes + ", length " + lengthBytes + ")",
+                        pathForErrors, errno);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    private static void checkBuffer(final MemorySegment buffer, final long lengthBytes)
+    {
+        if (!buffer.isNative())
+        {
+            throw new IllegalArgumentException("the buffer must be native memory (a heap segment cannot be passed to the kernel)");
+        }
+        if (lengthBytes < 0 || lengthBytes > buffer.byteSize())
+        {
+            throw new IllegalArgumentException("length " + lengthBytes + " does not fit the " + buffer.byteSize() +
+                "-byte buffer");
+        }
+    }
+
+    /** The C library's message for errno ({@code strerror_r}, GNU variant). */
+    public static String strerror(final int errno)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment buffer = arena.allocate(256);
+            final MemorySegment text = (MemorySegment)STRERROR_R.invokeExact(errno, buffer, 256L);
+            return text.reinterpret(1024).getString(0);
+        }
+        catch (final Throwable t)
+        {
+            return "errno " + errno;
+        }
+    }
+
+    /** The symbolic name of a block-device ioctl request, for messages. */
+    public static String ioctlName(final long request)
+    {
+        if (request == BLKGETSIZE64)
+        {
+            return "BLKGETSIZE64";
+        }
+        if (request == BLKSSZGET)
+        {
+            return "BLKSSZGET";
+        }
+        if (request == BLKPBSZGET)
+        {
+            return "BLKPBSZGET";
+        }
+        if (request == BLKDISCARD)
+        {
+            return "BLKDISCARD";
+        }
+        if (request == BLKZEROOUT)
+        {
+            return "BLKZEROOUT";
+        }
+        return "0x" + Long.toHexString(request);
+    }
+
+    static String fallocateModeName(final int mode)
+    {
+        if (mode == 0)
+        {
+            return "0";
+        }
+        final StringBuilder name = new StringBuilder();
+        if ((mode & FALLOC_FL_ZERO_RANGE) != 0)
+        {
+            name.append("ZERO_RANGE|");
+        }
+        if ((mode & FALLOC_FL_PUNCH_HOLE) != 0)
+        {
+            name.append("PUNCH_HOLE|");
+        }
+        if ((mode & FALLOC_FL_KEEP_SIZE) != 0)
+        {
+            name.append("KEEP_SIZE|");
+        }
+        final int rest = mode & ~(FALLOC_FL_ZERO_RANGE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
+        if (rest != 0)
+        {
+            name.append("0x").append(Integer.toHexString(rest)).append('|');
+        }
+        name.setLength(name.length() - 1);
+        return name.toString();
+    }
+}
