@@ -19,6 +19,8 @@ import java.io.PrintWriter;
     subcommands = {
         CommandLine.HelpCommand.class,
         DeviceCommand.class,
+        ForecastCommand.class,
+        PoolCommand.class,
     })
 public final class Main implements Runnable
 {

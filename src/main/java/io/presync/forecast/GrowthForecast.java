@@ -1,0 +1,18 @@
+package io.presync.forecast;
+
+/**
+ * Forecast of the total of the next {@code horizonSteps} buckets, on the original scale (bytes).
+ *
+ * @param horizonSteps number of future buckets summed.
+ * @param mean         expected sum (never negative).
+ * @param lower        lower bound of the two-sided interval at {@code confidence} (never negative).
+ * @param upper        upper bound of the two-sided interval at {@code confidence}.
+ * @param confidence   the two-sided coverage asked for, in (0, 1).
+ * @param sigma        standard deviation of the sum on the original scale.
+ * @param model        the model that produced it, for example {@code ETS(A,Ad,A)} or {@code NAIVE(mean)};
+ *                     a transform is appended as {@code +log1p}.
+ */
+public record GrowthForecast(int horizonSteps, double mean, double lower, double upper, double confidence,
+                             double sigma, String model)
+{
+}
