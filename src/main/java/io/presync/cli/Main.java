@@ -18,6 +18,7 @@ import java.io.PrintWriter;
     description = "Replicates a live master block volume into a right-sized partition of a slave pool.",
     subcommands = {
         CommandLine.HelpCommand.class,
+        CopyCommand.class,
         DeviceCommand.class,
         ForecastCommand.class,
         PoolCommand.class,
