@@ -85,6 +85,7 @@ public final class FittedModel
     static final double LOG1P_HEADROOM = Math.log(10.0);
 
     private double maxObserved = Double.NEGATIVE_INFINITY;
+    private double sse;
     private double sigma2;
     private double aicc = Double.POSITIVE_INFINITY;
     private int fittedObservations;
@@ -163,6 +164,7 @@ public final class FittedModel
         this.gamma = other.gamma;
         this.phi = other.phi;
         this.period = other.period;
+        this.sse = other.sse;
         this.sigma2 = other.sigma2;
         this.aicc = other.aicc;
         this.fittedObservations = other.fittedObservations;
@@ -195,8 +197,9 @@ public final class FittedModel
         return new FittedModel(transform, mean, m2, count);
     }
 
-    void finish(final double sigma2, final double aicc, final int fittedObservations)
+    void finish(final double sse, final double sigma2, final double aicc, final int fittedObservations)
     {
+        this.sse = sse;
         this.sigma2 = sigma2;
         this.aicc = aicc;
         this.fittedObservations = fittedObservations;
@@ -267,6 +270,12 @@ public final class FittedModel
     public double phi()
     {
         return phi;
+    }
+
+    /** Sum of squared one-step errors over the fitted observations, on the fitted scale. */
+    double sse()
+    {
+        return sse;
     }
 
     /** Observations the parameters were estimated from. */
