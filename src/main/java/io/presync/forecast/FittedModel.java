@@ -482,9 +482,13 @@ public final class FittedModel
         }
         if (transform == Transform.NONE)
         {
+            double dampedSum = 0.0;
+            int slot = next;
             for (int i = 1; i <= h; i++)
             {
-                out[i - 1] = Math.max(0.0, fittedScaleForecast(i));
+                dampedSum = phi * (1.0 + dampedSum);
+                out[i - 1] = Math.max(0.0, level + dampedSum * slope + season[slot]);
+                slot = slot + 1 == period ? 0 : slot + 1;
             }
             return;
         }
@@ -525,10 +529,12 @@ public final class FittedModel
             else
             {
                 double dampedSum = 0.0;
+                int slot = next;
                 for (int i = 1; i <= h; i++)
                 {
                     dampedSum = phi * (1.0 + dampedSum);
-                    mean += level + dampedSum * slope + seasonalFor(i);
+                    mean += level + dampedSum * slope + season[slot];
+                    slot = slot + 1 == period ? 0 : slot + 1;
                 }
             }
             final double sd = Math.sqrt(sumVariance(h));
