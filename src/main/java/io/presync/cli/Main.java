@@ -22,6 +22,9 @@ import java.io.PrintWriter;
         DeviceCommand.class,
         ForecastCommand.class,
         PoolCommand.class,
+        TapCommand.class,
+        LogCommand.class,
+        TraceCommand.class,
     })
 public final class Main implements Runnable
 {
