@@ -25,6 +25,7 @@ import java.io.PrintWriter;
         TapCommand.class,
         LogCommand.class,
         TraceCommand.class,
+        ExportCommand.class,
     })
 public final class Main implements Runnable
 {
