@@ -28,6 +28,9 @@ import java.util.concurrent.TimeUnit;
  * the two events never report the same request. The bio-based path could not be exercised here
  * (no device-mapper in this kernel). A partition is watched as a sector window of its disk.
  *
+ * <p>A completion with an error is handed out like any other: part of the range may have been
+ * written, so the replication must treat it as changed.
+ *
  * <h2>Order and sequence numbers</h2>
  * Each CPU's events are in time order; {@link #poll} merges the CPUs by timestamp and numbers events
  * in the order it hands them out. The reorder window is bounded: an event is handed out once every
