@@ -105,6 +105,11 @@ final class TraceFs
             {
                 // Raced with another tap in this process: take the next number.
             }
+            catch (final java.nio.file.AccessDeniedException ex)
+            {
+                throw new TapUnavailableException("creating the trace instance " + dir +
+                    " was refused (permission denied); run the tap as root.");
+            }
         }
         throw new IOException("mkdir " + root.resolve("instances") + "/" + INSTANCE_PREFIX + pid + "-N failed: no free name");
     }
@@ -202,45 +207,6 @@ final class TraceFs
             byCpu[Integer.parseInt(dir.getFileName().toString().substring(3))] = dir;
         }
         return byCpu;
-    }
-
-    /** Counters of one CPU's {@code stats} file that matter to us. */
-    record CpuStats(long entries, long lost)
-    {
-    }
-
-    /**
-     * Reads {@code per_cpu/cpuN/stats}: {@code entries} (events not yet read) and the loss counters
-     * {@code overrun} (overwritten), {@code commit overrun} and {@code dropped events} (refused when
-     * the buffer is not in overwrite mode), summed.
-     */
-    static CpuStats readStats(final Path cpuDir) throws IOException
-    {
-        long entries = 0;
-        long lost = 0;
-        for (final String line : read(cpuDir.resolve("stats")).split("\n"))
-        {
-            final int colon = line.indexOf(':');
-            if (colon < 0)
-            {
-                continue;
-            }
-            final String key = line.substring(0, colon).strip();
-            if (key.equals("entries") || key.equals("overrun") || key.equals("commit overrun") ||
-                key.equals("dropped events"))
-            {
-                final long value = Long.parseLong(line.substring(colon + 1).strip());
-                if (key.equals("entries"))
-                {
-                    entries = value;
-                }
-                else
-                {
-                    lost += value;
-                }
-            }
-        }
-        return new CpuStats(entries, lost);
     }
 
     private static String run(final String... command)
