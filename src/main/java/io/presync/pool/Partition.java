@@ -36,6 +36,8 @@ import java.util.zip.CRC32C;
 public final class Partition implements AutoCloseable
 {
     static final int BLOCK = PartitionSpace.BLOCK_BYTES;
+    /** Size of each of the two map areas a new partition starts with (2,730 extents each). */
+    static final long INITIAL_MAP_AREA_BYTES = 64L << 10;
 
     private final Pool pool;
     private final PoolIo io;
@@ -251,7 +253,7 @@ public final class Partition implements AutoCloseable
         final int area = 1 - entry.mapArea;
         if (entry.mapAreaBytes[area] < bytes)
         {
-            final long size = Math.max(64L << 10, roundUpToBlock(2 * bytes));
+            final long size = Math.max(INITIAL_MAP_AREA_BYTES, roundUpToBlock(2 * bytes));
             if (size > freeDataBytes())
             {
                 throw new RefusedException("partition '" + name + "' has no room left for its extent map (" + Sizes.format(size) +
