@@ -17,7 +17,10 @@ import java.util.Arrays;
  *
  *  coarse  (granules not hot)   ExtentMap  [start, end) → maxSeq          one B-tree entry per dirty run
  *      whole-granule mode:      [g·G, (g+1)·G) on any write into g
- *      span mode (default):     the bounding span of the dirty bytes in g and the new write, 4 KiB aligned
+ *      span mode (default):     the 4 KiB-aligned write itself, next to at most one older span in g (the
+ *                               older dirty pieces merged at their highest seq); writes that would open
+ *                               a gap in the span promote g first (or, if promotion is off, widen the
+ *                               span at the new seq)
  *
  *  fine    (hot granules)       slot:  bits   [G/4 KiB bits]  1 = dirty 4 KiB block             32 B
  *                                      maxSeq, owner, dirty count, seq array index             20 B
@@ -46,8 +49,12 @@ import java.util.Arrays;
  * inwards for clears (a partially copied block stays dirty).
  *
  * <h2>Promotion and settling</h2>
- * A granule becomes fine after {@code promoteAfterWrites} writes into it (counted from its first write
- * since it last settled), or on its first write when it lies in a range pinned by {@link #markHot}.
+ * A granule becomes fine after {@code promoteAfterWrites} writes into it (counted since it last settled),
+ * or on its first write when it lies in a range pinned by {@link #markHot}. In span mode only writes
+ * that open a gap in the granule's dirty span count: a sequential stream is tracked exactly by its span
+ * and needs no bitmap, and with {@code promoteAfterWrites = 1} the first write that would open a gap
+ * promotes the granule before it lands, so spans never cover clean bytes. In whole-granule mode every
+ * write counts: {@code promoteAfterWrites = 1} there makes every written granule fine.
  * {@link #settle} compacts or demotes fine granules that saw no write for {@code idleNanos} (pinned ones
  * are only compacted) and forgets the write counts of quiet coarse granules.
  *
@@ -72,6 +79,7 @@ public final class TrackingMap implements AutoCloseable
         private int promoteAfterWrites = 8;
         private boolean coarseSpans = true;
         private int demoteMaxRuns = 2;
+        private int maxSeqArrays = 1024;
         private NanoClock nanoClock = SystemNanoClock.INSTANCE;
 
         /** Coarse granule, a power of two of at least 4 KiB (default 1 MiB). */
@@ -81,14 +89,18 @@ public final class TrackingMap implements AutoCloseable
             return this;
         }
 
-        /** Writes into one granule after which it gets a fine bitmap; 0 = never, 1 = fine everywhere. */
+        /**
+         * Writes into one granule after which it gets a fine bitmap (in span mode: writes that open a gap
+         * in its dirty span, and the promotion happens before that write lands); 0 = never. With whole
+         * granules, 1 = fine everywhere. Default 8.
+         */
         public Context promoteAfterWrites(final int promoteAfterWrites)
         {
             this.promoteAfterWrites = promoteAfterWrites;
             return this;
         }
 
-        /** Coarse extents as bounding spans of the dirty bytes (true) or whole granules (false). */
+        /** Coarse extents as write-sized spans within each granule (true) or whole granules (false). */
         public Context coarseSpans(final boolean coarseSpans)
         {
             this.coarseSpans = coarseSpans;
@@ -103,6 +115,17 @@ public final class TrackingMap implements AutoCloseable
         public Context demoteMaxRuns(final int demoteMaxRuns)
         {
             this.demoteMaxRuns = demoteMaxRuns;
+            return this;
+        }
+
+        /**
+         * At most this many fine granules keep per-block seqs at once (default 1024, 2 MiB with 1 MiB
+         * granules); beyond it the least recently written one is compacted, which is always safe and
+         * costs precision only where a copy races a write into that granule.
+         */
+        public Context maxSeqArrays(final int maxSeqArrays)
+        {
+            this.maxSeqArrays = maxSeqArrays;
             return this;
         }
 
@@ -134,6 +157,10 @@ public final class TrackingMap implements AutoCloseable
             {
                 throw new IllegalArgumentException("granuleBytes must be a power of two from 4 KiB to 1 GiB: " + granuleBytes);
             }
+            if (maxSeqArrays < 1)
+            {
+                throw new IllegalArgumentException("maxSeqArrays must be >= 1: " + maxSeqArrays);
+            }
             if (demoteMaxRuns < 0)
             {
                 throw new IllegalArgumentException("demoteMaxRuns must be >= 0: " + demoteMaxRuns);
@@ -157,6 +184,7 @@ public final class TrackingMap implements AutoCloseable
     private final int promoteAfterWrites;
     private final boolean coarseSpans;
     private final int demoteMaxRuns;
+    private final int maxSeqArrays;
     private final NanoClock nanoClock;
 
     private final ExtentMap coarse;
@@ -227,6 +255,7 @@ public final class TrackingMap implements AutoCloseable
         this.promoteAfterWrites = context.promoteAfterWrites;
         this.coarseSpans = context.coarseSpans;
         this.demoteMaxRuns = context.demoteMaxRuns;
+        this.maxSeqArrays = context.maxSeqArrays;
         this.nanoClock = context.nanoClock;
         this.coarse = ExtentMap.inMemory();
         this.hot = ExtentMap.inMemory();
@@ -293,12 +322,24 @@ public final class TrackingMap implements AutoCloseable
             }
             if (rec >= 0)
             {
-                recWrites[rec]++;
                 recLastWriteNanos[rec] = nowNanos;
-                if (!recFine[rec] &&
-                    ((promoteAfterWrites > 0 && recWrites[rec] >= promoteAfterWrites) || isPinned(gStart, gEnd)))
+                if (!recFine[rec])
                 {
-                    promote(rec, gStart, gEnd);
+                    boolean promoteNow = isPinned(gStart, gEnd);
+                    if (!promoteNow && promoteAfterWrites > 0)
+                    {
+                        // In span mode a write that extends or lies inside the dirty span costs no
+                        // precision; only writes that open a gap count towards promotion.
+                        final boolean counts = !coarseSpans || opensGap(gStart, gEnd, a, b);
+                        if (counts && ++recWrites[rec] >= promoteAfterWrites)
+                        {
+                            promoteNow = true;
+                        }
+                    }
+                    if (promoteNow)
+                    {
+                        promote(rec, gStart, gEnd);
+                    }
                 }
                 if (recFine[rec])
                 {
@@ -309,6 +350,17 @@ public final class TrackingMap implements AutoCloseable
             }
             markCoarse(gStart, gEnd, a, b, seq);
         }
+    }
+
+    /** Whether {@code [a, b)} neither touches nor overlaps the dirty span of the coarse granule. */
+    private boolean opensGap(final long gStart, final long gEnd, final long a, final long b)
+    {
+        final long[] probe = this.probe;
+        if (!coarse.firstEndingAfter(gStart, probe) || probe[0] >= gEnd)
+        {
+            return false;
+        }
+        return b < Math.max(probe[0], gStart) || a > coarse.previousCoveredEnd(gEnd);
     }
 
     /**
@@ -621,15 +673,38 @@ public final class TrackingMap implements AutoCloseable
             coarse.insert(gStart, gEnd, seq);
             return;
         }
-        long from = a;
-        long to = b;
         final long[] probe = this.probe;
-        if (coarse.firstEndingAfter(gStart, probe) && probe[0] < gEnd)
+        if (!coarse.firstEndingAfter(gStart, probe) || probe[0] >= gEnd)
         {
-            from = Math.min(from, Math.max(probe[0], gStart));
-            to = Math.max(to, coarse.previousCoveredEnd(gEnd));
+            coarse.insert(a, b, seq);
+            return;
         }
-        coarse.insert(from, to, seq);
+        // The granule's dirty pieces: their bounding span and highest seq.
+        final long from = Math.max(probe[0], gStart);
+        long to = Math.min(probe[1], gEnd);
+        long maxSeq = probe[2];
+        int pieces = 1;
+        long pos = probe[1];
+        while (pos < gEnd && coarse.firstEndingAfter(pos, probe) && probe[0] < gEnd)
+        {
+            to = Math.min(probe[1], gEnd);
+            maxSeq = Math.max(maxSeq, probe[2]);
+            pieces++;
+            pos = probe[1];
+        }
+        if (b < from || a > to)
+        {
+            // A gap would open (promotion did not take this granule): one span at the new seq.
+            coarse.insert(Math.min(a, from), Math.max(b, to), seq);
+            return;
+        }
+        // The older pieces become one extent at their highest seq, the new write keeps its own seq,
+        // so a copy of the older bytes that raced this write can still clear them.
+        if (pieces > 1)
+        {
+            coarse.insert(from, to, maxSeq);
+        }
+        coarse.insert(a, b, seq);
     }
 
     private void promote(final int rec, final long gStart, final long gEnd)
@@ -720,6 +795,10 @@ public final class TrackingMap implements AutoCloseable
     /** Gives a compact slot per-block seqs again, each dirty block at the slot's max seq. */
     private int expand(final int slot)
     {
+        if (seqArraysInUse >= maxSeqArrays)
+        {
+            compactLeastRecentlyWritten(slot);
+        }
         final int seqIndex;
         if (seqFreeCount > 0)
         {
@@ -738,6 +817,26 @@ public final class TrackingMap implements AutoCloseable
         slotSeqIndex[slot] = seqIndex;
         seqArraysInUse++;
         return seqIndex;
+    }
+
+    /** Compacts the full slot (other than {@code except}) whose granule was written longest ago. */
+    private void compactLeastRecentlyWritten(final int except)
+    {
+        int victim = -1;
+        long oldest = Long.MAX_VALUE;
+        for (int slot = 0; slot < slotHigh; slot++)
+        {
+            final int rec = slotOwner[slot];
+            if (rec >= 0 && slot != except && slotSeqIndex[slot] >= 0 && recLastWriteNanos[rec] < oldest)
+            {
+                oldest = recLastWriteNanos[rec];
+                victim = slot;
+            }
+        }
+        if (victim >= 0)
+        {
+            compact(victim);
+        }
     }
 
     private void releaseSeqArray(final int slot)

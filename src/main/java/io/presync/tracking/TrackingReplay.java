@@ -1,7 +1,5 @@
-package io.presync.jmh.tracking;
+package io.presync.tracking;
 
-import io.presync.tracking.RegionOrder;
-import io.presync.tracking.TrackingMap;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -69,6 +67,9 @@ public final class TrackingReplay
         int topK = 64;
         double settleIdleSeconds = 120;
         double settleEverySeconds = 10;
+        int demoteMaxRuns = 2;
+        int maxSeqArrays = 64;
+        String only = "";
         for (int i = 1; i < args.length; i++)
         {
             final String[] kv = args[i].split("=", 2);
@@ -81,6 +82,9 @@ public final class TrackingReplay
                 case "topK" -> topK = Integer.parseInt(kv[1]);
                 case "settleIdleSeconds" -> settleIdleSeconds = Double.parseDouble(kv[1]);
                 case "settleEverySeconds" -> settleEverySeconds = Double.parseDouble(kv[1]);
+                case "demoteMaxRuns" -> demoteMaxRuns = Integer.parseInt(kv[1]);
+                case "maxSeqArrays" -> maxSeqArrays = Integer.parseInt(kv[1]);
+                case "trackers" -> only = kv[1];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -108,7 +112,7 @@ public final class TrackingReplay
 
         final List<Tracker> trackers = List.of(
             new Tracker("fine4k", "4 KiB bitmaps with per-block seqs everywhere (promote on first write)",
-                new TrackingMap.Context().promoteAfterWrites(1), 0, false),
+                new TrackingMap.Context().promoteAfterWrites(1).coarseSpans(false).maxSeqArrays(Integer.MAX_VALUE), 0, false),
             new Tracker("coarse1m", "whole 1 MiB granules, no fine level",
                 new TrackingMap.Context().promoteAfterWrites(0).coarseSpans(false), 0, false),
             new Tracker("spans1m", "1 MiB granules as bounding spans, no fine level",
@@ -117,7 +121,9 @@ public final class TrackingReplay
                 new TrackingMap.Context().granuleBytes(4096).promoteAfterWrites(0).coarseSpans(true), 0, false),
             new Tracker("hierarchical", "1 MiB spans + fine 4 KiB for the top-" + topK + " warm-up regions and granules with " +
                 promoteAfterWrites + " writes, settled after " + settleIdleSeconds + " s idle",
-                new TrackingMap.Context().promoteAfterWrites(promoteAfterWrites).coarseSpans(true), topK, true));
+                new TrackingMap.Context().promoteAfterWrites(promoteAfterWrites).coarseSpans(true).demoteMaxRuns(demoteMaxRuns)
+                    .maxSeqArrays(maxSeqArrays),
+                topK, true));
 
         final StringBuilder json = new StringBuilder();
         json.append("{\"trace\":\"").append(trace.getFileName()).append("\",")
@@ -131,6 +137,10 @@ public final class TrackingReplay
         boolean first = true;
         for (final Tracker tracker : trackers)
         {
+            if (!only.isEmpty() && !Arrays.asList(only.split(",")).contains(tracker.name()))
+            {
+                continue;
+            }
             final long[] nowNanos = {0};
             final TrackingMap.Context context = tracker.context().nanoClock(() -> nowNanos[0]);
             try (TrackingMap map = new TrackingMap(context))
@@ -151,7 +161,10 @@ public final class TrackingReplay
                     .append("\"peakMetadataBytes\":").append(result.peakMetadataBytes).append(',')
                     .append("\"finalMetadataBytes\":").append(result.finalMetadataBytes).append(',')
                     .append("\"peakFineGranules\":").append(result.peakFineGranules).append(',')
+                    .append("\"peakCompactGranules\":").append(result.peakCompactGranules).append(',')
                     .append("\"peakCoarseExtents\":").append(result.peakCoarseExtents).append(',')
+                    .append("\"peakAtSeconds\":").append(fmt(result.peakAtSeconds - t0)).append(',')
+                    .append("\"dirtyAtPeakBytes\":").append(result.dirtyAtPeakBytes).append(',')
                     .append("\"batches\":").append(result.batches).append(',')
                     .append("\"transferSeconds\":").append(fmt(result.endTime - t0)).append(',')
                     .append("\"wallMillis\":").append(result.wallMillis).append('}');
@@ -175,15 +188,26 @@ public final class TrackingReplay
         long peakMetadataBytes;
         long finalMetadataBytes;
         int peakFineGranules;
+        int peakCompactGranules;
         long peakCoarseExtents;
         long batches;
         double endTime;
         long wallMillis;
 
-        void sample(final TrackingMap map)
+        double peakAtSeconds;
+        long dirtyAtPeakBytes;
+
+        void sample(final TrackingMap map, final double t)
         {
-            peakMetadataBytes = Math.max(peakMetadataBytes, map.metadataBytes());
+            final long metadataBytes = map.metadataBytes();
+            if (metadataBytes > peakMetadataBytes)
+            {
+                peakMetadataBytes = metadataBytes;
+                peakAtSeconds = t;
+                dirtyAtPeakBytes = map.dirtyBytes();
+            }
             peakFineGranules = Math.max(peakFineGranules, map.fineGranules());
+            peakCompactGranules = Math.max(peakCompactGranules, map.compactGranules());
             peakCoarseExtents = Math.max(peakCoarseExtents, map.coarseExtents());
         }
     }
@@ -213,11 +237,11 @@ public final class TrackingReplay
             {
                 nowNanos[0] = (long)(writes.time()[wi] * 1e9);
                 map.mark(writes.offset()[wi], writes.length()[wi], ++seq);
-                result.sample(map);
+                result.sample(map, writes.time()[wi]);
                 wi++;
             }
             map.clear(pos, pos + length, readStartSeq);
-            result.sample(map);
+            result.sample(map, t);
             t = end;
             if (settle && t >= nextSettle)
             {
@@ -246,7 +270,7 @@ public final class TrackingReplay
                 t = Math.max(t, writes.time()[wi]);
                 nowNanos[0] = (long)(t * 1e9);
                 map.mark(writes.offset()[wi], writes.length()[wi], ++seq);
-                result.sample(map);
+                result.sample(map, writes.time()[wi]);
                 wi++;
                 continue;
             }
@@ -258,14 +282,14 @@ public final class TrackingReplay
             {
                 nowNanos[0] = (long)(writes.time()[wi] * 1e9);
                 map.mark(writes.offset()[wi], writes.length()[wi], ++seq);
-                result.sample(map);
+                result.sample(map, writes.time()[wi]);
                 wi++;
             }
             for (int i = 0; i < rangeCount[0]; i += 2)
             {
                 map.clear(ranges[i], ranges[i + 1], readStartSeq);
             }
-            result.sample(map);
+            result.sample(map, t);
             t = end;
             if (settle && t >= nextSettle)
             {
