@@ -31,8 +31,9 @@ import java.util.Locale;
  * Metadata is sampled after every mark and clear; peak and final are reported.
  *
  * <p>Usage: {@code TrackingReplay TRACE [key=value ...]} with keys warmupSeconds (600),
- * passFraction (0.5), chunkBytes (4194304), promoteAfterWrites (8), topK (64),
- * settleIdleSeconds (120), settleEverySeconds (10).
+ * passFraction (0.5), chunkBytes (4194304), promoteAfterWrites (1), topK (64), maxSeqArrays (32),
+ * demoteMaxRuns (2), settleIdleSeconds (30), settleEverySeconds (10), trackers (comma-separated
+ * names; default all). A benchmark tool for {@code scripts/bench tracking}, not part of the agent's API.
  */
 public final class TrackingReplay
 {
@@ -63,12 +64,12 @@ public final class TrackingReplay
         double warmupSeconds = 600;
         double passFraction = 0.5;
         long chunkBytes = 4 * MIB;
-        int promoteAfterWrites = 8;
+        int promoteAfterWrites = 1;
         int topK = 64;
-        double settleIdleSeconds = 120;
+        double settleIdleSeconds = 30;
         double settleEverySeconds = 10;
         int demoteMaxRuns = 2;
-        int maxSeqArrays = 64;
+        int maxSeqArrays = 32;
         String only = "";
         for (int i = 1; i < args.length; i++)
         {
@@ -119,8 +120,9 @@ public final class TrackingReplay
                 new TrackingMap.Context().promoteAfterWrites(0).coarseSpans(true), 0, false),
             new Tracker("extents4k", "exact 4 KiB extents in the B-tree (4 KiB granules, no fine level)",
                 new TrackingMap.Context().granuleBytes(4096).promoteAfterWrites(0).coarseSpans(true), 0, false),
-            new Tracker("hierarchical", "1 MiB spans + fine 4 KiB for the top-" + topK + " warm-up regions and granules with " +
-                promoteAfterWrites + " writes, settled after " + settleIdleSeconds + " s idle",
+            new Tracker("hierarchical", "1 MiB spans; fine 4 KiB for the top-" + topK + " warm-up regions and on gap-opening write " +
+                promoteAfterWrites + "; per-block seqs for at most " + maxSeqArrays + " granules; settled after " +
+                settleIdleSeconds + " s idle",
                 new TrackingMap.Context().promoteAfterWrites(promoteAfterWrites).coarseSpans(true).demoteMaxRuns(demoteMaxRuns)
                     .maxSeqArrays(maxSeqArrays),
                 topK, true));

@@ -32,7 +32,7 @@ class TrackingMapTest
 
     static TrackingMap.Context context(final int promote, final boolean spans)
     {
-        return new TrackingMap.Context().promoteAfterWrites(promote).coarseSpans(spans).nanoClock(() -> 0);
+        return new TrackingMap.Context().promoteAfterWrites(promote).coarseSpans(spans).maxSeqArrays(1024).nanoClock(() -> 0);
     }
 
     @Test
@@ -270,7 +270,7 @@ class TrackingMapTest
         final boolean[] dirty = new boolean[blocks];
         final long[] now = {0};
         final SplittableRandom random = new SplittableRandom(11);
-        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().promoteAfterWrites(8).nanoClock(() -> now[0])))
+        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().nanoClock(() -> now[0])))
         {
             // Hot set: 64 regions of 1 MiB take 80 % of the writes.
             final long[] hot = new long[64];
