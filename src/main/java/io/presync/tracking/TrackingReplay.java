@@ -116,7 +116,7 @@ public final class TrackingReplay
                 new TrackingMap.Context().promoteAfterWrites(1).coarseSpans(false).maxSeqArrays(Integer.MAX_VALUE), 0, false),
             new Tracker("coarse1m", "whole 1 MiB granules, no fine level",
                 new TrackingMap.Context().promoteAfterWrites(0).coarseSpans(false), 0, false),
-            new Tracker("spans1m", "1 MiB granules as bounding spans, no fine level",
+            new Tracker("spans1m", "1 MiB granules holding write-sized spans (older pieces merged), no fine level",
                 new TrackingMap.Context().promoteAfterWrites(0).coarseSpans(true), 0, false),
             new Tracker("extents4k", "exact 4 KiB extents in the B-tree (4 KiB granules, no fine level)",
                 new TrackingMap.Context().granuleBytes(4096).promoteAfterWrites(0).coarseSpans(true), 0, false),
