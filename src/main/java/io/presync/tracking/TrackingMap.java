@@ -220,6 +220,7 @@ public final class TrackingMap implements AutoCloseable
 
     // Per-block seq arrays of the fine slots that are not compact.
     private long[] seqPool;
+    private int[] seqArraySlot = new int[8];
     private int seqHigh;
     private int[] seqFree = new int[8];
     private int seqFreeCount;
@@ -812,26 +813,34 @@ public final class TrackingMap implements AutoCloseable
             {
                 seqPool = Arrays.copyOf(seqPool, seqPool.length * 2);
             }
+            if (seqHigh == seqArraySlot.length)
+            {
+                seqArraySlot = Arrays.copyOf(seqArraySlot, seqArraySlot.length * 2);
+            }
             seqIndex = seqHigh++;
         }
         final int seqBase = seqIndex * blocksPerGranule;
         Arrays.fill(seqPool, seqBase, seqBase + blocksPerGranule, slotMaxSeq[slot]);
         slotSeqIndex[slot] = seqIndex;
+        seqArraySlot[seqIndex] = slot;
         seqArraysInUse++;
         return seqIndex;
     }
 
-    /** Compacts the full slot (other than {@code except}) whose granule was written longest ago. */
+    /**
+     * Compacts the full slot (other than {@code except}) whose granule was written longest ago; scans
+     * the seq arrays in use, at most {@code maxSeqArrays}.
+     */
     private void compactLeastRecentlyWritten(final int except)
     {
         int victim = -1;
         long oldest = Long.MAX_VALUE;
-        for (int slot = 0; slot < slotHigh; slot++)
+        for (int seqIndex = 0; seqIndex < seqHigh; seqIndex++)
         {
-            final int rec = slotOwner[slot];
-            if (rec >= 0 && slot != except && slotSeqIndex[slot] >= 0 && recLastWriteNanos[rec] < oldest)
+            final int slot = seqArraySlot[seqIndex];
+            if (slot >= 0 && slot != except && recLastWriteNanos[slotOwner[slot]] < oldest)
             {
-                oldest = recLastWriteNanos[rec];
+                oldest = recLastWriteNanos[slotOwner[slot]];
                 victim = slot;
             }
         }
@@ -849,6 +858,7 @@ public final class TrackingMap implements AutoCloseable
             return;
         }
         slotSeqIndex[slot] = -1;
+        seqArraySlot[seqIndex] = -1;
         if (seqFreeCount == seqFree.length)
         {
             seqFree = Arrays.copyOf(seqFree, seqFree.length * 2);
