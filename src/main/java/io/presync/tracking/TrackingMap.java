@@ -1,5 +1,6 @@
 package io.presync.tracking;
 
+import io.presync.btree.ExtentConsumer;
 import io.presync.btree.ExtentMap;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.NanoClock;
@@ -192,6 +193,7 @@ public final class TrackingMap implements AutoCloseable
     private final ExtentMap coarse;
     private final ExtentMap hot;
     private final long[] probe = new long[3];
+    private final GranulePieces pieces = new GranulePieces();
 
     // Granule records: index by granule, dense arrays with a free list.
     private final Long2LongHashMap recordOfGranule = new Long2LongHashMap(MISSING);
@@ -314,6 +316,7 @@ public final class TrackingMap implements AutoCloseable
             final long gEnd = gStart + granuleBytes;
             final long a = Math.max(first, gStart);
             final long b = Math.min(end, gEnd);
+            boolean scanned = false;
             int rec = -1;
             if (createRecords)
             {
@@ -333,7 +336,13 @@ public final class TrackingMap implements AutoCloseable
                     {
                         // In span mode a write that extends or lies inside the dirty span costs no
                         // precision; only writes that open a gap count towards promotion.
-                        final boolean counts = !coarseSpans || opensGap(gStart, gEnd, a, b);
+                        boolean counts = true;
+                        if (coarseSpans)
+                        {
+                            scanPieces(gStart, gEnd);
+                            scanned = true;
+                            counts = pieces.count > 0 && (b < pieces.from || a > pieces.to);
+                        }
                         if (counts && ++recWrites[rec] >= promoteAfterWrites)
                         {
                             promoteNow = true;
@@ -351,19 +360,22 @@ public final class TrackingMap implements AutoCloseable
                     continue;
                 }
             }
+            if (coarseSpans && !scanned)
+            {
+                scanPieces(gStart, gEnd);
+            }
             markCoarse(gStart, gEnd, a, b, seq);
         }
     }
 
-    /** Whether {@code [a, b)} neither touches nor overlaps the dirty span of the coarse granule. */
-    private boolean opensGap(final long gStart, final long gEnd, final long a, final long b)
+    /** Fills {@link #pieces} with the coarse extents inside the granule (one cursor scan). */
+    private void scanPieces(final long gStart, final long gEnd)
     {
-        final long[] probe = this.probe;
-        if (!coarse.firstEndingAfter(gStart, probe) || probe[0] >= gEnd)
+        pieces.reset();
+        if (coarse.totalBytes() > 0)
         {
-            return false;
+            coarse.forEachIntersecting(gStart, gEnd, pieces);
         }
-        return b < Math.max(probe[0], gStart) || a > coarse.previousCoveredEnd(gEnd);
     }
 
     /**
@@ -669,6 +681,7 @@ public final class TrackingMap implements AutoCloseable
         return next != ExtentMap.NONE && next < gEnd;
     }
 
+    /** Records a write into a coarse granule; in span mode {@link #pieces} holds the granule's extents. */
     private void markCoarse(final long gStart, final long gEnd, final long a, final long b, final long seq)
     {
         if (!coarseSpans)
@@ -676,36 +689,23 @@ public final class TrackingMap implements AutoCloseable
             coarse.insert(gStart, gEnd, seq);
             return;
         }
-        final long[] probe = this.probe;
-        if (!coarse.firstEndingAfter(gStart, probe) || probe[0] >= gEnd)
+        final GranulePieces pieces = this.pieces;
+        if (pieces.count == 0)
         {
             coarse.insert(a, b, seq);
             return;
         }
-        // The granule's dirty pieces: their bounding span and highest seq.
-        final long from = Math.max(probe[0], gStart);
-        long to = Math.min(probe[1], gEnd);
-        long maxSeq = probe[2];
-        int pieces = 1;
-        long pos = probe[1];
-        while (pos < gEnd && coarse.firstEndingAfter(pos, probe) && probe[0] < gEnd)
-        {
-            to = Math.min(probe[1], gEnd);
-            maxSeq = Math.max(maxSeq, probe[2]);
-            pieces++;
-            pos = probe[1];
-        }
-        if (b < from || a > to)
+        if (b < pieces.from || a > pieces.to)
         {
             // A gap would open (promotion did not take this granule): one span at the new seq.
-            coarse.insert(Math.min(a, from), Math.max(b, to), seq);
+            coarse.insert(Math.min(a, pieces.from), Math.max(b, pieces.to), seq);
             return;
         }
         // The older pieces become one extent at their highest seq, the new write keeps its own seq,
         // so a copy of the older bytes that raced this write can still clear them.
-        if (pieces > 1)
+        if (pieces.count > 1)
         {
-            coarse.insert(from, to, maxSeq);
+            coarse.insert(pieces.from, pieces.to, pieces.maxSeq);
         }
         coarse.insert(a, b, seq);
     }
@@ -1255,6 +1255,32 @@ public final class TrackingMap implements AutoCloseable
                 return blocksPerGranule;
             }
             word = ~bits[bitBase + w];
+        }
+    }
+
+    /** Bounding span, highest seq and count of the coarse extents inside one granule. */
+    private static final class GranulePieces implements ExtentConsumer
+    {
+        long from;
+        long to;
+        long maxSeq;
+        int count;
+
+        void reset()
+        {
+            from = Long.MAX_VALUE;
+            to = Long.MIN_VALUE;
+            maxSeq = Long.MIN_VALUE;
+            count = 0;
+        }
+
+        @Override
+        public void accept(final long startBytes, final long endBytes, final long payload)
+        {
+            from = Math.min(from, startBytes);
+            to = Math.max(to, endBytes);
+            maxSeq = Math.max(maxSeq, payload);
+            count++;
         }
     }
 }
