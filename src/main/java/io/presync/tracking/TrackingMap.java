@@ -1,7 +1,9 @@
 package io.presync.tracking;
 
+import io.presync.btree.BTree;
 import io.presync.btree.ExtentConsumer;
 import io.presync.btree.ExtentMap;
+import io.presync.btree.MemoryPageStore;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -54,7 +56,8 @@ import java.util.Arrays;
  * or on its first write when it lies in a range pinned by {@link #markHot}. In span mode only writes
  * that open a gap in the granule's dirty span count: a sequential stream is tracked exactly by its span
  * and needs no bitmap, and with {@code promoteAfterWrites = 1} the first write that would open a gap
- * promotes the granule before it lands, so spans never cover clean bytes. In whole-granule mode every
+ * promotes the granule before it lands, so a span covers clean bytes only where a clear cut a hole
+ * into it that a later write merged over. In whole-granule mode every
  * write counts: {@code promoteAfterWrites = 1} there makes every written granule fine.
  * {@link #settle} compacts or demotes fine granules that saw no write for {@code idleNanos} (pinned ones
  * are only compacted) and forgets the write counts of quiet coarse granules.
@@ -190,6 +193,7 @@ public final class TrackingMap implements AutoCloseable
     private final int maxSeqArrays;
     private final NanoClock nanoClock;
 
+    private final MemoryPageStore pages;
     private final ExtentMap coarse;
     private final ExtentMap hot;
     private final long[] probe = new long[3];
@@ -262,8 +266,10 @@ public final class TrackingMap implements AutoCloseable
         this.demoteMaxRuns = context.demoteMaxRuns;
         this.maxSeqArrays = context.maxSeqArrays;
         this.nanoClock = context.nanoClock;
-        this.coarse = ExtentMap.inMemory();
-        this.hot = ExtentMap.inMemory();
+        // One off-heap page store for both trees: one slab reservation instead of two.
+        this.pages = new MemoryPageStore();
+        this.coarse = new ExtentMap(BTree.create(pages, 2));
+        this.hot = new ExtentMap(BTree.create(pages, 2));
         this.slotBits = new long[8 * wordsPerGranule];
         this.seqPool = new long[8 * blocksPerGranule];
         Arrays.fill(recGranule, -1);
@@ -639,8 +645,9 @@ public final class TrackingMap implements AutoCloseable
     }
 
     /**
-     * What the tracking costs now: the coarse and hot extent trees, the fine slots in use, the live
-     * granule records and the granule index. Free slots and records kept for reuse are not counted
+     * What the tracking costs now: the pages of the coarse and hot extent trees (4 KiB each), the fine
+     * slots in use (compact ones without their seq arrays), the live granule records and the granule
+     * index. Free slots and records kept for reuse are not counted
      * (see {@link #reservedBytes()}).
      */
     public long metadataBytes()
@@ -652,7 +659,7 @@ public final class TrackingMap implements AutoCloseable
     /** Bytes held including arrays kept for reuse (high-water mark of the growable parts). */
     public long reservedBytes()
     {
-        return coarse.bytesInUse() + hot.bytesInUse() + slotBits.length * 8L + seqPool.length * 8L +
+        return pages.reservedBytes() + slotBits.length * 8L + seqPool.length * 8L +
             slotOwner.length * 20L + recGranule.length * (long)(RECORD_BYTES + 4) + recordOfGranule.capacity() * 16L +
             passList.length * 8L;
     }
@@ -666,6 +673,7 @@ public final class TrackingMap implements AutoCloseable
             closed = true;
             coarse.close();
             hot.close();
+            pages.close();
         }
     }
 
