@@ -118,8 +118,9 @@ public final class EtsFitter
      * estimated (σ² = SSE/n, AICc = +infinity). For validation and for callers that keep parameters.
      *
      * @param seasonal0 the m initial seasonal states in time order: {@code seasonal0[j]} is added to
-     *                  the one-step forecast of {@code y[from + j]} (that is s_{j+1−m}); ignored when
-     *                  the spec has no season.
+     *                  the one-step forecast of {@code y[from + j]} (that is s_{j+1−m}); the order
+     *                  statsmodels' ETSModel takes for {@code initial_seasonal} with
+     *                  {@code initialization_method='known'}; not normalised; ignored without season.
      */
     public static FittedModel filter(
         final double[] y,
