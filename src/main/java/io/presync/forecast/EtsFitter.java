@@ -141,7 +141,7 @@ public final class EtsFitter
         {
             throw new IllegalArgumentException("seasonal0 must hold " + spec.period() + " values");
         }
-        final FittedModel model = new FittedModel(spec, t, alpha, beta, gamma, phi, level0, trend0, seasonal0);
+        final FittedModel model = new FittedModel(spec, t, alpha, beta, gamma, phi, level0, trend0, seasonal0, to - from);
         final int n = to - from;
         double sse = 0.0;
         for (int i = 0; i < n; i++)
@@ -277,7 +277,7 @@ public final class EtsFitter
         }
 
         final FittedModel model = new FittedModel(spec, t, likelihood.alpha, likelihood.beta, likelihood.gamma,
-            likelihood.phi, likelihood.level0(), likelihood.trend0(), likelihood.seasonal0());
+            likelihood.phi, likelihood.level0(), likelihood.trend0(), likelihood.seasonal0(), n);
         double sse = 0.0;
         for (int i = 0; i < n; i++)
         {
