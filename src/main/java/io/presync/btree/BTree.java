@@ -28,9 +28,11 @@ import static io.presync.btree.PageDescriptor.upperBound;
  * closed; closing drops its root reference and frees, recursively, every page whose count reaches
  * zero. Any number of snapshots may be open.
  *
- * <p><b>Rebalancing policy.</b> A split moves half of a full node into a new right sibling, except an
- * append at the right edge of the tree, which leaves the left node full (sequential inserts then fill
- * pages completely, as PostgreSQL does for its rightmost page). After a remove, a non-root node below
+ * <p><b>Rebalancing policy.</b> A full leaf first shifts entries into a neighbour with room (the
+ * B*-tree rule, so random inserts keep leaves about 85% full); otherwise a split moves half of a full
+ * node into a new right sibling, except an append at the right edge of the tree, which leaves the
+ * left node full (sequential inserts then fill pages completely, as PostgreSQL does for its rightmost
+ * page). After a remove, a non-root node below
  * a third of its capacity is merged with a neighbour when both fit in one page, otherwise the two
  * share their entries evenly; a root branch left with a single child is replaced by that child. So
  * every non-root page is at least a third full and the pages in use stay proportional to the size.
@@ -313,7 +315,7 @@ public final class BTree implements AutoCloseable
             slotPage = leaf;
             slotIndex = index;
         }
-        else
+        else if ((index == count && rightEdgeDepth == pathDepth) || !shiftToSiblingAndInsert(leaf, count, index, key))
         {
             splitLeafAndInsert(leaf, count, index, key);
         }
@@ -425,6 +427,79 @@ public final class BTree implements AutoCloseable
         final long rowBytes = (long)valueLongs << 3;
         MemorySegment.copy(MEMORY, source + valuesOffset + from * rowBytes, MEMORY, target + valuesOffset + to * rowBytes,
             length * rowBytes);
+    }
+
+    /**
+     * A full leaf first hands entries to a neighbour under the same parent that has room (half of
+     * that room, at least a sixteenth of a page, so shifts stay rare); only when neither has room is
+     * it split. This is the B*-tree overflow rule: random inserts then keep leaves about 85% full
+     * instead of about 70%.
+     */
+    private boolean shiftToSiblingAndInsert(final long leaf, final int count, final int index, final long key)
+    {
+        if (pathDepth == 0)
+        {
+            return false;
+        }
+        final int minimumRoom = Math.max(2, leafCapacity / 16);
+        final long parent = store.writeAddress(pathIds[pathDepth - 1]);
+        final int childIndex = pathIndexes[pathDepth - 1];
+        if (childIndex > 0)
+        {
+            final int leftCount = count(store.readAddress(child(parent, childIndex - 1)));
+            if (leafCapacity - leftCount >= minimumRoom)
+            {
+                final long left = store.writeAddress(privateChild(parent, childIndex - 1));
+                final int moving = (leafCapacity - leftCount) / 2;
+                moveLeafEntries(leaf, 0, left, leftCount, moving);
+                moveLeafEntries(leaf, moving, leaf, 0, count - moving);
+                PageDescriptor.count(left, leftCount + moving);
+                PageDescriptor.count(leaf, count - moving);
+                if (index <= moving)
+                {
+                    insertIntoLeaf(left, leftCount + moving, leftCount + index, key);
+                    slotPage = left;
+                    slotIndex = leftCount + index;
+                }
+                else
+                {
+                    insertIntoLeaf(leaf, count - moving, index - moving, key);
+                    slotPage = leaf;
+                    slotIndex = index - moving;
+                }
+                PageDescriptor.key(parent, childIndex - 1, key(leaf, 0));
+                return true;
+            }
+        }
+        if (childIndex < count(parent))
+        {
+            final int rightCount = count(store.readAddress(child(parent, childIndex + 1)));
+            if (leafCapacity - rightCount >= minimumRoom)
+            {
+                final long right = store.writeAddress(privateChild(parent, childIndex + 1));
+                final int moving = (leafCapacity - rightCount) / 2;
+                final int kept = count - moving;
+                moveLeafEntries(right, 0, right, moving, rightCount);
+                moveLeafEntries(leaf, kept, right, 0, moving);
+                PageDescriptor.count(right, rightCount + moving);
+                PageDescriptor.count(leaf, kept);
+                if (index <= kept)
+                {
+                    insertIntoLeaf(leaf, kept, index, key);
+                    slotPage = leaf;
+                    slotIndex = index;
+                }
+                else
+                {
+                    insertIntoLeaf(right, rightCount + moving, index - kept, key);
+                    slotPage = right;
+                    slotIndex = index - kept;
+                }
+                PageDescriptor.key(parent, childIndex, key(right, 0));
+                return true;
+            }
+        }
+        return false;
     }
 
     private void splitLeafAndInsert(final long leaf, final int count, final int index, final long key)

@@ -194,11 +194,46 @@ final class PageDescriptor
         MEMORY.set(LONG, page + TREE_SIZE_OFFSET, 0L);
     }
 
-    /** Number of keys {@code <= key} among the first {@code count} keys (index of the child to follow). */
+    /** Below this many keys a plain binary search is as cheap as guessing first. */
+    private static final int INTERPOLATION_MINIMUM = 32;
+    /** Half-width of the window around the interpolated guess that is probed first. */
+    private static final int WINDOW = 8;
+
+    /**
+     * Number of keys {@code <= key} among the first {@code count} keys (index of the child to follow).
+     * Large pages first guess the position by interpolating between the first and last key and probe
+     * a window of ±8 keys around the guess: for evenly spread keys that touches about 3 cache lines
+     * instead of the 7 or 8 a binary search over 254 keys does; uneven keys fall back to a binary
+     * search of the side the window excluded.
+     */
     static int upperBound(final long page, final int count, final long key)
     {
         int lo = 0;
         int hi = count;
+        if (count >= INTERPOLATION_MINIMUM)
+        {
+            final long first = MEMORY.get(LONG, page + KEYS_OFFSET);
+            final long last = MEMORY.get(LONG, page + KEYS_OFFSET + ((long)(count - 1) << 3));
+            final int guess = (int)(((double)key - (double)first) / ((double)last - (double)first) * (count - 1));
+            final int windowLow = Math.min(Math.max(guess - WINDOW, 0), count - 1);
+            final int windowHigh = Math.min(Math.max(guess + WINDOW, 0), count - 1);
+            if (MEMORY.get(LONG, page + KEYS_OFFSET + ((long)windowLow << 3)) <= key)
+            {
+                lo = windowLow + 1;
+                if (MEMORY.get(LONG, page + KEYS_OFFSET + ((long)windowHigh << 3)) > key)
+                {
+                    hi = windowHigh;
+                }
+                else
+                {
+                    lo = windowHigh + 1;
+                }
+            }
+            else
+            {
+                hi = windowLow;
+            }
+        }
         while (lo < hi)
         {
             final int mid = (lo + hi) >>> 1;
@@ -214,11 +249,35 @@ final class PageDescriptor
         return lo;
     }
 
-    /** Number of keys {@code < key} among the first {@code count} keys (insertion point). */
+    /** Number of keys {@code < key} among the first {@code count} keys (insertion point); as {@link #upperBound}. */
     static int lowerBound(final long page, final int count, final long key)
     {
         int lo = 0;
         int hi = count;
+        if (count >= INTERPOLATION_MINIMUM)
+        {
+            final long first = MEMORY.get(LONG, page + KEYS_OFFSET);
+            final long last = MEMORY.get(LONG, page + KEYS_OFFSET + ((long)(count - 1) << 3));
+            final int guess = (int)(((double)key - (double)first) / ((double)last - (double)first) * (count - 1));
+            final int windowLow = Math.min(Math.max(guess - WINDOW, 0), count - 1);
+            final int windowHigh = Math.min(Math.max(guess + WINDOW, 0), count - 1);
+            if (MEMORY.get(LONG, page + KEYS_OFFSET + ((long)windowLow << 3)) < key)
+            {
+                lo = windowLow + 1;
+                if (MEMORY.get(LONG, page + KEYS_OFFSET + ((long)windowHigh << 3)) >= key)
+                {
+                    hi = windowHigh;
+                }
+                else
+                {
+                    lo = windowHigh + 1;
+                }
+            }
+            else
+            {
+                hi = windowLow;
+            }
+        }
         while (lo < hi)
         {
             final int mid = (lo + hi) >>> 1;

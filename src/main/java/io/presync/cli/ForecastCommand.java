@@ -2,9 +2,11 @@ package io.presync.cli;
 
 import io.presync.RefusedException;
 import io.presync.forecast.EtsFitter;
+import io.presync.forecast.EtsSpec;
 import io.presync.forecast.FittedModel;
 import io.presync.forecast.GrowthForecast;
 import io.presync.forecast.Transform;
+import io.presync.forecast.Trend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -102,6 +104,11 @@ public final class ForecastCommand implements Callable<Integer>
         description = "Fit on log(1 + y) and transform back (for bursty, often-zero series; default: ${DEFAULT-VALUE}).")
     TransformOption transform;
 
+    @Option(names = "--model", defaultValue = "auto", paramLabel = "auto|A,T,S",
+        description = {"auto (the smallest AICc of ETS(A,N|A|Ad,N|A); default) or one model, for example A,Ad,A or A,N,N.",
+            "A seasonal model needs a period > 1; with too few rows the fitter falls back to a simpler one."})
+    String model;
+
     @Override
     public Integer call() throws IOException
     {
@@ -163,6 +170,63 @@ public final class ForecastCommand implements Callable<Integer>
             throw new RefusedException("--from must be at least 1 (rows to fit on before the first origin), was " + from + ".");
         }
         fixedPeriod();
+        parseModel();
+    }
+
+    /** A model named with --model. */
+    private record ModelChoice(Trend trend, boolean seasonal)
+    {
+    }
+
+    /** The model given with --model, or null for auto. */
+    private ModelChoice parseModel() throws RefusedException
+    {
+        String text = model.trim();
+        if ("auto".equalsIgnoreCase(text))
+        {
+            return null;
+        }
+        if (text.startsWith("ETS(") && text.endsWith(")"))
+        {
+            text = text.substring(4, text.length() - 1);
+        }
+        final String[] parts = text.split(",");
+        if (parts.length == 3 && parts[0].trim().equals("A"))
+        {
+            final String trend = parts[1].trim();
+            final String season = parts[2].trim();
+            final Trend t = switch (trend)
+            {
+                case "N" -> Trend.NONE;
+                case "A" -> Trend.ADDITIVE;
+                case "Ad" -> Trend.DAMPED;
+                default -> null;
+            };
+            if (t != null && (season.equals("N") || season.equals("A")))
+            {
+                return new ModelChoice(t, season.equals("A"));
+            }
+        }
+        throw new RefusedException("--model must be auto or A,T,S with T one of N, A, Ad and S one of N, A (for example A,Ad,A), was '" +
+            model + "'.");
+    }
+
+    /** Fits y[from, to) with the model asked for: AICc choice, or the one given. */
+    private FittedModel fit(final double[] y, final int fromIndex, final int toIndex, final int p) throws RefusedException
+    {
+        final ModelChoice chosen = parseModel();
+        if (chosen == null)
+        {
+            return EtsFitter.fitAuto(y, fromIndex, toIndex, p, transform.transform);
+        }
+        final boolean seasonal = chosen.seasonal();
+        if (seasonal && p <= 1)
+        {
+            throw new RefusedException("--model " + model + " is seasonal but the period is 1" +
+                ("auto".equalsIgnoreCase(period) ? " (none detected)" : "") + "; give --period or a model ending in N.");
+        }
+        final EtsSpec spec = seasonal ? EtsSpec.seasonal(chosen.trend(), p) : EtsSpec.of(chosen.trend());
+        return EtsFitter.fit(y, fromIndex, toIndex, spec, transform.transform);
     }
 
     /** The period given, or -1 for auto. */
@@ -234,8 +298,7 @@ public final class ForecastCommand implements Callable<Integer>
         {
             throw tooFew(series, n - start, p);
         }
-        final FittedModel model = EtsFitter.fitAuto(y, start, n, p, transform.transform);
-        final GrowthForecast f = model.forecastSum(horizon, confidence);
+        final GrowthForecast f = fit(y, start, n, p).forecastSum(horizon, confidence);
         if (format == Format.csv)
         {
             out.println("horizon,mean,lower,upper,confidence,sigma,model");
@@ -287,7 +350,7 @@ public final class ForecastCommand implements Callable<Integer>
             {
                 throw tooFew(series, rows, p);
             }
-            final GrowthForecast f = EtsFitter.fitAuto(y, start, origin, p, transform.transform).forecastSum(horizon, confidence);
+            final GrowthForecast f = fit(y, start, origin, p).forecastSum(horizon, confidence);
             double actual = 0;
             for (int i = origin; i < origin + horizon; i++)
             {

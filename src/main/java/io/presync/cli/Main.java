@@ -22,6 +22,10 @@ import java.io.PrintWriter;
         DeviceCommand.class,
         ForecastCommand.class,
         PoolCommand.class,
+        TapCommand.class,
+        LogCommand.class,
+        TraceCommand.class,
+        ExportCommand.class,
     })
 public final class Main implements Runnable
 {

@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
  *
  * <h2>Forecast distribution</h2>
  * Writing x_n for the state after the last observation and iterating the equations, the future
- * value k steps ahead is its point forecast plus a linear combination of the future errors:
+ * value i steps ahead is its point forecast plus a linear combination of the future errors:
  * <pre>
  *   z_{n+i} = μ_i + ε_{n+i} + Σ_{k=1}^{i-1} c_{i-k} ε_{n+k},   c_j = w'F^{j-1}g = α + β φ_j + γ [j mod m = 0]
  *   μ_i     = l_n + φ_i b_n + s_{n+i-m(⌊(i-1)/m⌋+1)},           φ_i = φ + φ² + … + φ^i  (i when undamped)
@@ -30,8 +30,10 @@ import java.util.SplittableRandom;
  * <pre>
  *   Var(Σ_{i=1}^{h} z_{n+i}) = σ² Σ_{k=1}^{h} (1 + C_{h-k})²
  * </pre>
- * which contains every covariance {@code Cov(z_{n+i}, z_{n+j}) = σ² Σ_k a_{ik} a_{jk}} between steps;
- * it is computed in O(h). Summing per-step variances instead would ignore that one surprise moves
+ * which contains every covariance {@code Cov(z_{n+i}, z_{n+j}) = σ² Σ_k a_{ik} a_{jk}} between steps
+ * (a_{ik} the weight of ε_{n+k} in step i: 1 when i = k, c_{i-k} when i &gt; k); it is computed in O(h).
+ * The tests check it against covariance propagation of the state augmented with the running sum, and
+ * against simulation. Summing per-step variances instead would ignore that one surprise moves
  * the level for all later steps, and would understate the spread of the sum badly for h ≫ 1.
  *
  * <h2>Back to bytes</h2>
@@ -82,9 +84,10 @@ public final class FittedModel
      * often-zero series) has a mean dominated by astronomically unlikely paths, and without a
      * ceiling the bias-adjusted mean overflows; the cap is where the model stops being credible.
      */
-    static final double LOG1P_HEADROOM = Math.log(10.0);
+    public static final double LOG1P_HEADROOM = Math.log(10.0);
 
     private double maxObserved = Double.NEGATIVE_INFINITY;
+    private double sse;
     private double sigma2;
     private double aicc = Double.POSITIVE_INFINITY;
     private int fittedObservations;
@@ -163,6 +166,7 @@ public final class FittedModel
         this.gamma = other.gamma;
         this.phi = other.phi;
         this.period = other.period;
+        this.sse = other.sse;
         this.sigma2 = other.sigma2;
         this.aicc = other.aicc;
         this.fittedObservations = other.fittedObservations;
@@ -195,8 +199,9 @@ public final class FittedModel
         return new FittedModel(transform, mean, m2, count);
     }
 
-    void finish(final double sigma2, final double aicc, final int fittedObservations)
+    void finish(final double sse, final double sigma2, final double aicc, final int fittedObservations)
     {
+        this.sse = sse;
         this.sigma2 = sigma2;
         this.aicc = aicc;
         this.fittedObservations = fittedObservations;
@@ -267,6 +272,12 @@ public final class FittedModel
     public double phi()
     {
         return phi;
+    }
+
+    /** Sum of squared one-step errors over the fitted observations, on the fitted scale. */
+    double sse()
+    {
+        return sse;
     }
 
     /** Observations the parameters were estimated from. */
@@ -460,8 +471,9 @@ public final class FittedModel
 
     /**
      * Fills {@code out[0..h)} with the expected values of the next h steps on the original scale,
-     * never negative. Under {@link Transform#LOG1P} each is E[max(0, e^Z − 1)] for the step's
-     * Gaussian Z ~ N(μ, v): e^{μ+v/2} Φ((μ+v)/√v) − Φ(μ/√v).
+     * never negative. Under {@link Transform#LOG1P} each is the bias-adjusted mean
+     * E[min(max(0, e^Z − 1), C)] for the step's Gaussian Z ~ N(μ, v) and the ceiling C
+     * ({@link #LOG1P_HEADROOM}); without the cap it would be e^{μ+v/2} Φ((μ+v)/√v) − Φ(μ/√v).
      */
     public void pointForecasts(final int h, final double[] out)
     {
@@ -473,9 +485,13 @@ public final class FittedModel
         }
         if (transform == Transform.NONE)
         {
+            double dampedSum = 0.0;
+            int slot = next;
             for (int i = 1; i <= h; i++)
             {
-                out[i - 1] = Math.max(0.0, fittedScaleForecast(i));
+                dampedSum = phi * (1.0 + dampedSum);
+                out[i - 1] = Math.max(0.0, level + dampedSum * slope + season[slot]);
+                slot = slot + 1 == period ? 0 : slot + 1;
             }
             return;
         }
@@ -516,10 +532,12 @@ public final class FittedModel
             else
             {
                 double dampedSum = 0.0;
+                int slot = next;
                 for (int i = 1; i <= h; i++)
                 {
                     dampedSum = phi * (1.0 + dampedSum);
-                    mean += level + dampedSum * slope + seasonalFor(i);
+                    mean += level + dampedSum * slope + season[slot];
+                    slot = slot + 1 == period ? 0 : slot + 1;
                 }
             }
             final double sd = Math.sqrt(sumVariance(h));

@@ -19,8 +19,13 @@ final class PartitionEntry
     PartitionState state;
     int extensionCount;
     final List<Segment> segments = new ArrayList<>();
-    long extentMapRootPage;
-    long extentMapPages;
+    /** Data-space offset and size of map areas 0 and 1 (size 0: not allocated yet). */
+    final long[] mapAreaOffset = new long[2];
+    final long[] mapAreaBytes = new long[2];
+    long mapExtentCount;
+    int mapCrc;
+    int mapArea;
+    long dataHighWater;
     long createdMillis;
 
     PartitionEntry copy()
@@ -33,8 +38,12 @@ final class PartitionEntry
         c.state = state;
         c.extensionCount = extensionCount;
         c.segments.addAll(segments);
-        c.extentMapRootPage = extentMapRootPage;
-        c.extentMapPages = extentMapPages;
+        System.arraycopy(mapAreaOffset, 0, c.mapAreaOffset, 0, 2);
+        System.arraycopy(mapAreaBytes, 0, c.mapAreaBytes, 0, 2);
+        c.mapExtentCount = mapExtentCount;
+        c.mapCrc = mapCrc;
+        c.mapArea = mapArea;
+        c.dataHighWater = dataHighWater;
         c.createdMillis = createdMillis;
         return c;
     }
@@ -94,8 +103,14 @@ final class PartitionEntry
         page.putLong(USED_BYTES_OFFSET, usedBytes);
         page.putInt(EXTENSION_COUNT_OFFSET, extensionCount);
         page.putInt(SEGMENT_COUNT_OFFSET, segments.size());
-        page.putLong(EXTENT_MAP_ROOT_PAGE_OFFSET, extentMapRootPage);
-        page.putLong(EXTENT_MAP_PAGES_OFFSET, extentMapPages);
+        page.putLong(MAP_AREA0_OFFSET_OFFSET, mapAreaOffset[0]);
+        page.putLong(MAP_AREA0_BYTES_OFFSET, mapAreaBytes[0]);
+        page.putLong(MAP_AREA1_OFFSET_OFFSET, mapAreaOffset[1]);
+        page.putLong(MAP_AREA1_BYTES_OFFSET, mapAreaBytes[1]);
+        page.putLong(MAP_EXTENT_COUNT_OFFSET, mapExtentCount);
+        page.putInt(MAP_CRC_OFFSET, mapCrc);
+        page.putInt(MAP_AREA_OFFSET, mapArea);
+        page.putLong(DATA_HIGH_WATER_OFFSET, dataHighWater);
         page.putLong(CREATED_MILLIS_OFFSET, createdMillis);
         for (int i = 0; i < segments.size(); i++)
         {
@@ -140,8 +155,14 @@ final class PartitionEntry
         e.usedBytes = page.getLong(USED_BYTES_OFFSET);
         e.extensionCount = page.getInt(EXTENSION_COUNT_OFFSET);
         final int segmentCount = page.getInt(SEGMENT_COUNT_OFFSET);
-        e.extentMapRootPage = page.getLong(EXTENT_MAP_ROOT_PAGE_OFFSET);
-        e.extentMapPages = page.getLong(EXTENT_MAP_PAGES_OFFSET);
+        e.mapAreaOffset[0] = page.getLong(MAP_AREA0_OFFSET_OFFSET);
+        e.mapAreaBytes[0] = page.getLong(MAP_AREA0_BYTES_OFFSET);
+        e.mapAreaOffset[1] = page.getLong(MAP_AREA1_OFFSET_OFFSET);
+        e.mapAreaBytes[1] = page.getLong(MAP_AREA1_BYTES_OFFSET);
+        e.mapExtentCount = page.getLong(MAP_EXTENT_COUNT_OFFSET);
+        e.mapCrc = page.getInt(MAP_CRC_OFFSET);
+        e.mapArea = page.getInt(MAP_AREA_OFFSET);
+        e.dataHighWater = page.getLong(DATA_HIGH_WATER_OFFSET);
         e.createdMillis = page.getLong(CREATED_MILLIS_OFFSET);
         if (segmentCount < 0 || segmentCount > MAX_SEGMENTS)
         {
@@ -164,12 +185,30 @@ final class PartitionEntry
         {
             throw new CorruptMetadataException(what + " has negative sizes or counts");
         }
+        long dataBytes = 0;
+        for (final Segment s : e.segments)
+        {
+            dataBytes += s.dataBytes(sb.unitBytes);
+        }
+        if (e.mapArea < 0 || e.mapArea > 1 || e.dataHighWater < 0 || e.dataHighWater > dataBytes ||
+            e.mapExtentCount < 0 || e.mapExtentCount * MAP_RECORD_BYTES > e.mapAreaBytes[e.mapArea] ||
+            !mapAreaFits(e.mapAreaOffset[0], e.mapAreaBytes[0], e.dataHighWater) ||
+            !mapAreaFits(e.mapAreaOffset[1], e.mapAreaBytes[1], e.dataHighWater))
+        {
+            throw new CorruptMetadataException(what + " has an inconsistent extent map location");
+        }
         if (!MetadataPages.allZero(page, NAME_OFFSET + nameLength, MASTER_ID_OFFSET) ||
-            !MetadataPages.allZero(page, CREATED_MILLIS_OFFSET + 8, SEGMENTS_OFFSET) ||
+            !MetadataPages.allZero(page, FIELDS_END_OFFSET, SEGMENTS_OFFSET) ||
             !MetadataPages.allZero(page, segmentOffset(segmentCount), MetadataPageDescriptor.CRC_OFFSET))
         {
             throw new CorruptMetadataException(what + " has non-zero reserved bytes");
         }
         return e;
+    }
+
+    private static boolean mapAreaFits(final long offset, final long bytes, final long highWater)
+    {
+        return bytes == 0 ? offset == 0 : offset >= 0 && bytes > 0 && offset % 4096 == 0 && bytes % 4096 == 0 &&
+            offset + bytes <= highWater;
     }
 }

@@ -1,6 +1,7 @@
 package io.presync.pool;
 
 import io.presync.RefusedException;
+import io.presync.btree.ExtentMap;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -52,6 +53,7 @@ public final class Pool implements AutoCloseable
 
     private final PoolIo io;
     private final boolean writable;
+    private final java.util.Map<String, Partition> open = new java.util.HashMap<>();
     private PoolMetadata meta;
     private boolean closed;
 
@@ -281,7 +283,13 @@ public final class Pool implements AutoCloseable
         final PartitionEntry entry = existing(next, name);
         final List<Segment> added = addSpace(next, entry, bytes, true, name);
         entry.extensionCount++;
+        // An open partition's uncommitted writes stay uncommitted: the committed entry only gains space.
+        final Partition partition = open.get(name);
         applyAndCommit(next, added);
+        if (partition != null)
+        {
+            partition.refreshSpace(entry);
+        }
         return PartitionInfo.of(entry, meta.sb.unitBytes);
     }
 
@@ -294,33 +302,61 @@ public final class Pool implements AutoCloseable
     public long trim(final String name) throws IOException
     {
         requireWritable();
+        refuseIfOpen(name, "trim");
         final PoolMetadata next = meta.copy();
         final PartitionEntry entry = existing(next, name);
-        if (entry.usedBytes != 0 || entry.extentMapRootPage != 0)
+        final long unitBytes = meta.sb.unitBytes;
+        // Data space is handed out from the front (the high water), so whatever lies beyond it is
+        // unused: whole trailing segments go back, and the segment holding the high water shrinks to
+        // the units it needs (its checksum pages stay as they are: they sit in front of its data).
+        final List<Segment> released = new ArrayList<>();
+        long dataBefore = 0;
+        for (int i = 0; i < entry.segments.size(); i++)
         {
-            // Which units hold data is the extent map's to say; it arrives with the data path.
-            throw new RefusedException("partition '" + name + "' holds data and trimming around data is not supported yet; " +
-                "delete and re-allocate it instead");
+            final Segment s = entry.segments.get(i);
+            final long needed = entry.dataHighWater - dataBefore;
+            dataBefore += s.dataBytes(unitBytes);
+            if (needed <= 0)
+            {
+                released.add(s);
+                entry.segments.remove(i--);
+                continue;
+            }
+            final long keepUnits = Math.min(s.lengthUnits(),
+                ((long)s.checksumPages() * MetadataPageDescriptor.PAGE_BYTES + needed + unitBytes - 1) / unitBytes);
+            if (keepUnits < s.lengthUnits())
+            {
+                released.add(new Segment(s.startUnit() + keepUnits, s.lengthUnits() - keepUnits, 0));
+                entry.segments.set(i, new Segment(s.startUnit(), keepUnits, s.checksumPages()));
+            }
         }
-        final List<Segment> released = new ArrayList<>(entry.segments);
-        for (final Segment s : released)
-        {
-            next.free.free(s.startUnit(), s.lengthUnits());
-        }
-        entry.segments.clear();
-        commitThenRelease(next, released);
         long bytes = 0;
         for (final Segment s : released)
         {
-            bytes += s.lengthUnits() * meta.sb.unitBytes;
+            next.free.free(s.startUnit(), s.lengthUnits());
+            bytes += s.lengthUnits() * unitBytes;
         }
+        if (released.isEmpty())
+        {
+            return 0;
+        }
+        commitThenRelease(next, released);
         return bytes;
+    }
+
+    private void refuseIfOpen(final String name, final String what) throws RefusedException
+    {
+        if (open.containsKey(name))
+        {
+            throw new RefusedException("partition '" + name + "' is open for data; close it before you " + what + " it");
+        }
     }
 
     /** Deletes partition {@code name}: commits the table without it, then discards its space. */
     public void delete(final String name) throws IOException
     {
         requireWritable();
+        refuseIfOpen(name, "delete");
         final PoolMetadata next = meta.copy();
         final PartitionEntry entry = existing(next, name);
         for (final Segment s : entry.segments)
@@ -331,11 +367,99 @@ public final class Pool implements AutoCloseable
         commitThenRelease(next, entry.segments);
     }
 
+    /**
+     * Opens partition {@code name} for data: loads its committed extent map (checking its CRC).
+     *
+     * @throws RefusedException when there is no such partition or it is open already.
+     */
+    public Partition openPartition(final String name) throws IOException
+    {
+        requireWritable();
+        final PartitionEntry entry = existing(meta, name);
+        if (open.containsKey(name))
+        {
+            throw new RefusedException("partition '" + name + "' is open already; close it first");
+        }
+        final ExtentMap map = ExtentMap.inMemory();
+        try
+        {
+            Partition.readMap(io, entry, meta.sb.unitBytes, map);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            map.close();
+            throw ex;
+        }
+        final Partition partition = new Partition(this, io, entry, meta.sb.unitBytes, map);
+        open.put(name, partition);
+        return partition;
+    }
+
+    /** The commit of {@link Partition#commit}: data and CRCs flushed, the map written, then the metadata. */
+    void commitPartition(final Partition partition) throws IOException
+    {
+        requireWritable();
+        final PoolMetadata next = meta.copy();
+        final PartitionEntry entry = existing(next, partition.name());
+        // The map goes to the area the committed entry does not use; commit() flushes it with the data.
+        partition.writeMap(entry);
+        if (entry.state == PartitionState.ALLOCATED)
+        {
+            entry.state = PartitionState.COPYING;
+        }
+        commit(next);
+    }
+
+    void partitionClosed(final Partition partition)
+    {
+        open.remove(partition.name(), partition);
+    }
+
+    /**
+     * Writes the committed content of partition {@code name} as a full logical image to {@code target}
+     * (a file, created sparse, or a block device); unmapped ranges become holes or are discarded.
+     *
+     * @throws RefusedException when the partition is open, the target exists and {@code overwrite} is
+     *         false, or the target device is too small or is the pool's own.
+     */
+    public ExportResult export(final String name, final Path target, final boolean overwrite) throws IOException
+    {
+        refuseIfOpen(name, "export");
+        final PartitionEntry entry = existing(meta, name);
+        final ExtentMap map = ExtentMap.inMemory();
+        try
+        {
+            Partition.readMap(io, entry, meta.sb.unitBytes, map);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            map.close();
+            throw ex;
+        }
+        try (Partition partition = new Partition(this, io, entry, meta.sb.unitBytes, map))
+        {
+            return PartitionExport.export(partition, io, target, overwrite);
+        }
+    }
+
+    /** Sets the life-cycle state of partition {@code name} (one commit). */
+    public void setState(final String name, final PartitionState state) throws IOException
+    {
+        requireWritable();
+        final PoolMetadata next = meta.copy();
+        existing(next, name).state = state;
+        commit(next);
+    }
+
     @Override
     public void close() throws IOException
     {
         if (!closed)
         {
+            for (final Partition partition : new ArrayList<>(open.values()))
+            {
+                partition.close();
+            }
             closed = true;
             io.close();
         }

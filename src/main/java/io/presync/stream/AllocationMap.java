@@ -5,7 +5,7 @@ package io.presync.stream;
  * already allocated, and marking ranges allocated or free. Callers pass ranges aligned to the
  * allocation granularity.
  */
-interface AllocationMap
+interface AllocationMap extends AutoCloseable
 {
     /** Bytes of {@code [startBytes, endBytes)} that are allocated. */
     long coveredBytes(long startBytes, long endBytes);
@@ -15,4 +15,10 @@ interface AllocationMap
 
     /** Marks {@code [startBytes, endBytes)} free. */
     void remove(long startBytes, long endBytes);
+
+    /** Frees off-heap memory, if any; idempotent. */
+    @Override
+    default void close()
+    {
+    }
 }

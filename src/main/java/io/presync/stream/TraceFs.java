@@ -105,6 +105,11 @@ final class TraceFs
             {
                 // Raced with another tap in this process: take the next number.
             }
+            catch (final java.nio.file.AccessDeniedException ex)
+            {
+                throw new TapUnavailableException("creating the trace instance " + dir +
+                    " was refused (permission denied); run the tap as root.");
+            }
         }
         throw new IOException("mkdir " + root.resolve("instances") + "/" + INSTANCE_PREFIX + pid + "-N failed: no free name");
     }

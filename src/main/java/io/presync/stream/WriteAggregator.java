@@ -27,9 +27,10 @@ import java.util.Arrays;
  * not known, so a series over a lossy log underestimates.
  *
  * <p>Every write also goes to the {@link RegionHeatListener} as bytes per region touched.
- * Allocates nothing per event except when the series or the bitmap grows.
+ * The allocation map is the project's off-heap {@link io.presync.btree.ExtentMap} (4 KiB-aligned
+ * extents); {@link #close()} frees it. Allocates nothing per event except when the series grows.
  */
-public final class WriteAggregator implements WriteEventHandler
+public final class WriteAggregator implements WriteEventHandler, AutoCloseable
 {
     /** Allocation granularity of {@code new_bytes}. */
     public static final long BLOCK_BYTES = 4096;
@@ -55,7 +56,7 @@ public final class WriteAggregator implements WriteEventHandler
      */
     public WriteAggregator(final long intervalNanos, final long regionBytes, final RegionHeatListener heat)
     {
-        this(intervalNanos, regionBytes, heat, new BlockBitmap());
+        this(intervalNanos, regionBytes, heat, new ExtentAllocationMap());
     }
 
     WriteAggregator(final long intervalNanos, final long regionBytes, final RegionHeatListener heat, final AllocationMap allocation)
@@ -228,6 +229,13 @@ public final class WriteAggregator implements WriteEventHandler
     public long earlyEvents()
     {
         return earlyEvents;
+    }
+
+    /** Frees the allocation map; the series stay readable. Idempotent. */
+    @Override
+    public void close()
+    {
+        allocation.close();
     }
 
     /** Writes {@code ts_us,write_bytes,new_bytes,write_requests}, ts_us being each interval's end. */

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * Hierarchical dirty tracking of the writes a master takes while it is being copied: exact, never
  * loses a dirty block, and costs little memory where writes are sparse.
  *
- * <h2>Two levels</h2>
+ * <h2>Levels</h2>
  * <pre>
  *  address ─► granule g = offset / granuleBytes (default 1 MiB)
  *
@@ -19,14 +19,19 @@ import java.util.Arrays;
  *      whole-granule mode:      [g·G, (g+1)·G) on any write into g
  *      span mode (default):     the bounding span of the dirty bytes in g and the new write, 4 KiB aligned
  *
- *  fine    (hot granules)       slot s:  bits  [words]   1 = dirty 4 KiB block
- *                                        seqs  [blocks]  last-dirtying seq of each block
- *                                        (1 MiB granule: 4 longs + 256 longs = 2080 bytes)
+ *  fine    (hot granules)       slot:  bits   [G/4 KiB bits]  1 = dirty 4 KiB block             32 B
+ *                                      maxSeq, owner, dirty count, seq array index             20 B
+ *                                      seqs   [G/4 KiB longs] last-dirtying seq of each block  2048 B
+ *                                                                                  (1 MiB granule)
+ *  compact (fine, quiet)        the same slot without its seq array: every dirty block counts at maxSeq
  * </pre>
  * A granule is either coarse or fine, never both: promotion moves its coarse extents into the bitmap
- * (each block gets its extent's seq), {@link #settle} moves the dirty runs of a quiet fine granule back
- * into coarse extents (each run with the maximum seq of its blocks). A fine granule's slot is freed as
- * soon as it has no dirty block; its hot state lives on in a small per-granule record.
+ * (each block gets its extent's seq). {@link #settle} handles granules that went quiet: per-block seqs
+ * only matter while a copy may race a write, so a quiet fine granule drops them (compact); if its dirty
+ * blocks form at most {@code demoteMaxRuns} runs and it is not pinned, it goes back to coarse extents
+ * instead, one per run with the run's highest seq. A new write into a compact granule gives it a seq
+ * array again (old dirty blocks at the old maxSeq). A fine granule's slot is freed as soon as it has no
+ * dirty block; its hot state lives on in a small per-granule record until it settles.
  *
  * <h2>Sequence numbers and the clear rule</h2>
  * Every completed write is {@link #mark marked} with a strictly increasing sequence number. A copy
@@ -43,8 +48,8 @@ import java.util.Arrays;
  * <h2>Promotion and settling</h2>
  * A granule becomes fine after {@code promoteAfterWrites} writes into it (counted from its first write
  * since it last settled), or on its first write when it lies in a range pinned by {@link #markHot}.
- * {@link #settle} demotes fine granules that saw no write for {@code idleNanos} unless they are pinned
- * (pinned granules stay fine), and forgets the write counts of quiet coarse granules.
+ * {@link #settle} compacts or demotes fine granules that saw no write for {@code idleNanos} (pinned ones
+ * are only compacted) and forgets the write counts of quiet coarse granules.
  *
  * <p>Single-threaded: one owner (the replication job's duty cycle). Marks, clears and batches allocate
  * nothing in the common case; arrays grow by doubling when more granules are active than ever before.
@@ -66,6 +71,7 @@ public final class TrackingMap implements AutoCloseable
         private long granuleBytes = 1L << 20;
         private int promoteAfterWrites = 8;
         private boolean coarseSpans = true;
+        private int demoteMaxRuns = 2;
         private NanoClock nanoClock = SystemNanoClock.INSTANCE;
 
         /** Coarse granule, a power of two of at least 4 KiB (default 1 MiB). */
@@ -86,6 +92,17 @@ public final class TrackingMap implements AutoCloseable
         public Context coarseSpans(final boolean coarseSpans)
         {
             this.coarseSpans = coarseSpans;
+            return this;
+        }
+
+        /**
+         * A quiet fine granule whose dirty blocks form at most this many runs becomes coarse extents
+         * (one per run) in {@link #settle}; one with more runs keeps its bitmap but drops its per-block
+         * seqs (compact). Default 2: an extent costs about as much as a compact bitmap.
+         */
+        public Context demoteMaxRuns(final int demoteMaxRuns)
+        {
+            this.demoteMaxRuns = demoteMaxRuns;
             return this;
         }
 
@@ -117,6 +134,10 @@ public final class TrackingMap implements AutoCloseable
             {
                 throw new IllegalArgumentException("granuleBytes must be a power of two from 4 KiB to 1 GiB: " + granuleBytes);
             }
+            if (demoteMaxRuns < 0)
+            {
+                throw new IllegalArgumentException("demoteMaxRuns must be >= 0: " + demoteMaxRuns);
+            }
             if (promoteAfterWrites < 0)
             {
                 throw new IllegalArgumentException("promoteAfterWrites must be >= 0: " + promoteAfterWrites);
@@ -135,6 +156,7 @@ public final class TrackingMap implements AutoCloseable
     private final int wordsPerGranule;
     private final int promoteAfterWrites;
     private final boolean coarseSpans;
+    private final int demoteMaxRuns;
     private final NanoClock nanoClock;
 
     private final ExtentMap coarse;
@@ -153,16 +175,25 @@ public final class TrackingMap implements AutoCloseable
     private int recFreeCount;
     private int liveRecords;
 
-    // Fine slots: bits and seqs per slot, with owner record and dirty block count.
+    // Fine slots: bitmap, owner record, dirty block count, highest seq, and the index of the slot's
+    // per-block seq array in the seq pool (-1 while the slot is compact).
     private long[] slotBits;
-    private long[] slotSeqs;
     private int[] slotOwner = new int[8];
     private int[] slotDirty = new int[8];
+    private int[] slotSeqIndex = new int[8];
+    private long[] slotMaxSeq = new long[8];
     private int slotHigh;
     private int[] slotFree = new int[8];
     private int slotFreeCount;
     private int slotsInUse;
     private long fineDirtyBlocks;
+
+    // Per-block seq arrays of the fine slots that are not compact.
+    private long[] seqPool;
+    private int seqHigh;
+    private int[] seqFree = new int[8];
+    private int seqFreeCount;
+    private int seqArraysInUse;
 
     // The current pass of nextBatch: packed (rank << 32 | granule), sorted.
     private long[] passList = new long[64];
@@ -195,11 +226,12 @@ public final class TrackingMap implements AutoCloseable
         this.wordsPerGranule = (blocksPerGranule + 63) >>> 6;
         this.promoteAfterWrites = context.promoteAfterWrites;
         this.coarseSpans = context.coarseSpans;
+        this.demoteMaxRuns = context.demoteMaxRuns;
         this.nanoClock = context.nanoClock;
         this.coarse = ExtentMap.inMemory();
         this.hot = ExtentMap.inMemory();
         this.slotBits = new long[8 * wordsPerGranule];
-        this.slotSeqs = new long[8 * blocksPerGranule];
+        this.seqPool = new long[8 * blocksPerGranule];
         Arrays.fill(recGranule, -1);
     }
 
@@ -360,13 +392,17 @@ public final class TrackingMap implements AutoCloseable
     }
 
     /**
-     * Demotes fine granules that saw no write for {@code idleNanos} (and are not pinned by
-     * {@link #markHot}) to coarse extents, one per dirty run with the run's highest seq, and forgets the
-     * write counts of quiet coarse granules. Returns the number of granules demoted.
+     * Settles granules that saw no write for {@code idleNanos}: a fine granule drops its per-block seqs
+     * (they only matter while a copy may race a write; one maximum seq is enough for a quiet granule)
+     * and, unless pinned by {@link #markHot}, becomes coarse extents (one per dirty run, with the run's
+     * highest seq) when it has at most {@code demoteMaxRuns} dirty runs; otherwise it keeps its compact
+     * bitmap until it is clean. Quiet coarse granules and clean fine ones forget their write counts and
+     * their promotion (pinned ones are promoted again by their pin on their next write). Returns the
+     * number of fine granules demoted or compacted.
      */
     public int settle(final long idleNanos, final long nowNanos)
     {
-        int demoted = 0;
+        int settled = 0;
         final int shift = granuleShift;
         for (int rec = 0; rec < recHigh; rec++)
         {
@@ -375,27 +411,30 @@ public final class TrackingMap implements AutoCloseable
             {
                 continue;
             }
-            final long gStart = g << shift;
-            if (recFine[rec] && isPinned(gStart, gStart + granuleBytes))
+            final int slot = recSlot[rec];
+            if (slot < 0)
             {
-                if (recSlot[rec] < 0)
-                {
-                    freeRecord(rec); // re-promoted by its pin on the next write
-                }
+                freeRecord(rec);
                 continue;
             }
-            if (recSlot[rec] >= 0)
+            final long gStart = g << shift;
+            if (!isPinned(gStart, gStart + granuleBytes) && runs(slot) <= demoteMaxRuns)
             {
                 demote(rec, gStart);
-                demoted++;
+                freeRecord(rec);
+                settled++;
             }
-            freeRecord(rec);
+            else if (slotSeqIndex[slot] >= 0)
+            {
+                compact(slot);
+                settled++;
+            }
         }
         if (recordOfGranule.size() < recordOfGranule.capacity() / 8)
         {
             recordOfGranule.compact();
         }
-        return demoted;
+        return settled;
     }
 
     /**
@@ -514,10 +553,22 @@ public final class TrackingMap implements AutoCloseable
         return coarse.extentCount();
     }
 
-    /** Bytes of one fine slot: the bitmap, the per-block seqs, owner and dirty count. */
+    /** Fine granules whose per-block seqs were dropped by {@link #settle} (bitmap and one max seq). */
+    public int compactGranules()
+    {
+        return slotsInUse - seqArraysInUse;
+    }
+
+    /** Bytes of a compact fine slot: bitmap, max seq, owner, dirty count, seq array index. */
+    public long compactSlotBytes()
+    {
+        return (long)wordsPerGranule * 8 + 8 + 12;
+    }
+
+    /** Bytes of a full fine slot: a compact slot plus its per-block seqs. */
     public long fineSlotBytes()
     {
-        return (long)wordsPerGranule * 8 + (long)blocksPerGranule * 8 + 8;
+        return compactSlotBytes() + (long)blocksPerGranule * 8;
     }
 
     /**
@@ -527,15 +578,15 @@ public final class TrackingMap implements AutoCloseable
      */
     public long metadataBytes()
     {
-        return coarse.bytesInUse() + hot.bytesInUse() + slotsInUse * fineSlotBytes() +
-            (long)liveRecords * RECORD_BYTES + recordOfGranule.capacity() * 16L;
+        return coarse.bytesInUse() + hot.bytesInUse() + slotsInUse * compactSlotBytes() +
+            seqArraysInUse * (long)blocksPerGranule * 8 + (long)liveRecords * RECORD_BYTES + recordOfGranule.capacity() * 16L;
     }
 
     /** Bytes held including arrays kept for reuse (high-water mark of the growable parts). */
     public long reservedBytes()
     {
-        return coarse.bytesInUse() + hot.bytesInUse() + slotBits.length * 8L + slotSeqs.length * 8L +
-            slotOwner.length * 12L + recGranule.length * (long)(RECORD_BYTES + 4) + recordOfGranule.capacity() * 16L +
+        return coarse.bytesInUse() + hot.bytesInUse() + slotBits.length * 8L + seqPool.length * 8L +
+            slotOwner.length * 20L + recGranule.length * (long)(RECORD_BYTES + 4) + recordOfGranule.capacity() * 16L +
             passList.length * 8L;
     }
 
@@ -607,17 +658,22 @@ public final class TrackingMap implements AutoCloseable
     {
         final int slot = recSlot[rec];
         final long[] bits = slotBits;
-        final long[] seqs = slotSeqs;
+        final long[] seqs = seqPool;
         final int bitBase = slot * wordsPerGranule;
-        final int seqBase = slot * blocksPerGranule;
+        final int seqIndex = slotSeqIndex[slot];
+        final int seqBase = seqIndex * blocksPerGranule;
         int i = nextSetBit(bits, bitBase, 0);
         while (i >= 0)
         {
             final int j = nextClearBit(bits, bitBase, i);
-            long maxSeq = Long.MIN_VALUE;
-            for (int k = i; k < j; k++)
+            long maxSeq = slotMaxSeq[slot];
+            if (seqIndex >= 0)
             {
-                maxSeq = Math.max(maxSeq, seqs[seqBase + k]);
+                maxSeq = Long.MIN_VALUE;
+                for (int k = i; k < j; k++)
+                {
+                    maxSeq = Math.max(maxSeq, seqs[seqBase + k]);
+                }
             }
             coarse.insert(gStart + ((long)i << BLOCK_SHIFT), gStart + ((long)j << BLOCK_SHIFT), maxSeq);
             i = j < blocksPerGranule ? nextSetBit(bits, bitBase, j) : -1;
@@ -626,12 +682,95 @@ public final class TrackingMap implements AutoCloseable
         freeSlot(rec);
     }
 
-    private void setBlocks(final int slot, final int from, final int to, final long seq)
+    /** Dirty runs in a slot's bitmap. */
+    private int runs(final int slot)
     {
         final long[] bits = slotBits;
-        final long[] seqs = slotSeqs;
         final int bitBase = slot * wordsPerGranule;
-        final int seqBase = slot * blocksPerGranule;
+        int runs = 0;
+        long carry = 0; // the last bit of the previous word
+        for (int w = 0; w < wordsPerGranule; w++)
+        {
+            final long word = bits[bitBase + w];
+            // A run starts at each set bit whose lower neighbour is clear.
+            runs += Long.bitCount(word & ~((word << 1) | carry));
+            carry = word >>> 63;
+        }
+        return runs;
+    }
+
+    /** Drops a slot's per-block seqs, keeping the highest seq of its dirty blocks. */
+    private void compact(final int slot)
+    {
+        final int seqIndex = slotSeqIndex[slot];
+        final long[] bits = slotBits;
+        final int bitBase = slot * wordsPerGranule;
+        final int seqBase = seqIndex * blocksPerGranule;
+        long maxSeq = Long.MIN_VALUE;
+        int i = nextSetBit(bits, bitBase, 0);
+        while (i >= 0)
+        {
+            maxSeq = Math.max(maxSeq, seqPool[seqBase + i]);
+            i = i + 1 < blocksPerGranule ? nextSetBit(bits, bitBase, i + 1) : -1;
+        }
+        slotMaxSeq[slot] = maxSeq;
+        releaseSeqArray(slot);
+    }
+
+    /** Gives a compact slot per-block seqs again, each dirty block at the slot's max seq. */
+    private int expand(final int slot)
+    {
+        final int seqIndex;
+        if (seqFreeCount > 0)
+        {
+            seqIndex = seqFree[--seqFreeCount];
+        }
+        else
+        {
+            if ((seqHigh + 1) * blocksPerGranule > seqPool.length)
+            {
+                seqPool = Arrays.copyOf(seqPool, seqPool.length * 2);
+            }
+            seqIndex = seqHigh++;
+        }
+        final int seqBase = seqIndex * blocksPerGranule;
+        Arrays.fill(seqPool, seqBase, seqBase + blocksPerGranule, slotMaxSeq[slot]);
+        slotSeqIndex[slot] = seqIndex;
+        seqArraysInUse++;
+        return seqIndex;
+    }
+
+    private void releaseSeqArray(final int slot)
+    {
+        final int seqIndex = slotSeqIndex[slot];
+        if (seqIndex < 0)
+        {
+            return;
+        }
+        slotSeqIndex[slot] = -1;
+        if (seqFreeCount == seqFree.length)
+        {
+            seqFree = Arrays.copyOf(seqFree, seqFree.length * 2);
+        }
+        seqFree[seqFreeCount++] = seqIndex;
+        seqArraysInUse--;
+    }
+
+    private void setBlocks(final int slot, final int from, final int to, final long seq)
+    {
+        int seqIndex = slotSeqIndex[slot];
+        if (seqIndex < 0)
+        {
+            seqIndex = expand(slot);
+        }
+        if (seq > slotMaxSeq[slot])
+        {
+            slotMaxSeq[slot] = seq;
+        }
+        final long[] bits = slotBits;
+        final long[] seqs = seqPool;
+        final int bitBase = slot * wordsPerGranule;
+        final int seqBase = seqIndex * blocksPerGranule;
         int added = 0;
         for (int i = from; i < to; i++)
         {
@@ -655,10 +794,34 @@ public final class TrackingMap implements AutoCloseable
         final int from = (int)((Math.max(a, gStart) - gStart) >>> BLOCK_SHIFT);
         final int to = (int)((Math.min(b, gEnd) - gStart) >>> BLOCK_SHIFT);
         final long[] bits = slotBits;
-        final long[] seqs = slotSeqs;
         final int bitBase = slot * wordsPerGranule;
-        final int seqBase = slot * blocksPerGranule;
+        final int seqIndex = slotSeqIndex[slot];
         int removed = 0;
+        if (seqIndex < 0)
+        {
+            // Compact: one max seq for all dirty blocks, so the range clears whole words at a time.
+            if (slotMaxSeq[slot] < readStartSeq)
+            {
+                for (int w = from >>> 6, last = (to - 1) >>> 6; w <= last; w++)
+                {
+                    long mask = -1L;
+                    if (w == from >>> 6)
+                    {
+                        mask &= -1L << from;
+                    }
+                    if (w == last && (to & 63) != 0)
+                    {
+                        mask &= -1L >>> (64 - (to & 63));
+                    }
+                    removed += Long.bitCount(bits[bitBase + w] & mask);
+                    bits[bitBase + w] &= ~mask;
+                }
+            }
+            finishClear(rec, slot, removed);
+            return;
+        }
+        final long[] seqs = seqPool;
+        final int seqBase = seqIndex * blocksPerGranule;
         int i = from;
         while (i < to)
         {
@@ -676,6 +839,11 @@ public final class TrackingMap implements AutoCloseable
             }
             i++;
         }
+        finishClear(rec, slot, removed);
+    }
+
+    private void finishClear(final int rec, final int slot, final int removed)
+    {
         if (removed > 0)
         {
             slotDirty[slot] -= removed;
@@ -905,13 +1073,16 @@ public final class TrackingMap implements AutoCloseable
                 final int n = slotOwner.length * 2;
                 slotOwner = Arrays.copyOf(slotOwner, n);
                 slotDirty = Arrays.copyOf(slotDirty, n);
+                slotSeqIndex = Arrays.copyOf(slotSeqIndex, n);
+                slotMaxSeq = Arrays.copyOf(slotMaxSeq, n);
                 slotBits = Arrays.copyOf(slotBits, n * wordsPerGranule);
-                slotSeqs = Arrays.copyOf(slotSeqs, n * blocksPerGranule);
             }
             slot = slotHigh++;
         }
         slotOwner[slot] = rec;
         slotDirty[slot] = 0;
+        slotSeqIndex[slot] = -1;
+        slotMaxSeq[slot] = Long.MIN_VALUE;
         Arrays.fill(slotBits, slot * wordsPerGranule, (slot + 1) * wordsPerGranule, 0L);
         recSlot[rec] = slot;
         slotsInUse++;
@@ -921,6 +1092,7 @@ public final class TrackingMap implements AutoCloseable
     private void freeSlot(final int rec)
     {
         final int slot = recSlot[rec];
+        releaseSeqArray(slot);
         recSlot[rec] = -1;
         slotOwner[slot] = -1;
         slotDirty[slot] = 0;

@@ -1,5 +1,6 @@
 package io.presync.uring;
 
+import io.presync.ffi.Errno;
 import io.presync.ffi.liburing.Liburing;
 import io.presync.ffi.liburing.io_uring;
 import io.presync.ffi.liburing.io_uring_cq;
@@ -13,8 +14,8 @@ import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static io.presync.uring.SqeDescriptor.IOSQE_FIXED_FILE;
 import static io.presync.uring.SqeDescriptor.IORING_FSYNC_DATASYNC;
+import static io.presync.uring.SqeDescriptor.IOSQE_FIXED_FILE;
 import static io.presync.uring.SqeDescriptor.OP_FALLOCATE;
 import static io.presync.uring.SqeDescriptor.OP_FSYNC;
 import static io.presync.uring.SqeDescriptor.OP_NOP;
@@ -51,8 +52,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *     ring.reap(handler, 64);          // handler.onCompletion(userData, res, flags)
  * }
  * }</pre>
- * A negative {@code res} is a negative errno; turn it into an exception with
- * {@link UringException#forResult(int, int, String)}.
+ * A negative {@code res} is a negative errno; turn it into an exception at the API edge with
+ * {@link UringException#check(int, int, String)} or {@link UringException#forResult(int, int, String)}.
  */
 public final class Ring implements AutoCloseable
 {
@@ -174,7 +175,7 @@ public final class Ring implements AutoCloseable
             if (ret < 0)
             {
                 final int errno = -ret;
-                if (errno == ErrnoNames.ENOMEM || errno == ErrnoNames.EPERM || errno == ErrnoNames.ENOSYS)
+                if (errno == Errno.ENOMEM || errno == Errno.EPERM || errno == Errno.ENOSYS)
                 {
                     throw new UringUnavailableException(reasonForSetupErrno(errno, readIoUringDisabled()));
                 }
@@ -621,7 +622,7 @@ public final class Ring implements AutoCloseable
         {
             ret = waitNr == 0 ? Liburing.io_uring_submit(ring) : Liburing.io_uring_submit_and_wait(ring, waitNr);
         }
-        while (ret == -ErrnoNames.EINTR);
+        while (ret == -Errno.EINTR);
         if (ret < 0)
         {
             throw UringException.forCall(waitNr == 0 ? "io_uring_submit" : "io_uring_submit_and_wait", ret, null);
@@ -685,10 +686,10 @@ public final class Ring implements AutoCloseable
         final String disabled = ioUringDisabled == null ? null : ioUringDisabled.strip();
         return switch (errno)
         {
-            case ErrnoNames.ENOSYS -> "io_uring is not available: the running kernel (Linux " +
+            case Errno.ENOSYS -> "io_uring is not available: the running kernel (Linux " +
                 System.getProperty("os.version") + ") has no io_uring_setup system call (ENOSYS); " +
                 "use Linux 5.6 or newer built with CONFIG_IO_URING.";
-            case ErrnoNames.EPERM -> switch (disabled == null ? "" : disabled)
+            case Errno.EPERM -> switch (disabled == null ? "" : disabled)
             {
                 case "2" -> "io_uring is disabled on this machine by sysctl kernel.io_uring_disabled=2; " +
                     "enable it with 'sysctl -w kernel.io_uring_disabled=0'.";
@@ -698,9 +699,9 @@ public final class Ring implements AutoCloseable
                     "likely by a seccomp filter (container runtimes block io_uring by default); allow the " +
                     "io_uring_setup, io_uring_enter and io_uring_register system calls.";
             };
-            case ErrnoNames.ENOMEM -> "io_uring_setup failed with ENOMEM: the locked-memory limit (ulimit -l) " +
+            case Errno.ENOMEM -> "io_uring_setup failed with ENOMEM: the locked-memory limit (ulimit -l) " +
                 "is too small for the ring; raise it (LimitMEMLOCK=infinity in a systemd unit) or run as root.";
-            default -> "io_uring_setup failed with " + ErrnoNames.describe(errno) + ".";
+            default -> "io_uring_setup failed with " + Errno.describe(errno) + ".";
         };
     }
 

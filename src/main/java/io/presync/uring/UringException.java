@@ -1,5 +1,7 @@
 package io.presync.uring;
 
+import io.presync.ffi.Errno;
+
 import java.io.IOException;
 
 /**
@@ -79,11 +81,11 @@ public class UringException extends IOException
     /** The symbolic errno name ("EIO"). */
     public String errnoName()
     {
-        return ErrnoNames.name(errno);
+        return Errno.name(errno);
     }
 
     private static String message(final String op, final String path, final int errno)
     {
-        return "io_uring " + op + (path == null ? "" : " on " + path) + " failed: " + ErrnoNames.describe(errno);
+        return "io_uring " + op + (path == null ? "" : " on " + path) + " failed: " + Errno.describe(errno);
     }
 }

@@ -208,6 +208,22 @@ class ForecastCommandTest
     }
 
     @Test
+    void modelOptionFitsTheNamedModel() throws IOException
+    {
+        final Path file = standardFixture();
+        for (final String[] modelAndName : new String[][] {{"A,N,N", "ETS(A,N,N)"}, {"ETS(A,Ad,A)", "ETS(A,Ad,A)"}, {"A,A,A", "ETS(A,A,A)"}})
+        {
+            final Run run = run("forecast", "--input", file.toString(), "--period", "8", "--horizon", "4", "--model", modelAndName[0]);
+            assertEquals(Main.EXIT_OK, run.code, run.err);
+            assertEquals(modelAndName[1], row(lines(run.out).get(1))[6], run.out);
+        }
+        assertRefused(run("forecast", "--input", file.toString(), "--period", "8", "--horizon", "4", "--model", "M,N,M"),
+            "--model", "'M,N,M'");
+        assertRefused(run("forecast", "--input", file.toString(), "--period", "1", "--horizon", "4", "--model", "A,N,A"),
+            "--model", "seasonal");
+    }
+
+    @Test
     void quotedHeaderNamesAreAccepted() throws IOException
     {
         final Path file = fixture("quoted.csv", "\"ts_us\", \"write_bytes\",\"write_requests\"", series(ROWS));

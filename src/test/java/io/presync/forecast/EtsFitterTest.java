@@ -73,6 +73,27 @@ class EtsFitterTest
     }
 
     @Test
+    void fitAutoReturnsTheSmallestAiccAndHonoursTheRange()
+    {
+        final EtsSpec generating = EtsSpec.seasonal(Trend.ADDITIVE, 12);
+        final double[] y = Simulated.ets(generating, 260, 0.3, 0.05, 0.1, 1, 100, 0.3, 10, 2, 13);
+        final FittedModel best = EtsFitter.fitAuto(y, 10, 250, 12, Transform.NONE);
+        for (final Trend trend : Trend.values())
+        {
+            for (final boolean seasonal : new boolean[] {false, true})
+            {
+                final FittedModel candidate = EtsFitter.fit(y, 10, 250, new EtsSpec(trend, seasonal, 12), Transform.NONE);
+                assertTrue(best.aicc() <= candidate.aicc(), best + " vs " + candidate);
+            }
+        }
+        final double[] slice = Arrays.copyOfRange(y, 10, 250);
+        final FittedModel same = EtsFitter.fitAuto(slice, 0, slice.length, 12, Transform.NONE);
+        assertEquals(best.spec(), same.spec());
+        assertEquals(best.aicc(), same.aicc(), 0.0);
+        assertEquals(best.forecastSum(16, 0.95), same.forecastSum(16, 0.95));
+    }
+
+    @Test
     void onlineObserveContinuesTheFilterExactly()
     {
         final EtsSpec spec = EtsSpec.seasonal(Trend.DAMPED, 12);

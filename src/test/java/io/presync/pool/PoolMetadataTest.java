@@ -62,8 +62,12 @@ class PoolMetadataTest
         e.usedBytes = 12345;
         e.state = PartitionState.COPYING;
         e.extensionCount = 2;
-        e.extentMapRootPage = 99;
-        e.extentMapPages = 3;
+        e.dataHighWater = 5 << 20;
+        e.mapAreaOffset[1] = 1 << 20;
+        e.mapAreaBytes[1] = 64 << 10;
+        e.mapArea = 1;
+        e.mapExtentCount = 100;
+        e.mapCrc = 0xCAFE;
         e.createdMillis = 777;
         e.segments.add(Segment.of(1, 10, 1 << 20));
         e.segments.add(Segment.of(500, 3, 1 << 20));
@@ -71,8 +75,12 @@ class PoolMetadataTest
         e.encode(page, 5, sb);
         final PartitionEntry back = PartitionEntry.decode(page, 5, sb);
         assertEquals(PartitionInfo.of(e, sb.unitBytes), PartitionInfo.of(back, sb.unitBytes));
-        assertEquals(99, back.extentMapRootPage);
-        assertEquals(3, back.extentMapPages);
+        assertEquals(5 << 20, back.dataHighWater);
+        assertEquals(1 << 20, back.mapAreaOffset[1]);
+        assertEquals(64 << 10, back.mapAreaBytes[1]);
+        assertEquals(1, back.mapArea);
+        assertEquals(100, back.mapExtentCount);
+        assertEquals(0xCAFE, back.mapCrc);
         assertEquals(777, back.createdMillis);
         assertEquals(3, back.segments.get(0).checksumPages(), "10 MiB = 2560 blocks need 3 checksum pages");
 

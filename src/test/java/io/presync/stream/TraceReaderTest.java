@@ -213,19 +213,21 @@ class TraceReaderTest
         assertEquals(reads, s.reads());
         assertEquals(0, s.badLines());
 
-        final WriteAggregator aggregator = new WriteAggregator(1_800_000_000_000L, 1 << 20, null);
-        TraceReader.read(file, TraceFormat.CLOUDPHYSICS, false, aggregator);
         long sumRequests = 0;
         long sumBytes = 0;
         long sumNew = 0;
-        for (int i = 0; i < aggregator.intervals(); i++)
+        try (WriteAggregator aggregator = new WriteAggregator(1_800_000_000_000L, 1 << 20, null))
         {
-            sumRequests += aggregator.writeRequests(i);
-            sumBytes += aggregator.writeBytes(i);
-            sumNew += aggregator.newBytes(i);
+            TraceReader.read(file, TraceFormat.CLOUDPHYSICS, false, aggregator);
+            for (int i = 0; i < aggregator.intervals(); i++)
+            {
+                sumRequests += aggregator.writeRequests(i);
+                sumBytes += aggregator.writeBytes(i);
+                sumNew += aggregator.newBytes(i);
+            }
+            // 7,200 s in 30-minute intervals; the last event falls exactly on the end of the fourth.
+            assertEquals(5, aggregator.intervals());
         }
-        // 7,200 s in 30-minute intervals; the last event falls exactly on the end of the fourth.
-        assertEquals(5, aggregator.intervals());
         assertEquals(writes, sumRequests);
         assertEquals(writeBytes, sumBytes);
         assertEquals(true, sumNew > 0 && sumNew <= sumBytes + 4096 * writes);

@@ -22,8 +22,16 @@ class WriteAggregatorTest
     void handMadeFixtureGivesExactSeries() throws IOException
     {
         final TreeMap<Long, Long> heat = new TreeMap<>();
-        final WriteAggregator aggregator = new WriteAggregator(60_000_000_000L, 1 << 20,
-            (region, bytes, time) -> heat.merge(region, bytes, Long::sum));
+        try (WriteAggregator aggregator = new WriteAggregator(60_000_000_000L, 1 << 20,
+            (region, bytes, time) -> heat.merge(region, bytes, Long::sum)))
+        {
+            fixture(aggregator);
+        }
+        assertEquals(Map.of(0L, 17920L, 1L, 12288L), heat);
+    }
+
+    private void fixture(final WriteAggregator aggregator) throws IOException
+    {
         TraceReader.read(TraceReaderTest.fixture("cloudphysics-small.csv"), TraceFormat.CLOUDPHYSICS, false, aggregator);
         aggregator.writeCsv(dir.resolve("series.csv"));
         assertEquals(List.of(
@@ -34,7 +42,6 @@ class WriteAggregatorTest
             "220000000,5120,4096,2",
             // [220 s, 280 s): 12 KiB at 1 MiB (three new blocks)
             "280000000,12288,12288,1"), Files.readAllLines(dir.resolve("series.csv")));
-        assertEquals(Map.of(0L, 17920L, 1L, 12288L), heat);
     }
 
     private static WriteEvent ev(final long time, final WriteOp op, final long offset, final long length)
@@ -46,7 +53,14 @@ class WriteAggregatorTest
     void discardFreesWholeBlocksAndRegionsSplit()
     {
         final List<long[]> heat = new ArrayList<>();
-        final WriteAggregator a = new WriteAggregator(10, 1 << 20, (region, bytes, time) -> heat.add(new long[] {region, bytes, time}));
+        try (WriteAggregator a = new WriteAggregator(10, 1 << 20, (region, bytes, time) -> heat.add(new long[] {region, bytes, time})))
+        {
+            discardFreesWholeBlocksAndRegionsSplit(a, heat);
+        }
+    }
+
+    private static void discardFreesWholeBlocksAndRegionsSplit(final WriteAggregator a, final List<long[]> heat)
+    {
         a.onEvent(ev(0, WriteOp.WRITE, 0, 16384));                 // blocks 0..3 new
         a.onEvent(ev(1, WriteOp.DISCARD, 2048, 8192));             // frees block 1 only (2048..10240 covers block 1 wholly)
         a.onEvent(ev(2, WriteOp.WRITE, 0, 16384));                 // block 1 new again
@@ -70,10 +84,12 @@ class WriteAggregatorTest
     @Test
     void unalignedWriteAllocatesWholeBlocks()
     {
-        final WriteAggregator a = new WriteAggregator(1_000, 1 << 20, null);
-        a.onEvent(ev(0, WriteOp.WRITE, 4000, 200));     // touches blocks 0 and 1
-        a.onEvent(ev(1, WriteOp.WRITE, 4096, 512));     // block 1 again
-        assertEquals(8192, a.newBytes(0));
-        assertEquals(712, a.writeBytes(0));
+        try (WriteAggregator a = new WriteAggregator(1_000, 1 << 20, null))
+        {
+            a.onEvent(ev(0, WriteOp.WRITE, 4000, 200));     // touches blocks 0 and 1
+            a.onEvent(ev(1, WriteOp.WRITE, 4096, 512));     // block 1 again
+            assertEquals(8192, a.newBytes(0));
+            assertEquals(712, a.writeBytes(0));
+        }
     }
 }

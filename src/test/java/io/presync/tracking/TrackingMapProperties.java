@@ -56,13 +56,14 @@ class TrackingMapProperties
     void neverLosesADirtyBlock(
         @ForAll("ops") final List<Op> ops,
         @ForAll @IntRange(min = 0, max = 2) final int promoteKind,
-        @ForAll final boolean spans)
+        @ForAll final boolean spans,
+        @ForAll @IntRange(min = 0, max = 3) final int demoteMaxRuns)
     {
         final int promote = promoteKind == 0 ? 0 : promoteKind == 1 ? 1 : 3;
         final Model model = new Model();
         final long[] now = {0};
-        try (TrackingMap map = new TrackingMap(new TrackingMap.Context()
-            .granuleBytes(GRANULE).promoteAfterWrites(promote).coarseSpans(spans).nanoClock(() -> now[0])))
+        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().granuleBytes(GRANULE)
+            .promoteAfterWrites(promote).coarseSpans(spans).demoteMaxRuns(demoteMaxRuns).nanoClock(() -> now[0])))
         {
             long seq = 0;
             boolean settled = false;
@@ -158,13 +159,15 @@ class TrackingMapProperties
     void copyCyclesConverge(
         @ForAll("ops") final List<Op> ops,
         @ForAll @IntRange(min = 0, max = 2) final int promoteKind,
-        @ForAll final boolean spans)
+        @ForAll final boolean spans,
+        @ForAll @IntRange(min = 0, max = 3) final int demoteMaxRuns)
     {
         final int promote = promoteKind == 0 ? 0 : promoteKind == 1 ? 1 : 3;
         final long[] master = new long[BLOCKS];
         final long[] slave = new long[BLOCKS];
         try (TrackingMap map = new TrackingMap(new TrackingMap.Context()
-            .granuleBytes(GRANULE).promoteAfterWrites(promote).coarseSpans(spans).nanoClock(() -> 0)))
+            .granuleBytes(GRANULE).promoteAfterWrites(promote).coarseSpans(spans).demoteMaxRuns(demoteMaxRuns)
+            .nanoClock(() -> 0)))
         {
             long seq = 0;
             final List<long[]> batch = new ArrayList<>();

@@ -134,13 +134,40 @@ class TrackingMapTest
             now[0] = 1_000;
             assertEquals(0, map.settle(2_000, now[0]), "not idle long enough");
             now[0] = 10_000;
-            assertEquals(1, map.settle(2_000, now[0]));
+            assertEquals(2, map.settle(2_000, now[0]), "one demoted, the pinned one compacted");
             assertEquals(1, map.fineGranules(), "the pinned granule stays fine");
+            assertEquals(1, map.compactGranules());
             assertEquals(2, map.coarseExtents(), "one coarse extent per dirty run");
             assertEquals("[0,4096) [8192,12288) [" + 5 * MIB + "," + (5 * MIB + KIB4) + ")", dirty(map));
             // The runs keep their own seqs: clearing with 2 keeps only block 2.
             map.clear(0, MIB, 2);
             assertEquals("[8192,12288) [" + 5 * MIB + "," + (5 * MIB + KIB4) + ")", dirty(map));
+        }
+    }
+
+    @Test
+    void fragmentedQuietGranulesKeepACompactBitmap()
+    {
+        final long[] now = {0};
+        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().promoteAfterWrites(1).nanoClock(() -> now[0])))
+        {
+            map.mark(0, KIB4, 1);
+            map.mark(2 * KIB4, KIB4, 2);
+            map.mark(4 * KIB4, KIB4, 3);
+            final long full = map.metadataBytes();
+            now[0] = 10_000;
+            assertEquals(1, map.settle(1_000, now[0]));
+            assertEquals(1, map.compactGranules());
+            assertEquals(0, map.coarseExtents(), "three runs stay a bitmap");
+            assertTrue(map.metadataBytes() <= full - 256 * 8, "the per-block seqs are gone");
+            map.clear(0, 2 * KIB4, 3); // the compact slot only knows max seq 3: nothing clears
+            assertEquals("[0,4096) [8192,12288) [16384,20480)", dirty(map));
+            map.clear(0, 2 * KIB4, 4);
+            assertEquals("[8192,12288) [16384,20480)", dirty(map));
+            map.mark(6 * KIB4, KIB4, 5); // expands: old blocks at seq 3, the new one at 5
+            assertEquals(0, map.compactGranules());
+            map.clear(0, MIB, 5);
+            assertEquals("[24576,28672)", dirty(map));
         }
     }
 

@@ -1,6 +1,8 @@
 package io.presync.uring;
 
 import io.presync.device.LoopDevices;
+import io.presync.ffi.Libc;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,7 +96,7 @@ class RingDataTest
             path = loop.path();
         }
         final byte[] model = new byte[(int)TARGET_BYTES];
-        final int fd = TestLibc.open(path, TestLibc.O_RDWR | TestLibc.O_DIRECT, 0);
+        final int fd = Libc.open(path, Libc.O_RDWR | Libc.O_DIRECT, 0);
         try (Ring ring = Ring.create(depth); Arena arena = Arena.ofConfined())
         {
             final MemorySegment writeBuffers = Ring.allocateBuffer(arena, (long)depth * SLOT_BYTES);
@@ -175,7 +177,7 @@ class RingDataTest
         }
         finally
         {
-            TestLibc.close(fd);
+            Libc.close(fd);
         }
         // Independent path: the backing file through the page cache (loop devices here use buffered I/O
         // on their backing file, so what the device wrote is there).

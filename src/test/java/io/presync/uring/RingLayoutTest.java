@@ -1,6 +1,7 @@
 package io.presync.uring;
 
 import io.presync.ffi.LayoutProbe;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

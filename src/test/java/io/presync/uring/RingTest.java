@@ -1,7 +1,10 @@
 package io.presync.uring;
 
 import io.presync.device.LoopDevices;
+import io.presync.ffi.Errno;
+import io.presync.ffi.Libc;
 import io.presync.ffi.liburing.Liburing;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,7 +124,7 @@ class RingTest
     {
         final Path file = dir.resolve("f");
         Files.write(file, new byte[8192]);
-        final int fd = TestLibc.open(file.toString(), TestLibc.O_RDWR, 0);
+        final int fd = Libc.open(file.toString(), Libc.O_RDWR, 0);
         try (Ring ring = Ring.create(4); Arena arena = Arena.ofConfined())
         {
             final MemorySegment buffer = Ring.allocateBuffer(arena, 4096);
@@ -139,7 +142,7 @@ class RingTest
         }
         finally
         {
-            TestLibc.close(fd);
+            Libc.close(fd);
         }
     }
 
@@ -148,7 +151,7 @@ class RingTest
     {
         final Path file = dir.resolve("f");
         Files.createFile(file);
-        final int fd = TestLibc.open(file.toString(), TestLibc.O_RDWR, 0);
+        final int fd = Libc.open(file.toString(), Libc.O_RDWR, 0);
         try (Ring ring = Ring.create(4))
         {
             final Completions done = new Completions();
@@ -166,7 +169,7 @@ class RingTest
         }
         finally
         {
-            TestLibc.close(fd);
+            Libc.close(fd);
         }
     }
 
@@ -175,7 +178,7 @@ class RingTest
     {
         final Path file = dir.resolve("read-only");
         Files.write(file, new byte[4096]);
-        final int fd = TestLibc.open(file.toString(), TestLibc.O_RDONLY, 0);
+        final int fd = Libc.open(file.toString(), Libc.O_RDONLY, 0);
         try (Ring ring = Ring.create(4); Arena arena = Arena.ofConfined())
         {
             final MemorySegment buffer = Ring.allocateBuffer(arena, 4096);
@@ -183,19 +186,19 @@ class RingTest
             ring.prepareWrite(fd, false, buffer, 4096, 0, 1);
             ring.prepareRead(999_999, false, buffer, 4096, 0, 2);
             done.awaitCount(ring, 2);
-            assertEquals(-ErrnoNames.EBADF, done.resultOf(1));
-            assertEquals(-ErrnoNames.EBADF, done.resultOf(2));
+            assertEquals(-Errno.EBADF, done.resultOf(1));
+            assertEquals(-Errno.EBADF, done.resultOf(2));
 
             final UringException ex = UringException.forResult(SqeDescriptor.OP_WRITE, done.resultOf(1), file.toString());
-            assertEquals(ErrnoNames.EBADF, ex.errno());
+            assertEquals(Errno.EBADF, ex.errno());
             assertEquals("EBADF", ex.errnoName());
             assertEquals("WRITE", ex.op());
-            assertEquals("io_uring WRITE on " + file + " failed: EBADF (Bad file descriptor)", ex.getMessage());
+            assertEquals("io_uring WRITE on " + file + " failed: Bad file descriptor (EBADF)", ex.getMessage());
             assertThrows(IllegalArgumentException.class, () -> UringException.forResult(SqeDescriptor.OP_READ, 0, null));
         }
         finally
         {
-            TestLibc.close(fd);
+            Libc.close(fd);
         }
     }
 
@@ -209,7 +212,7 @@ class RingTest
             content[i] = (byte)(i * 31);
         }
         Files.write(file, content);
-        final int fd = TestLibc.open(file.toString(), TestLibc.O_RDWR, 0);
+        final int fd = Libc.open(file.toString(), Libc.O_RDWR, 0);
         try (Ring ring = Ring.create(4); Arena arena = Arena.ofConfined())
         {
             ring.registerFiles(new int[] {fd});
@@ -234,7 +237,7 @@ class RingTest
         }
         finally
         {
-            TestLibc.close(fd);
+            Libc.close(fd);
         }
     }
 
@@ -268,7 +271,7 @@ class RingTest
     {
         final Path file = dir.resolve("f");
         Files.createFile(file);
-        final int fd = TestLibc.open(file.toString(), TestLibc.O_RDWR, 0);
+        final int fd = Libc.open(file.toString(), Libc.O_RDWR, 0);
         try (Ring ring = Ring.create(2); Arena arena = Arena.ofConfined())
         {
             final MemorySegment buffer = Ring.allocateBuffer(arena, 8192);
@@ -322,7 +325,7 @@ class RingTest
         }
         finally
         {
-            TestLibc.close(fd);
+            Libc.close(fd);
         }
     }
 
@@ -380,10 +383,10 @@ class RingTest
     {
         assertEquals(4096, UringException.check(SqeDescriptor.OP_READ, 4096, "/dev/x"));
         final UringException ex = assertThrows(UringException.class,
-            () -> UringException.check(SqeDescriptor.OP_FSYNC, -ErrnoNames.EIO, "/dev/x"));
-        assertEquals("io_uring FSYNC on /dev/x failed: EIO (Input/output error)", ex.getMessage());
-        assertEquals("io_uring io_uring_register_files failed: EBADF (Bad file descriptor)",
-            UringException.forCall("io_uring_register_files", -ErrnoNames.EBADF, null).getMessage());
+            () -> UringException.check(SqeDescriptor.OP_FSYNC, -Errno.EIO, "/dev/x"));
+        assertEquals("io_uring FSYNC on /dev/x failed: Input/output error (EIO)", ex.getMessage());
+        assertEquals("io_uring io_uring_register_files failed: Bad file descriptor (EBADF)",
+            UringException.forCall("io_uring_register_files", -Errno.EBADF, null).getMessage());
     }
 
     @Test
@@ -483,7 +486,7 @@ class RingTest
         {
             raf.setLength(1 << 20);
         }
-        final int fd = TestLibc.open(file.toString(), TestLibc.O_RDWR | TestLibc.O_DIRECT, 0);
+        final int fd = Libc.open(file.toString(), Libc.O_RDWR | Libc.O_DIRECT, 0);
         try (Ring ring = Ring.create(4); Arena arena = Arena.ofConfined())
         {
             final MemorySegment buffer = Ring.allocateBuffer(arena, 1 << 20);
@@ -501,7 +504,7 @@ class RingTest
         }
         finally
         {
-            TestLibc.close(fd);
+            Libc.close(fd);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.presync.uring;
 
+import io.presync.ffi.Errno;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,7 +13,7 @@ class RingUnavailableTest
     @Test
     void noSyscallNamesTheKernel()
     {
-        final String reason = Ring.reasonForSetupErrno(ErrnoNames.ENOSYS, null);
+        final String reason = Ring.reasonForSetupErrno(Errno.ENOSYS, null);
         assertTrue(reason.startsWith("io_uring is not available: the running kernel (Linux "), reason);
         assertTrue(reason.contains("ENOSYS"), reason);
         assertOneSentence(reason);
@@ -21,11 +23,11 @@ class RingUnavailableTest
     void epermNamesTheSysctlOrSeccomp()
     {
         assertEquals("io_uring is disabled on this machine by sysctl kernel.io_uring_disabled=2; " +
-            "enable it with 'sysctl -w kernel.io_uring_disabled=0'.", Ring.reasonForSetupErrno(ErrnoNames.EPERM, "2\n"));
-        assertTrue(Ring.reasonForSetupErrno(ErrnoNames.EPERM, "1").contains("kernel.io_uring_disabled=1"));
+            "enable it with 'sysctl -w kernel.io_uring_disabled=0'.", Ring.reasonForSetupErrno(Errno.EPERM, "2\n"));
+        assertTrue(Ring.reasonForSetupErrno(Errno.EPERM, "1").contains("kernel.io_uring_disabled=1"));
         for (final String sysctl : new String[] {"0\n", null})
         {
-            final String reason = Ring.reasonForSetupErrno(ErrnoNames.EPERM, sysctl);
+            final String reason = Ring.reasonForSetupErrno(Errno.EPERM, sysctl);
             assertTrue(reason.contains("seccomp"), reason);
             assertOneSentence(reason);
         }
@@ -34,7 +36,7 @@ class RingUnavailableTest
     @Test
     void enomemNamesTheMemlockLimit()
     {
-        final String reason = Ring.reasonForSetupErrno(ErrnoNames.ENOMEM, "0");
+        final String reason = Ring.reasonForSetupErrno(Errno.ENOMEM, "0");
         assertTrue(reason.contains("ulimit -l"), reason);
         assertOneSentence(reason);
     }
@@ -42,7 +44,7 @@ class RingUnavailableTest
     @Test
     void otherErrorsNameTheErrno()
     {
-        assertEquals("io_uring_setup failed with EINVAL (Invalid argument).", Ring.reasonForSetupErrno(ErrnoNames.EINVAL, "0"));
+        assertEquals("io_uring_setup failed with Invalid argument (EINVAL).", Ring.reasonForSetupErrno(Errno.EINVAL, "0"));
     }
 
     @Test
