@@ -173,6 +173,11 @@ public final class TapCommand implements Callable<Integer>
         final long events = tap.eventsDelivered();
         out.printf(Locale.ROOT, "tapped %s for %.1f s: %d events, %s of writes, discards and write-zeroes; log %s (next sequence %d)%n",
             device, elapsedNanos / 1e9, events, SizeConverter.format(tap.bytesDelivered()), log.directory(), log.nextSequence());
+        if (tap.lateEvents() > 0)
+        {
+            out.printf(Locale.ROOT, "late: %d events reached the log after later ones (a CPU's reader stalled longer "
+                + "than the reorder window); their sequence numbers are still in hand-out order%n", tap.lateEvents());
+        }
         if (tap.lostReports() == 0)
         {
             out.println("lost: 0");

@@ -15,11 +15,21 @@ import java.util.concurrent.TimeUnit;
  * <h2>How</h2>
  * A trace instance of our own ({@code /sys/kernel/tracing/instances/presync-PID}, so the global
  * buffer and other tracers are undisturbed) with {@code block:block_rq_complete} enabled (blk-mq
- * devices; {@code block:block_bio_complete} for bio-based ones such as device-mapper), an in-kernel
+ * devices; {@code block:block_bio_complete} for bio-based ones such as device-mapper, chosen by whether
+ * the disk has an {@code mq} directory in sysfs), an in-kernel
  * filter on the device number and the operation, the {@code mono} trace clock, and one reader
  * thread per CPU reading binary ring-buffer pages from {@code trace_pipe_raw}. Payloads are decoded
  * with offsets from the event's {@code format} file. Stale {@code presync-PID} instances of dead
  * processes are removed at start; ours is removed by {@link #close()}.
+ *
+ * <p>Checked on kernel 6.18: a loop device (blk-mq) fires {@code block_rq_complete} for writes,
+ * discards ({@code D}), write-zeroes ({@code N}) and flushes ({@code FF} with sector -1, then a
+ * zero-length {@code WS}); {@code block_bio_complete} does not fire for loop or virtio disks, so
+ * the two events never report the same request. The bio-based path could not be exercised here
+ * (no device-mapper in this kernel). A partition is watched as a sector window of its disk.
+ *
+ * <p>A completion with an error is handed out like any other: part of the range may have been
+ * written, so the replication must treat it as changed.
  *
  * <h2>Order and sequence numbers</h2>
  * Each CPU's events are in time order; {@link #poll} merges the CPUs by timestamp and numbers events
@@ -37,7 +47,8 @@ import java.util.concurrent.TimeUnit;
  * {@code dropped events}. Both are checked; each newly detected loss is handed out as a
  * {@link WriteOp#LOST} event covering the whole device, with the count when known. Never silent.
  *
- * <p>Threads: {@link #poll}, {@link #drain} and {@link #close} from one consumer thread.
+ * <p>Threads: {@link #poll}, {@link #drain} and {@link #close} from one consumer thread. Polling
+ * allocates nothing, the periodic statistics check included.
  */
 public final class BlockTap implements AutoCloseable
 {
@@ -106,6 +117,7 @@ public final class BlockTap implements AutoCloseable
     private final CpuReader[] readers;
     private final Thread[] threads;
     private final Path[] cpuDirs;
+    private final CpuStatsReader[] stats;
     private final PageCursor[] cursors;
     private final CpuReader.Page[] current;
     private final boolean[] ready;
@@ -151,6 +163,7 @@ public final class BlockTap implements AutoCloseable
         cpuDirs = TraceFs.perCpuDirs(instance);
         final int cpus = cpuDirs.length;
         readers = new CpuReader[cpus];
+        stats = new CpuStatsReader[cpus];
         threads = new Thread[cpus];
         cursors = new PageCursor[cpus];
         current = new CpuReader.Page[cpus];
@@ -159,22 +172,33 @@ public final class BlockTap implements AutoCloseable
         lostAccounted = new long[cpus];
         lostFromPages = new long[cpus];
         java.util.Arrays.fill(lastTime, Long.MIN_VALUE);
-        for (int cpu = 0; cpu < cpus; cpu++)
+        try
         {
-            if (cpuDirs[cpu] == null)
+            for (int cpu = 0; cpu < cpus; cpu++)
             {
-                continue;
+                if (cpuDirs[cpu] == null)
+                {
+                    continue;
+                }
+                cursors[cpu] = new PageCursor(layout);
+                readers[cpu] = new CpuReader(cpu, cpuDirs[cpu], pageBytes, options.pagesInFlight, layout, options.idleNanos);
+                stats[cpu] = new CpuStatsReader(cpuDirs[cpu]);
+                stats[cpu].read();
+                lostAccounted[cpu] = stats[cpu].lost;
             }
-            cursors[cpu] = new PageCursor(layout);
-            readers[cpu] = new CpuReader(cpu, cpuDirs[cpu], pageBytes, options.pagesInFlight, layout, options.idleNanos);
-            lostAccounted[cpu] = TraceFs.readStats(cpuDirs[cpu]).lost();
+            for (int cpu = 0; cpu < cpus; cpu++)
+            {
+                if (readers[cpu] != null)
+                {
+                    threads[cpu] = Thread.ofPlatform().daemon().name("presync-tap-cpu" + cpu).start(readers[cpu]);
+                }
+            }
         }
-        for (int cpu = 0; cpu < cpus; cpu++)
+        catch (final IOException | RuntimeException ex)
         {
-            if (readers[cpu] != null)
-            {
-                threads[cpu] = Thread.ofPlatform().daemon().name("presync-tap-cpu" + cpu).start(readers[cpu]);
-            }
+            // Open files keep the instance busy: let go of them so the caller can remove it.
+            releaseFiles();
+            throw ex;
         }
         final Instant now = Instant.now();
         epochOffsetNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
@@ -208,7 +232,8 @@ public final class BlockTap implements AutoCloseable
         {
             TraceFs.write(instance.resolve("tracing_on"), "0");
             TraceFs.write(instance.resolve("buffer_size_kb"), Integer.toString(options.bufferSizeKb));
-            if (!TraceFs.read(instance.resolve("trace_clock")).contains("mono "))
+            if (!java.util.Arrays.asList(TraceFs.read(instance.resolve("trace_clock")).replace("[", " ").replace("]", " ")
+                .strip().split("\\s+")).contains("mono"))
             {
                 throw new TapUnavailableException("the trace clock 'mono' is missing in " + instance.resolve("trace_clock") +
                     ", so event times cannot be related to the system clock.");
@@ -426,7 +451,8 @@ public final class BlockTap implements AutoCloseable
         }
         else
         {
-            final long total = TraceFs.readStats(cpuDirs[cpu]).lost();
+            stats[cpu].read();
+            final long total = stats[cpu].lost;
             newly = total > lostAccounted[cpu] ? total - lostAccounted[cpu] : WriteEvent.UNKNOWN_COUNT;
             lostAccounted[cpu] = Math.max(lostAccounted[cpu], total);
         }
@@ -439,11 +465,12 @@ public final class BlockTap implements AutoCloseable
         int reports = 0;
         for (int cpu = 0; cpu < readers.length; cpu++)
         {
-            if (cpuDirs[cpu] == null)
+            if (stats[cpu] == null)
             {
                 continue;
             }
-            final long total = TraceFs.readStats(cpuDirs[cpu]).lost();
+            stats[cpu].read();
+            final long total = stats[cpu].lost;
             if (total > lostAccounted[cpu])
             {
                 final long newly = total - lostAccounted[cpu];
@@ -496,12 +523,16 @@ public final class BlockTap implements AutoCloseable
         {
             count += poll(handler, Integer.MAX_VALUE, false);
             boolean empty = true;
-            for (final Path dir : cpuDirs)
+            for (final CpuStatsReader cpuStats : stats)
             {
-                if (dir != null && TraceFs.readStats(dir).entries() > 0)
+                if (cpuStats != null)
                 {
-                    empty = false;
-                    break;
+                    cpuStats.read();
+                    if (cpuStats.entries > 0)
+                    {
+                        empty = false;
+                        break;
+                    }
                 }
             }
             if (empty || System.nanoTime() - deadline > 0)
@@ -563,8 +594,27 @@ public final class BlockTap implements AutoCloseable
         {
             // Removing the instance below disables it anyway.
         }
-        stopReaders();
+        releaseFiles();
         TraceFs.removeInstance(instance);
+    }
+
+    private void releaseFiles()
+    {
+        stopReaders();
+        for (final CpuStatsReader cpuStats : stats)
+        {
+            if (cpuStats != null)
+            {
+                try
+                {
+                    cpuStats.close();
+                }
+                catch (final IOException ex)
+                {
+                    // Nothing to do about a failed close of a tracefs file.
+                }
+            }
+        }
     }
 
     /** The trace instance directory (for diagnostics and tests). */

@@ -134,13 +134,7 @@ final class CpuReader implements Runnable
                 failure = new IOException("read " + pipe + " failed: " + ex.getMessage(), ex);
             }
         }
-        finally
-        {
-            if (page != null)
-            {
-                free.offer(page);
-            }
-        }
+        // A page still held here is simply dropped: the free queue has one producer, the consumer.
     }
 
     /** A read failure that stopped this reader, or null. */

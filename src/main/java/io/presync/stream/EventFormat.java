@@ -81,13 +81,14 @@ final class EventFormat
         {
             throw new IOException(source + ": cannot parse format line '" + line + "'");
         }
-        String declaration = parts[0].substring("field:".length()).strip();
-        final int bracket = declaration.indexOf('[');
+        // "char rwbs[10]" and "__data_loc char[] cmd": the name is the last word, less an array suffix.
+        final String declaration = parts[0].substring("field:".length()).strip();
+        String fieldName = declaration.substring(declaration.lastIndexOf(' ') + 1);
+        final int bracket = fieldName.indexOf('[');
         if (bracket >= 0)
         {
-            declaration = declaration.substring(0, bracket);
+            fieldName = fieldName.substring(0, bracket);
         }
-        final String fieldName = declaration.substring(declaration.lastIndexOf(' ') + 1).strip();
         int offset = -1;
         int size = -1;
         boolean signed = false;

@@ -97,6 +97,12 @@ final class PageCursor
                 position = payloadOffset + bytes;
                 return true;
             }
+            if (typeLen == TYPE_PADDING && delta == 0)
+            {
+                // The rest of the page is empty.
+                position = end;
+                return false;
+            }
             if (position + 8 > end)
             {
                 return truncated();
@@ -120,11 +126,6 @@ final class PageCursor
                     return true;
                 }
                 case TYPE_PADDING:
-                    if (delta == 0)
-                    {
-                        position = end;
-                        return false;
-                    }
                     if (array0 == 0)
                     {
                         return truncated();

@@ -5,6 +5,13 @@ package io.presync.stream;
  * default), with the write's time. The forecaster's heat model sums these per region and interval
  * (and decays them) to decide which regions are hot. Called on the aggregating thread; must not
  * block. A write spanning several regions is one call per region.
+ *
+ * <p>Feeding {@link io.presync.forecast.HeatModel} (same region size):
+ * <pre>{@code
+ * HeatModel heat = new HeatModel(deviceBytes, 1 << 20, halfLifeNanos);
+ * WriteAggregator aggregator = new WriteAggregator(intervalNanos, heat.regionBytes(),
+ *     (region, bytes, timeNanos) -> heat.recordRegionWrite((int)region, 1.0, timeNanos));
+ * }</pre>
  */
 @FunctionalInterface
 public interface RegionHeatListener

@@ -102,13 +102,14 @@ final class RingBufferPageDescriptor
                 continue;
             }
             final String[] parts = line.split(";");
-            String declaration = parts[0].strip();
-            final int bracket = declaration.indexOf('[');
+            String word = parts[0].strip();
+            word = word.substring(word.lastIndexOf(' ') + 1);
+            final int bracket = word.indexOf('[');
             if (bracket >= 0)
             {
-                declaration = declaration.substring(0, bracket);
+                word = word.substring(0, bracket);
             }
-            if (!declaration.endsWith(" " + name))
+            if (!word.equals(name))
             {
                 continue;
             }

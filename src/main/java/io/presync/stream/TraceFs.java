@@ -209,45 +209,6 @@ final class TraceFs
         return byCpu;
     }
 
-    /** Counters of one CPU's {@code stats} file that matter to us. */
-    record CpuStats(long entries, long lost)
-    {
-    }
-
-    /**
-     * Reads {@code per_cpu/cpuN/stats}: {@code entries} (events not yet read) and the loss counters
-     * {@code overrun} (overwritten), {@code commit overrun} and {@code dropped events} (refused when
-     * the buffer is not in overwrite mode), summed.
-     */
-    static CpuStats readStats(final Path cpuDir) throws IOException
-    {
-        long entries = 0;
-        long lost = 0;
-        for (final String line : read(cpuDir.resolve("stats")).split("\n"))
-        {
-            final int colon = line.indexOf(':');
-            if (colon < 0)
-            {
-                continue;
-            }
-            final String key = line.substring(0, colon).strip();
-            if (key.equals("entries") || key.equals("overrun") || key.equals("commit overrun") ||
-                key.equals("dropped events"))
-            {
-                final long value = Long.parseLong(line.substring(colon + 1).strip());
-                if (key.equals("entries"))
-                {
-                    entries = value;
-                }
-                else
-                {
-                    lost += value;
-                }
-            }
-        }
-        return new CpuStats(entries, lost);
-    }
-
     private static String run(final String... command)
     {
         try

@@ -52,7 +52,10 @@ public final class WriteLog implements WriteEventHandler, AutoCloseable
             return this;
         }
 
-        /** Drop closed segments whose newest record is older than this. */
+        /**
+         * Drop closed segments last written longer ago than this (the segment file's modification
+         * time, i.e. when its newest batch was written; record times may be in a trace's own base).
+         */
         public Options maxAgeNanos(final long nanos)
         {
             maxAgeNanos = nanos;

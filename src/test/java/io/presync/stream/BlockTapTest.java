@@ -329,6 +329,69 @@ class BlockTapTest
     }
 
     @Test
+    void pollingIntoTheLogAllocatesNothingPerEvent() throws Exception
+    {
+        final LoopDevices.Loop loop = loops.create(64 << 20);
+        final long[] writes = {0};
+        final WriteEventHandler[] next = new WriteEventHandler[1];
+        try (WriteLog log = WriteLog.open(loops.folder().resolve("log"), new WriteLog.Options());
+             BlockTap tap = BlockTap.open(loop.device(), new BlockTap.Options()))
+        {
+            next[0] = log;
+            final WriteEventHandler counting = e ->
+            {
+                if (e.op() == WriteOp.WRITE)
+                {
+                    writes[0]++;
+                }
+                next[0].onEvent(e);
+            };
+            // Warm up: class loading and the first batches allocate once.
+            pollUntil(tap, counting, writes, 200, () -> LoopDevices.run("dd", "if=/dev/zero", "of=" + loop.path(),
+                "bs=4k", "count=200", "oflag=direct", "status=none"));
+            final long from = writes[0];
+            final long allocated = pollUntil(tap, counting, writes, from + 3000, () -> LoopDevices.run("dd", "if=/dev/zero",
+                "of=" + loop.path(), "bs=4k", "count=3000", "seek=1000", "oflag=direct", "status=none"));
+            assertEquals(from + 3000, writes[0]);
+            assertTrue(allocated < 3000, "polling 3000 events into the log allocated " + allocated + " bytes");
+        }
+    }
+
+    /**
+     * Polls on this thread while {@code load} runs on another, until {@code target} writes were seen;
+     * returns the bytes this thread allocated while polling.
+     */
+    private static long pollUntil(final BlockTap tap, final WriteEventHandler handler, final long[] writes, final long target,
+        final IoLoad load) throws Exception
+    {
+        final Thread loader = Thread.ofPlatform().start(() ->
+        {
+            try
+            {
+                load.run();
+            }
+            catch (final Exception ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        });
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        final long before = threads.getCurrentThreadAllocatedBytes();
+        while (writes[0] < target && System.nanoTime() < deadline)
+        {
+            if (tap.poll(handler, 256) == 0)
+            {
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+            }
+        }
+        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        loader.join();
+        return allocated;
+    }
+
+    @Test
     void staleInstancesOfDeadProcessesAreRemoved() throws Exception
     {
         final LoopDevices.Loop loop = loops.create(16 << 20);

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class WriteAggregatorTest
 {
@@ -79,6 +80,28 @@ class WriteAggregatorTest
         assertEquals(4, heat.size());
         assertEquals(List.of(0L, 4096L, 12L), List.of(heat.get(2)[0], heat.get(2)[1], heat.get(2)[2]));
         assertEquals(List.of(1L, 4096L, 12L), List.of(heat.get(3)[0], heat.get(3)[1], heat.get(3)[2]));
+    }
+
+    @Test
+    void heatFeedDrivesTheForecastersHeatModel()
+    {
+        final io.presync.forecast.HeatModel heat = new io.presync.forecast.HeatModel(64L << 20, 1 << 20, 1_000_000_000L);
+        try (WriteAggregator a = new WriteAggregator(1_000_000_000L, heat.regionBytes(),
+            (region, bytes, time) -> heat.recordRegionWrite((int)region, 1.0, time)))
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                a.onEvent(ev(i * 1_000_000L, WriteOp.WRITE, (5L << 20) + 4096L * i, 4096)); // region 5, hot
+            }
+            a.onEvent(ev(10_000_000L, WriteOp.WRITE, 40L << 20, 4096));                      // region 40, once
+            a.onEvent(ev(20_000_000L, WriteOp.WRITE, (9L << 20) - 4096, 8192));              // regions 8 and 9
+        }
+        final int[] top = new int[2];
+        assertEquals(2, heat.hottest(2, 60_000_000L, top));
+        assertEquals(5, top[0]);
+        assertTrue(heat.heat(40, 60_000_000L) > 0);
+        assertTrue(heat.heat(8, 60_000_000L) > 0 && heat.heat(9, 60_000_000L) > 0);
+        assertEquals(0.0, heat.heat(7, 60_000_000L));
     }
 
     @Test
