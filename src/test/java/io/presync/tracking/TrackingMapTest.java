@@ -258,6 +258,73 @@ class TrackingMapTest
     }
 
     /**
+     * Marks, copy cycles (nextBatch and clears) and settles in a steady state allocate nothing: the
+     * per-thread allocation counter may move by less than a byte per operation (JIT and pass rebuilds).
+     */
+    @Test
+    void steadyStateAllocatesNothing()
+    {
+        final java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!(bean instanceof com.sun.management.ThreadMXBean threads) || !threads.isThreadAllocatedMemorySupported())
+        {
+            return;
+        }
+        final long[] now = {0};
+        final long[] writes = new long[4096];
+        final SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < writes.length; i++)
+        {
+            // 32 hot granules take most writes, the rest scatter over 1 GiB.
+            writes[i] = random.nextInt(4) != 0 ? random.nextInt(32) * MIB + random.nextLong(MIB) : random.nextLong(1L << 30);
+        }
+        final long[] ranges = new long[256];
+        final int[] count = {0};
+        final DirtyRangeConsumer collect = (s, e) ->
+        {
+            if (count[0] < ranges.length)
+            {
+                ranges[count[0]++] = s;
+                ranges[count[0]++] = e;
+            }
+        };
+        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().maxSeqArrays(8).nanoClock(() -> now[0])))
+        {
+            long seq = 0;
+            long allocatedBefore = 0;
+            final int rounds = 60;
+            final int measuredFrom = 30;
+            long ops = 0;
+            for (int round = 0; round < rounds; round++)
+            {
+                if (round == measuredFrom)
+                {
+                    allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+                }
+                for (int i = 0; i < writes.length; i++)
+                {
+                    now[0] += 1_000;
+                    map.mark(writes[i], 512L * (1 + (i & 31)), ++seq);
+                    if ((i & 15) == 15)
+                    {
+                        count[0] = 0;
+                        map.nextBatch(RegionOrder.LBA, MIB, collect);
+                        final long r = seq + 1;
+                        for (int k = 0; k < count[0]; k += 2)
+                        {
+                            map.clear(ranges[k], ranges[k + 1], r);
+                        }
+                        ops++;
+                    }
+                    ops++;
+                }
+                map.settle(2_000_000, now[0]);
+            }
+            final long allocated = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
+            assertTrue(allocated < ops, allocated + " bytes allocated over " + ops + " operations");
+        }
+    }
+
+    /**
      * A million writes over 16 GiB with copy cycles, hierarchical tracking, against a per-block model
      * of the truly dirty blocks: none lost.
      */
