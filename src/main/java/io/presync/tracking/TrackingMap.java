@@ -515,7 +515,8 @@ public final class TrackingMap implements AutoCloseable
      * address), continuing where the previous call stopped; ranges stay dirty until cleared. Fine
      * granules give their dirty 4 KiB runs, coarse ones their extents; touching ranges are joined. A
      * pass over everything that was dirty when the pass began ends a call early; the next call starts a
-     * new pass. Returns the bytes handed out, 0 when nothing is dirty.
+     * new pass. Returns the bytes handed out, 0 when nothing is dirty. Pass the same {@code order}
+     * instance on every call: another instance starts a new pass (ranks are read when a pass starts).
      */
     public long nextBatch(final RegionOrder order, final long maxBytes, final DirtyRangeConsumer consumer)
     {
