@@ -6,6 +6,7 @@ import static io.presync.btree.PageDescriptor.BRANCH_KEY_CAPACITY;
 import static io.presync.btree.PageDescriptor.KEYS_OFFSET;
 import static io.presync.btree.PageDescriptor.BRANCH_CHILDREN_OFFSET;
 import static io.presync.btree.PageDescriptor.LONG;
+import static io.presync.btree.PageDescriptor.MEMORY;
 import static io.presync.btree.PageDescriptor.PAGE_BYTES;
 import static io.presync.btree.PageDescriptor.PAGE_ID_OFFSET;
 import static io.presync.btree.PageDescriptor.child;
@@ -27,9 +28,11 @@ import static io.presync.btree.PageDescriptor.upperBound;
  * closed; closing drops its root reference and frees, recursively, every page whose count reaches
  * zero. Any number of snapshots may be open.
  *
- * <p><b>Rebalancing policy.</b> A split moves half of a full node into a new right sibling, except an
- * append at the right edge of the tree, which leaves the left node full (sequential inserts then fill
- * pages completely, as PostgreSQL does for its rightmost page). After a remove, a non-root node below
+ * <p><b>Rebalancing policy.</b> A full leaf first shifts entries into a neighbour with room (the
+ * B*-tree rule, so random inserts keep leaves about 85% full); otherwise a split moves half of a full
+ * node into a new right sibling, except an append at the right edge of the tree, which leaves the
+ * left node full (sequential inserts then fill pages completely, as PostgreSQL does for its rightmost
+ * page). After a remove, a non-root node below
  * a third of its capacity is merged with a neighbour when both fit in one page, otherwise the two
  * share their entries evenly; a root branch left with a single child is replaced by that child. So
  * every non-root page is at least a third full and the pages in use stay proportional to the size.
@@ -67,7 +70,7 @@ public final class BTree implements AutoCloseable
     private int pathDepth;
     private int rightEdgeDepth;
     private long leafId;
-    private MemorySegment slotPage;
+    private long slotPage;
     private int slotIndex;
     private final long[] scratchKeys = new long[2 * BRANCH_KEY_CAPACITY + 2];
     private final long[] scratchChildren = new long[2 * BRANCH_KEY_CAPACITY + 3];
@@ -133,10 +136,10 @@ public final class BTree implements AutoCloseable
     {
         final BTree tree = new BTree(
             store, false, valueLongs, PageDescriptor.leafCapacity(valueLongs), BRANCH_KEY_CAPACITY);
-        final MemorySegment page = store.read(rootPageId);
+        final long page = store.readAddress(rootPageId);
         final byte type = PageDescriptor.type(page);
         if ((type != PageDescriptor.TYPE_LEAF && type != PageDescriptor.TYPE_BRANCH) ||
-            page.get(PageDescriptor.BYTE, PageDescriptor.VALUE_LONGS_OFFSET) != valueLongs)
+            MEMORY.get(PageDescriptor.BYTE, page + PageDescriptor.VALUE_LONGS_OFFSET) != valueLongs)
         {
             throw new IllegalArgumentException(
                 "page " + rootPageId + " is not the root of a tree with " + valueLongs + " value longs");
@@ -150,7 +153,7 @@ public final class BTree implements AutoCloseable
     private void initEmpty()
     {
         root = store.allocate();
-        PageDescriptor.initLeaf(store.write(root), root, valueLongs);
+        PageDescriptor.initLeaf(store.writeAddress(root), root, valueLongs);
         pageCount = 1;
         size = 0;
     }
@@ -251,11 +254,11 @@ public final class BTree implements AutoCloseable
     public boolean put(final long key, final long[] value)
     {
         final boolean inserted = makeSlot(key);
-        final MemorySegment page = slotPage;
+        final long page = slotPage;
         final long offset = valuesOffset + ((long)slotIndex * valueLongs << 3);
         for (int i = 0; i < valueLongs; i++)
         {
-            page.set(LONG, offset + ((long)i << 3), value[i]);
+            MEMORY.set(LONG, page + offset + ((long)i << 3), value[i]);
         }
         return inserted;
     }
@@ -268,7 +271,7 @@ public final class BTree implements AutoCloseable
             throw new IllegalStateException("tree has " + valueLongs + " value longs");
         }
         final boolean inserted = makeSlot(key);
-        slotPage.set(LONG, valuesOffset + ((long)slotIndex << 3), value0);
+        MEMORY.set(LONG, slotPage + valuesOffset + ((long)slotIndex << 3), value0);
         return inserted;
     }
 
@@ -281,8 +284,8 @@ public final class BTree implements AutoCloseable
         }
         final boolean inserted = makeSlot(key);
         final long offset = valuesOffset + ((long)slotIndex << 4);
-        slotPage.set(LONG, offset, value0);
-        slotPage.set(LONG, offset + 8, value1);
+        MEMORY.set(LONG, slotPage + offset, value0);
+        MEMORY.set(LONG, slotPage + offset + 8, value1);
         return inserted;
     }
 
@@ -297,7 +300,7 @@ public final class BTree implements AutoCloseable
             throw new IllegalArgumentException("key Long.MIN_VALUE is reserved (BTree.NO_KEY)");
         }
         modCount++;
-        final MemorySegment leaf = descendForWrite(key);
+        final long leaf = descendForWrite(key);
         final int count = count(leaf);
         final int index = lowerBound(leaf, count, key);
         if (index < count && key(leaf, index) == key)
@@ -312,7 +315,7 @@ public final class BTree implements AutoCloseable
             slotPage = leaf;
             slotIndex = index;
         }
-        else
+        else if ((index == count && rightEdgeDepth == pathDepth) || !shiftToSiblingAndInsert(leaf, count, index, key))
         {
             splitLeafAndInsert(leaf, count, index, key);
         }
@@ -325,14 +328,14 @@ public final class BTree implements AutoCloseable
      * Walks from the root to the leaf of {@code key}, copying shared pages so that the whole path is
      * private to the live tree, and records the path for splits and merges.
      */
-    private MemorySegment descendForWrite(final long key)
+    private long descendForWrite(final long key)
     {
         if (store.refCount(root) > 1)
         {
             root = copyPage(root);
         }
         long pageId = root;
-        MemorySegment page = store.write(pageId);
+        long page = store.writeAddress(pageId);
         int depth = 0;
         int rightEdge = -1;
         while (level(page) > 0)
@@ -347,7 +350,7 @@ public final class BTree implements AutoCloseable
             }
             depth++;
             pageId = privateChild(page, index);
-            page = store.write(pageId);
+            page = store.writeAddress(pageId);
         }
         pathDepth = depth;
         rightEdgeDepth = rightEdge < 0 ? depth : rightEdge;
@@ -356,7 +359,7 @@ public final class BTree implements AutoCloseable
     }
 
     /** The child at {@code index} of a private branch, copied first if it is shared. */
-    private long privateChild(final MemorySegment branch, final int index)
+    private long privateChild(final long branch, final int index)
     {
         final long childId = child(branch, index);
         if (store.refCount(childId) > 1)
@@ -371,10 +374,10 @@ public final class BTree implements AutoCloseable
     private long copyPage(final long pageId)
     {
         final long copyId = store.allocate();
-        final MemorySegment copy = store.write(copyId);
-        final MemorySegment original = store.read(pageId);
-        MemorySegment.copy(original, 0, copy, 0, PAGE_BYTES);
-        copy.set(LONG, PAGE_ID_OFFSET, copyId);
+        final long copy = store.writeAddress(copyId);
+        final long original = store.readAddress(pageId);
+        MemorySegment.copy(MEMORY, original + 0, MEMORY, copy + 0, PAGE_BYTES);
+        MEMORY.set(LONG, copy + PAGE_ID_OFFSET, copyId);
         if (level(copy) > 0)
         {
             final int count = count(copy);
@@ -393,19 +396,19 @@ public final class BTree implements AutoCloseable
         {
             root = copyPage(root);
         }
-        PageDescriptor.treeSize(store.write(root), size);
+        PageDescriptor.treeSize(store.writeAddress(root), size);
     }
 
-    private void insertIntoLeaf(final MemorySegment leaf, final int count, final int index, final long key)
+    private void insertIntoLeaf(final long leaf, final int count, final int index, final long key)
     {
         final int tail = count - index;
         if (tail > 0)
         {
             final long keyOffset = KEYS_OFFSET + ((long)index << 3);
-            MemorySegment.copy(leaf, keyOffset, leaf, keyOffset + 8, (long)tail << 3);
+            MemorySegment.copy(MEMORY, leaf + keyOffset, MEMORY, leaf + keyOffset + 8, (long)tail << 3);
             final long rowBytes = (long)valueLongs << 3;
             final long valueOffset = valuesOffset + index * rowBytes;
-            MemorySegment.copy(leaf, valueOffset, leaf, valueOffset + rowBytes, tail * rowBytes);
+            MemorySegment.copy(MEMORY, leaf + valueOffset, MEMORY, leaf + valueOffset + rowBytes, tail * rowBytes);
         }
         PageDescriptor.key(leaf, index, key);
         PageDescriptor.count(leaf, count + 1);
@@ -413,23 +416,96 @@ public final class BTree implements AutoCloseable
 
     /** Moves entries [from, from + length) of one leaf to [to, to + length) of another (or the same). */
     private void moveLeafEntries(
-        final MemorySegment source, final int from, final MemorySegment target, final int to, final int length)
+        final long source, final int from, final long target, final int to, final int length)
     {
         if (length <= 0)
         {
             return;
         }
-        MemorySegment.copy(source, KEYS_OFFSET + ((long)from << 3), target, KEYS_OFFSET + ((long)to << 3),
+        MemorySegment.copy(MEMORY, source + KEYS_OFFSET + ((long)from << 3), MEMORY, target + KEYS_OFFSET + ((long)to << 3),
             (long)length << 3);
         final long rowBytes = (long)valueLongs << 3;
-        MemorySegment.copy(source, valuesOffset + from * rowBytes, target, valuesOffset + to * rowBytes,
+        MemorySegment.copy(MEMORY, source + valuesOffset + from * rowBytes, MEMORY, target + valuesOffset + to * rowBytes,
             length * rowBytes);
     }
 
-    private void splitLeafAndInsert(final MemorySegment leaf, final int count, final int index, final long key)
+    /**
+     * A full leaf first hands entries to a neighbour under the same parent that has room (half of
+     * that room, at least a sixteenth of a page, so shifts stay rare); only when neither has room is
+     * it split. This is the B*-tree overflow rule: random inserts then keep leaves about 85% full
+     * instead of about 70%.
+     */
+    private boolean shiftToSiblingAndInsert(final long leaf, final int count, final int index, final long key)
+    {
+        if (pathDepth == 0)
+        {
+            return false;
+        }
+        final int minimumRoom = Math.max(2, leafCapacity / 16);
+        final long parent = store.writeAddress(pathIds[pathDepth - 1]);
+        final int childIndex = pathIndexes[pathDepth - 1];
+        if (childIndex > 0)
+        {
+            final int leftCount = count(store.readAddress(child(parent, childIndex - 1)));
+            if (leafCapacity - leftCount >= minimumRoom)
+            {
+                final long left = store.writeAddress(privateChild(parent, childIndex - 1));
+                final int moving = (leafCapacity - leftCount) / 2;
+                moveLeafEntries(leaf, 0, left, leftCount, moving);
+                moveLeafEntries(leaf, moving, leaf, 0, count - moving);
+                PageDescriptor.count(left, leftCount + moving);
+                PageDescriptor.count(leaf, count - moving);
+                if (index <= moving)
+                {
+                    insertIntoLeaf(left, leftCount + moving, leftCount + index, key);
+                    slotPage = left;
+                    slotIndex = leftCount + index;
+                }
+                else
+                {
+                    insertIntoLeaf(leaf, count - moving, index - moving, key);
+                    slotPage = leaf;
+                    slotIndex = index - moving;
+                }
+                PageDescriptor.key(parent, childIndex - 1, key(leaf, 0));
+                return true;
+            }
+        }
+        if (childIndex < count(parent))
+        {
+            final int rightCount = count(store.readAddress(child(parent, childIndex + 1)));
+            if (leafCapacity - rightCount >= minimumRoom)
+            {
+                final long right = store.writeAddress(privateChild(parent, childIndex + 1));
+                final int moving = (leafCapacity - rightCount) / 2;
+                final int kept = count - moving;
+                moveLeafEntries(right, 0, right, moving, rightCount);
+                moveLeafEntries(leaf, kept, right, 0, moving);
+                PageDescriptor.count(right, rightCount + moving);
+                PageDescriptor.count(leaf, kept);
+                if (index <= kept)
+                {
+                    insertIntoLeaf(leaf, kept, index, key);
+                    slotPage = leaf;
+                    slotIndex = index;
+                }
+                else
+                {
+                    insertIntoLeaf(right, rightCount + moving, index - kept, key);
+                    slotPage = right;
+                    slotIndex = index - kept;
+                }
+                PageDescriptor.key(parent, childIndex, key(right, 0));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void splitLeafAndInsert(final long leaf, final int count, final int index, final long key)
     {
         final long rightId = store.allocate();
-        final MemorySegment right = store.write(rightId);
+        final long right = store.writeAddress(rightId);
         PageDescriptor.initLeaf(right, rightId, valueLongs);
         pageCount++;
         // An append at the right edge keeps the left leaf full, so sequential inserts fill pages.
@@ -463,8 +539,8 @@ public final class BTree implements AutoCloseable
             if (depth < 0)
             {
                 final long newRootId = store.allocate();
-                final MemorySegment newRoot = store.write(newRootId);
-                PageDescriptor.initBranch(newRoot, newRootId, level(store.read(root)) + 1, valueLongs);
+                final long newRoot = store.writeAddress(newRootId);
+                PageDescriptor.initBranch(newRoot, newRootId, level(store.readAddress(root)) + 1, valueLongs);
                 PageDescriptor.key(newRoot, 0, separator);
                 PageDescriptor.child(newRoot, 0, root);
                 PageDescriptor.child(newRoot, 1, rightId);
@@ -475,7 +551,7 @@ public final class BTree implements AutoCloseable
             }
             final long branchId = pathIds[depth];
             final int index = pathIndexes[depth];
-            final MemorySegment branch = store.write(branchId);
+            final long branch = store.writeAddress(branchId);
             final int count = count(branch);
             if (count < branchCapacity)
             {
@@ -483,9 +559,9 @@ public final class BTree implements AutoCloseable
                 if (tail > 0)
                 {
                     final long keyOffset = KEYS_OFFSET + ((long)index << 3);
-                    MemorySegment.copy(branch, keyOffset, branch, keyOffset + 8, (long)tail << 3);
+                    MemorySegment.copy(MEMORY, branch + keyOffset, MEMORY, branch + keyOffset + 8, (long)tail << 3);
                     final long childOffset = BRANCH_CHILDREN_OFFSET + ((long)(index + 1) << 3);
-                    MemorySegment.copy(branch, childOffset, branch, childOffset + 8, (long)tail << 3);
+                    MemorySegment.copy(MEMORY, branch + childOffset, MEMORY, branch + childOffset + 8, (long)tail << 3);
                 }
                 PageDescriptor.key(branch, index, separator);
                 PageDescriptor.child(branch, index + 1, rightId);
@@ -503,7 +579,7 @@ public final class BTree implements AutoCloseable
             final int totalKeys = count + 1;
             final int leftKeys = (index == count && rightEdgeDepth >= depth) ? totalKeys - 2 : totalKeys / 2;
             final long newRightId = store.allocate();
-            final MemorySegment newRight = store.write(newRightId);
+            final long newRight = store.writeAddress(newRightId);
             PageDescriptor.initBranch(newRight, newRightId, level(branch), valueLongs);
             pageCount++;
             scatterBranch(branch, keys, 0, leftKeys, children, 0);
@@ -515,19 +591,19 @@ public final class BTree implements AutoCloseable
     }
 
     private static void gatherBranch(
-        final MemorySegment branch, final int count, final long[] keys, final int keysAt, final long[] children,
+        final long branch, final int count, final long[] keys, final int keysAt, final long[] children,
         final int childrenAt)
     {
-        MemorySegment.copy(branch, LONG, KEYS_OFFSET, keys, keysAt, count);
-        MemorySegment.copy(branch, LONG, BRANCH_CHILDREN_OFFSET, children, childrenAt, count + 1);
+        MemorySegment.copy(MEMORY, LONG, branch + KEYS_OFFSET, keys, keysAt, count);
+        MemorySegment.copy(MEMORY, LONG, branch + BRANCH_CHILDREN_OFFSET, children, childrenAt, count + 1);
     }
 
     private static void scatterBranch(
-        final MemorySegment branch, final long[] keys, final int keysFrom, final int count, final long[] children,
+        final long branch, final long[] keys, final int keysFrom, final int count, final long[] children,
         final int childrenFrom)
     {
-        MemorySegment.copy(keys, keysFrom, branch, LONG, KEYS_OFFSET, count);
-        MemorySegment.copy(children, childrenFrom, branch, LONG, BRANCH_CHILDREN_OFFSET, count + 1);
+        MemorySegment.copy(keys, keysFrom, MEMORY, LONG, branch + KEYS_OFFSET, count);
+        MemorySegment.copy(children, childrenFrom, MEMORY, LONG, branch + BRANCH_CHILDREN_OFFSET, count + 1);
         PageDescriptor.count(branch, count);
     }
 
@@ -543,7 +619,7 @@ public final class BTree implements AutoCloseable
             // Do not path-copy pages shared with a snapshot for nothing.
             return false;
         }
-        final MemorySegment leaf = descendForWrite(key);
+        final long leaf = descendForWrite(key);
         final int count = count(leaf);
         final int index = lowerBound(leaf, count, key);
         if (index == count || key(leaf, index) != key)
@@ -567,14 +643,14 @@ public final class BTree implements AutoCloseable
         long nodeId = leafId;
         for (int depth = pathDepth - 1; depth >= 0; depth--)
         {
-            final MemorySegment node = store.read(nodeId);
+            final long node = store.readAddress(nodeId);
             final boolean isLeaf = level(node) == 0;
             if (count(node) >= (isLeaf ? leafMinimum : branchMinimum))
             {
                 break;
             }
             final long parentId = pathIds[depth];
-            final MemorySegment parent = store.write(parentId);
+            final long parent = store.writeAddress(parentId);
             if (count(parent) == 0)
             {
                 break;
@@ -588,7 +664,7 @@ public final class BTree implements AutoCloseable
             }
             nodeId = parentId;
         }
-        MemorySegment rootPage = store.read(root);
+        long rootPage = store.readAddress(root);
         while (level(rootPage) > 0 && count(rootPage) == 0)
         {
             // The root's only child takes its place; the reference moves, so the child keeps its count.
@@ -603,17 +679,17 @@ public final class BTree implements AutoCloseable
             }
             root = onlyChild;
             pageCount--;
-            rootPage = store.read(root);
+            rootPage = store.readAddress(root);
         }
     }
 
     /** Merges or evens out the leaves at leftIndex and leftIndex + 1 of a private branch; true when merged. */
-    private boolean rebalanceLeaves(final MemorySegment parent, final int leftIndex)
+    private boolean rebalanceLeaves(final long parent, final int leftIndex)
     {
         final long leftId = privateChild(parent, leftIndex);
-        final MemorySegment left = store.write(leftId);
+        final long left = store.writeAddress(leftId);
         final long rightId = child(parent, leftIndex + 1);
-        final MemorySegment right = store.read(rightId);
+        final long right = store.readAddress(rightId);
         final int leftCount = count(left);
         final int rightCount = count(right);
         if (leftCount + rightCount <= leafCapacity)
@@ -625,7 +701,7 @@ public final class BTree implements AutoCloseable
             return true;
         }
         final long privateRightId = privateChild(parent, leftIndex + 1);
-        final MemorySegment privateRight = store.write(privateRightId);
+        final long privateRight = store.writeAddress(privateRightId);
         final int total = leftCount + rightCount;
         final int newLeft = total / 2;
         if (leftCount > newLeft)
@@ -647,12 +723,12 @@ public final class BTree implements AutoCloseable
     }
 
     /** As {@link #rebalanceLeaves} for branches, rotating through the parent's separator. */
-    private boolean rebalanceBranches(final MemorySegment parent, final int leftIndex)
+    private boolean rebalanceBranches(final long parent, final int leftIndex)
     {
         final long leftId = privateChild(parent, leftIndex);
-        final MemorySegment left = store.write(leftId);
+        final long left = store.writeAddress(leftId);
         final long rightId = child(parent, leftIndex + 1);
-        final MemorySegment right = store.read(rightId);
+        final long right = store.readAddress(rightId);
         final int leftCount = count(left);
         final int rightCount = count(right);
         final long separator = key(parent, leftIndex);
@@ -669,7 +745,7 @@ public final class BTree implements AutoCloseable
             return true;
         }
         final long privateRightId = privateChild(parent, leftIndex + 1);
-        final MemorySegment privateRight = store.write(privateRightId);
+        final long privateRight = store.writeAddress(privateRightId);
         final long[] keys = scratchKeys;
         final long[] children = scratchChildren;
         gatherBranch(left, leftCount, keys, 0, children, 0);
@@ -688,7 +764,7 @@ public final class BTree implements AutoCloseable
      * A private page is freed without touching its children (they moved); a shared one keeps its
      * children for the snapshot, which now share them with the merged page.
      */
-    private void dropMerged(final long pageId, final MemorySegment page)
+    private void dropMerged(final long pageId, final long page)
     {
         if (store.refCount(pageId) == 1)
         {
@@ -711,16 +787,16 @@ public final class BTree implements AutoCloseable
     }
 
     /** Removes separator {@code index} and child {@code index + 1} from a branch. */
-    private static void removeFromBranch(final MemorySegment branch, final int index)
+    private static void removeFromBranch(final long branch, final int index)
     {
         final int count = count(branch);
         final int tail = count - index - 1;
         if (tail > 0)
         {
             final long keyOffset = KEYS_OFFSET + ((long)index << 3);
-            MemorySegment.copy(branch, keyOffset + 8, branch, keyOffset, (long)tail << 3);
+            MemorySegment.copy(MEMORY, branch + keyOffset + 8, MEMORY, branch + keyOffset, (long)tail << 3);
             final long childOffset = BRANCH_CHILDREN_OFFSET + ((long)(index + 1) << 3);
-            MemorySegment.copy(branch, childOffset + 8, branch, childOffset, (long)tail << 3);
+            MemorySegment.copy(MEMORY, branch + childOffset + 8, MEMORY, branch + childOffset, (long)tail << 3);
         }
         PageDescriptor.count(branch, count - 1);
     }
@@ -768,10 +844,10 @@ public final class BTree implements AutoCloseable
         {
             final int entries = count / nodes + (i < count % nodes ? 1 : 0);
             final long id = store.allocate();
-            final MemorySegment leaf = store.write(id);
+            final long leaf = store.writeAddress(id);
             PageDescriptor.initLeaf(leaf, id, valueLongs);
-            MemorySegment.copy(sortedKeys, from, leaf, LONG, KEYS_OFFSET, entries);
-            MemorySegment.copy(valuesRowMajor, from * valueLongs, leaf, LONG, valuesOffset, entries * valueLongs);
+            MemorySegment.copy(sortedKeys, from, MEMORY, LONG, leaf + KEYS_OFFSET, entries);
+            MemorySegment.copy(valuesRowMajor, from * valueLongs, MEMORY, LONG, leaf + valuesOffset, entries * valueLongs);
             PageDescriptor.count(leaf, entries);
             ids[i] = id;
             firstKeys[i] = sortedKeys[from];
@@ -789,7 +865,7 @@ public final class BTree implements AutoCloseable
             {
                 final int children = nodes / parents + (i < nodes % parents ? 1 : 0);
                 final long id = store.allocate();
-                final MemorySegment branch = store.write(id);
+                final long branch = store.writeAddress(id);
                 PageDescriptor.initBranch(branch, id, level, valueLongs);
                 for (int c = 0; c < children; c++)
                 {
@@ -857,7 +933,7 @@ public final class BTree implements AutoCloseable
     /** Walks the whole tree and throws when an invariant does not hold; returns the entry count. */
     long checkInvariants()
     {
-        final MemorySegment rootPage = store.read(root);
+        final long rootPage = store.readAddress(root);
         final long entries = checkSubtree(root, level(rootPage), Long.MIN_VALUE, Long.MAX_VALUE, true);
         if (entries != size)
         {
@@ -877,7 +953,7 @@ public final class BTree implements AutoCloseable
 
     private long checkSubtree(final long pageId, final int level, final long low, final long high, final boolean isRoot)
     {
-        final MemorySegment page = store.read(pageId);
+        final long page = store.readAddress(pageId);
         if (level(page) != level)
         {
             throw new IllegalStateException("page " + pageId + " level " + level(page) + " expected " + level);

@@ -22,6 +22,7 @@ public final class MemoryPageStore implements PageStore
 
     private final Arena arena = Arena.ofShared();
     private MemorySegment[] pages = new MemorySegment[0];
+    private long[] addresses = new long[0];
     /** Reference count minus one, so that a zero-filled array means "every page counts 1". */
     private int[] extraRefs = new int[0];
     private long[] freeList = new long[64];
@@ -66,10 +67,12 @@ public final class MemoryPageStore implements PageStore
         final int first = slabCount << PAGES_PER_SLAB_SHIFT;
         final int newLength = first + PAGES_PER_SLAB;
         pages = Arrays.copyOf(pages, newLength);
+        addresses = Arrays.copyOf(addresses, newLength);
         extraRefs = Arrays.copyOf(extraRefs, newLength);
         for (int i = 0; i < PAGES_PER_SLAB; i++)
         {
             pages[first + i] = slab.asSlice((long)i * PAGE_BYTES, PAGE_BYTES);
+            addresses[first + i] = pages[first + i].address();
         }
         slabCount++;
     }
@@ -108,6 +111,18 @@ public final class MemoryPageStore implements PageStore
     public MemorySegment write(final long pageId)
     {
         return pages[(int)pageId];
+    }
+
+    @Override
+    public long readAddress(final long pageId)
+    {
+        return addresses[(int)pageId];
+    }
+
+    @Override
+    public long writeAddress(final long pageId)
+    {
+        return addresses[(int)pageId];
     }
 
     @Override
@@ -171,6 +186,7 @@ public final class MemoryPageStore implements PageStore
         {
             closed = true;
             pages = new MemorySegment[0];
+            addresses = new long[0];
             arena.close();
         }
     }

@@ -35,6 +35,30 @@ import java.lang.foreign.ValueLayout;
  * 254 children; child {@code i} holds the keys {@code k} with {@code keys[i - 1] <= k < keys[i]}.
  * The level is 0 for leaves and counts up to the root, so a reader knows a page's kind and the tree's
  * height from the page alone. The page id field lets a store detect a page written at the wrong place.
+ *
+ * <p>A free page on disk has type {@link #TYPE_FREE} and the next free page id in its first key slot.
+ * Page 0 of a {@link FileRegionPageStore} region is the store's meta page (same 32-byte header, type
+ * {@link #TYPE_STORE_META}):
+ *
+ * <pre>
+ *  +---------------------------------------------------------------+
+ *  |            common header (checksum, type, page id 0)          |  0
+ *  +---------------------------------------------------------------+
+ *  |                 magic "PSBTREE1" (long)                       | 32
+ *  +---------------------------------------------------------------+
+ *  |        page bytes (int, 4096)     |      format version (int) | 40
+ *  +---------------------------------------------------------------+
+ *  |                 region length in bytes (long)                 | 48
+ *  +---------------------------------------------------------------+
+ *  |     next page id never handed out (long, the high-water mark) | 56
+ *  +---------------------------------------------------------------+
+ *  |                 head of the free page list (long, 0 = empty)  | 64
+ *  +---------------------------------------------------------------+
+ *  |                 pages on the free list (long)                 | 72
+ *  +---------------------------------------------------------------+
+ *  |  8 caller slots (long each): tree root page ids and the like  | 80 .. 144
+ *  +---------------------------------------------------------------+
+ * </pre>
  */
 final class PageDescriptor
 {
@@ -62,8 +86,28 @@ final class PageDescriptor
     static final int BRANCH_CHILDREN_OFFSET = KEYS_OFFSET + BRANCH_KEY_CAPACITY * Long.BYTES;
     static final int MAX_VALUE_LONGS = 8;
 
-    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
-    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    static final long META_MAGIC = 0x3145455254425350L; // "PSBTREE1" little-endian
+    static final int META_VERSION = 1;
+    static final int META_MAGIC_OFFSET = 32;
+    static final int META_PAGE_BYTES_OFFSET = 40;
+    static final int META_VERSION_OFFSET = 44;
+    static final int META_REGION_LENGTH_OFFSET = 48;
+    static final int META_NEXT_PAGE_OFFSET = 56;
+    static final int META_FREE_HEAD_OFFSET = 64;
+    static final int META_FREE_COUNT_OFFSET = 72;
+    static final int META_SLOTS_OFFSET = 80;
+    static final int META_SLOTS = 8;
+    static final int FREE_NEXT_OFFSET = KEYS_OFFSET;
+
+    /**
+     * All of native memory as one segment: pages are addressed by their raw address so that the hot
+     * paths pay no per-page segment bounds or liveness checks (the stores keep the pages alive until
+     * they are freed or the store is closed; CHECKS-mode tests exercise the same code).
+     */
+    static final MemorySegment MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
     private PageDescriptor()
@@ -80,85 +124,120 @@ final class PageDescriptor
         return KEYS_OFFSET + leafCapacity(valueLongs) * Long.BYTES;
     }
 
-    static byte type(final MemorySegment page)
+    static byte type(final long page)
     {
-        return page.get(BYTE, TYPE_OFFSET);
+        return MEMORY.get(BYTE, page + TYPE_OFFSET);
     }
 
-    static int level(final MemorySegment page)
+    static int level(final long page)
     {
-        return page.get(BYTE, LEVEL_OFFSET);
+        return MEMORY.get(BYTE, page + LEVEL_OFFSET);
     }
 
-    static int count(final MemorySegment page)
+    static int count(final long page)
     {
-        return page.get(INT, COUNT_OFFSET);
+        return MEMORY.get(INT, page + COUNT_OFFSET);
     }
 
-    static void count(final MemorySegment page, final int count)
+    static void count(final long page, final int count)
     {
-        page.set(INT, COUNT_OFFSET, count);
+        MEMORY.set(INT, page + COUNT_OFFSET, count);
     }
 
-    static long key(final MemorySegment page, final int index)
+    static long key(final long page, final int index)
     {
-        return page.get(LONG, KEYS_OFFSET + ((long)index << 3));
+        return MEMORY.get(LONG, page + KEYS_OFFSET + ((long)index << 3));
     }
 
-    static void key(final MemorySegment page, final int index, final long key)
+    static void key(final long page, final int index, final long key)
     {
-        page.set(LONG, KEYS_OFFSET + ((long)index << 3), key);
+        MEMORY.set(LONG, page + KEYS_OFFSET + ((long)index << 3), key);
     }
 
-    static long child(final MemorySegment page, final int index)
+    static long child(final long page, final int index)
     {
-        return page.get(LONG, BRANCH_CHILDREN_OFFSET + ((long)index << 3));
+        return MEMORY.get(LONG, page + BRANCH_CHILDREN_OFFSET + ((long)index << 3));
     }
 
-    static void child(final MemorySegment page, final int index, final long pageId)
+    static void child(final long page, final int index, final long pageId)
     {
-        page.set(LONG, BRANCH_CHILDREN_OFFSET + ((long)index << 3), pageId);
+        MEMORY.set(LONG, page + BRANCH_CHILDREN_OFFSET + ((long)index << 3), pageId);
     }
 
-    static long treeSize(final MemorySegment page)
+    static long treeSize(final long page)
     {
-        return page.get(LONG, TREE_SIZE_OFFSET);
+        return MEMORY.get(LONG, page + TREE_SIZE_OFFSET);
     }
 
-    static void treeSize(final MemorySegment page, final long size)
+    static void treeSize(final long page, final long size)
     {
-        page.set(LONG, TREE_SIZE_OFFSET, size);
+        MEMORY.set(LONG, page + TREE_SIZE_OFFSET, size);
     }
 
-    static void initLeaf(final MemorySegment page, final long pageId, final int valueLongs)
+    static void initLeaf(final long page, final long pageId, final int valueLongs)
     {
-        page.set(BYTE, TYPE_OFFSET, TYPE_LEAF);
-        page.set(BYTE, LEVEL_OFFSET, (byte)0);
-        page.set(BYTE, VALUE_LONGS_OFFSET, (byte)valueLongs);
-        page.set(INT, COUNT_OFFSET, 0);
-        page.set(LONG, PAGE_ID_OFFSET, pageId);
-        page.set(LONG, TREE_SIZE_OFFSET, 0L);
+        MEMORY.set(BYTE, page + TYPE_OFFSET, TYPE_LEAF);
+        MEMORY.set(BYTE, page + LEVEL_OFFSET, (byte)0);
+        MEMORY.set(BYTE, page + VALUE_LONGS_OFFSET, (byte)valueLongs);
+        MEMORY.set(INT, page + COUNT_OFFSET, 0);
+        MEMORY.set(LONG, page + PAGE_ID_OFFSET, pageId);
+        MEMORY.set(LONG, page + TREE_SIZE_OFFSET, 0L);
     }
 
-    static void initBranch(final MemorySegment page, final long pageId, final int level, final int valueLongs)
+    static void initBranch(final long page, final long pageId, final int level, final int valueLongs)
     {
-        page.set(BYTE, TYPE_OFFSET, TYPE_BRANCH);
-        page.set(BYTE, LEVEL_OFFSET, (byte)level);
-        page.set(BYTE, VALUE_LONGS_OFFSET, (byte)valueLongs);
-        page.set(INT, COUNT_OFFSET, 0);
-        page.set(LONG, PAGE_ID_OFFSET, pageId);
-        page.set(LONG, TREE_SIZE_OFFSET, 0L);
+        MEMORY.set(BYTE, page + TYPE_OFFSET, TYPE_BRANCH);
+        MEMORY.set(BYTE, page + LEVEL_OFFSET, (byte)level);
+        MEMORY.set(BYTE, page + VALUE_LONGS_OFFSET, (byte)valueLongs);
+        MEMORY.set(INT, page + COUNT_OFFSET, 0);
+        MEMORY.set(LONG, page + PAGE_ID_OFFSET, pageId);
+        MEMORY.set(LONG, page + TREE_SIZE_OFFSET, 0L);
     }
 
-    /** Number of keys {@code <= key} among the first {@code count} keys (index of the child to follow). */
-    static int upperBound(final MemorySegment page, final int count, final long key)
+    /** Below this many keys a plain binary search is as cheap as guessing first. */
+    private static final int INTERPOLATION_MINIMUM = 32;
+    /** Half-width of the window around the interpolated guess that is probed first. */
+    private static final int WINDOW = 8;
+
+    /**
+     * Number of keys {@code <= key} among the first {@code count} keys (index of the child to follow).
+     * Large pages first guess the position by interpolating between the first and last key and probe
+     * a window of ±8 keys around the guess: for evenly spread keys that touches about 3 cache lines
+     * instead of the 7 or 8 a binary search over 254 keys does; uneven keys fall back to a binary
+     * search of the side the window excluded.
+     */
+    static int upperBound(final long page, final int count, final long key)
     {
         int lo = 0;
         int hi = count;
+        if (count >= INTERPOLATION_MINIMUM)
+        {
+            final long first = MEMORY.get(LONG, page + KEYS_OFFSET);
+            final long last = MEMORY.get(LONG, page + KEYS_OFFSET + ((long)(count - 1) << 3));
+            final int guess = (int)(((double)key - (double)first) / ((double)last - (double)first) * (count - 1));
+            final int windowLow = Math.min(Math.max(guess - WINDOW, 0), count - 1);
+            final int windowHigh = Math.min(Math.max(guess + WINDOW, 0), count - 1);
+            if (MEMORY.get(LONG, page + KEYS_OFFSET + ((long)windowLow << 3)) <= key)
+            {
+                lo = windowLow + 1;
+                if (MEMORY.get(LONG, page + KEYS_OFFSET + ((long)windowHigh << 3)) > key)
+                {
+                    hi = windowHigh;
+                }
+                else
+                {
+                    lo = windowHigh + 1;
+                }
+            }
+            else
+            {
+                hi = windowLow;
+            }
+        }
         while (lo < hi)
         {
             final int mid = (lo + hi) >>> 1;
-            if (page.get(LONG, KEYS_OFFSET + ((long)mid << 3)) <= key)
+            if (MEMORY.get(LONG, page + KEYS_OFFSET + ((long)mid << 3)) <= key)
             {
                 lo = mid + 1;
             }
@@ -170,15 +249,39 @@ final class PageDescriptor
         return lo;
     }
 
-    /** Number of keys {@code < key} among the first {@code count} keys (insertion point). */
-    static int lowerBound(final MemorySegment page, final int count, final long key)
+    /** Number of keys {@code < key} among the first {@code count} keys (insertion point); as {@link #upperBound}. */
+    static int lowerBound(final long page, final int count, final long key)
     {
         int lo = 0;
         int hi = count;
+        if (count >= INTERPOLATION_MINIMUM)
+        {
+            final long first = MEMORY.get(LONG, page + KEYS_OFFSET);
+            final long last = MEMORY.get(LONG, page + KEYS_OFFSET + ((long)(count - 1) << 3));
+            final int guess = (int)(((double)key - (double)first) / ((double)last - (double)first) * (count - 1));
+            final int windowLow = Math.min(Math.max(guess - WINDOW, 0), count - 1);
+            final int windowHigh = Math.min(Math.max(guess + WINDOW, 0), count - 1);
+            if (MEMORY.get(LONG, page + KEYS_OFFSET + ((long)windowLow << 3)) < key)
+            {
+                lo = windowLow + 1;
+                if (MEMORY.get(LONG, page + KEYS_OFFSET + ((long)windowHigh << 3)) >= key)
+                {
+                    hi = windowHigh;
+                }
+                else
+                {
+                    lo = windowHigh + 1;
+                }
+            }
+            else
+            {
+                hi = windowLow;
+            }
+        }
         while (lo < hi)
         {
             final int mid = (lo + hi) >>> 1;
-            if (page.get(LONG, KEYS_OFFSET + ((long)mid << 3)) < key)
+            if (MEMORY.get(LONG, page + KEYS_OFFSET + ((long)mid << 3)) < key)
             {
                 lo = mid + 1;
             }

@@ -43,6 +43,15 @@ public interface PageStore extends AutoCloseable
     /** The page's bytes for changing: marks the page dirty. */
     MemorySegment write(long pageId);
 
+    /**
+     * Raw native address of the page for reading: what the tree's hot paths use instead of
+     * {@link #read} (no segment checks). Valid exactly as long as the segment {@code read} returns.
+     */
+    long readAddress(long pageId);
+
+    /** Raw native address of the page for changing: marks the page dirty like {@link #write}. */
+    long writeAddress(long pageId);
+
     /** Current reference count of an allocated page (at least 1). */
     int refCount(long pageId);
 

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ConcurrentModificationException;
 
 import static io.presync.btree.PageDescriptor.LONG;
+import static io.presync.btree.PageDescriptor.MEMORY;
 import static io.presync.btree.PageDescriptor.child;
 import static io.presync.btree.PageDescriptor.count;
 import static io.presync.btree.PageDescriptor.level;
@@ -26,7 +27,7 @@ final class TreeCursor implements Cursor
     private final int[] branchIndexes = new int[MAX_LEVELS];
     private long root;
     private int branchLevels;
-    private MemorySegment leaf;
+    private long leaf;
     private int leafCount;
     private int leafIndex;
     private long expectedModCount;
@@ -50,7 +51,7 @@ final class TreeCursor implements Cursor
             expectedModCount = live.modCount();
         }
         long pageId = root;
-        MemorySegment page = store.read(pageId);
+        long page = store.readAddress(pageId);
         int depth = 0;
         while (level(page) > 0)
         {
@@ -59,7 +60,7 @@ final class TreeCursor implements Cursor
             branchIndexes[depth] = index;
             depth++;
             pageId = child(page, index);
-            page = store.read(pageId);
+            page = store.readAddress(pageId);
         }
         branchLevels = depth;
         leaf = page;
@@ -92,12 +93,12 @@ final class TreeCursor implements Cursor
     {
         for (int depth = branchLevels - 1; depth >= 0; depth--)
         {
-            final MemorySegment branch = store.read(branchIds[depth]);
+            final long branch = store.readAddress(branchIds[depth]);
             if (branchIndexes[depth] < count(branch))
             {
                 final int index = ++branchIndexes[depth];
                 long pageId = child(branch, index);
-                MemorySegment page = store.read(pageId);
+                long page = store.readAddress(pageId);
                 int d = depth + 1;
                 while (level(page) > 0)
                 {
@@ -105,7 +106,7 @@ final class TreeCursor implements Cursor
                     branchIndexes[d] = 0;
                     d++;
                     pageId = child(page, 0);
-                    page = store.read(pageId);
+                    page = store.readAddress(pageId);
                 }
                 leaf = page;
                 leafCount = count(page);
@@ -135,6 +136,6 @@ final class TreeCursor implements Cursor
         {
             throw new IndexOutOfBoundsException("value index " + index + " of " + valueLongs);
         }
-        return leaf.get(LONG, valuesOffset + (((long)leafIndex * valueLongs + index) << 3));
+        return MEMORY.get(LONG, leaf + valuesOffset + (((long)leafIndex * valueLongs + index) << 3));
     }
 }

@@ -3,6 +3,7 @@ package io.presync.btree;
 import java.lang.foreign.MemorySegment;
 
 import static io.presync.btree.PageDescriptor.LONG;
+import static io.presync.btree.PageDescriptor.MEMORY;
 import static io.presync.btree.PageDescriptor.child;
 import static io.presync.btree.PageDescriptor.count;
 import static io.presync.btree.PageDescriptor.key;
@@ -17,12 +18,12 @@ final class TreeReads
     {
     }
 
-    static MemorySegment findLeaf(final PageStore store, final long root, final long key)
+    static long findLeaf(final PageStore store, final long root, final long key)
     {
-        MemorySegment page = store.read(root);
+        long page = store.readAddress(root);
         while (level(page) > 0)
         {
-            page = store.read(child(page, upperBound(page, count(page), key)));
+            page = store.readAddress(child(page, upperBound(page, count(page), key)));
         }
         return page;
     }
@@ -31,7 +32,7 @@ final class TreeReads
         final PageStore store, final long root, final int valuesOffset, final int valueLongs,
         final long key, final long[] valueOut)
     {
-        final MemorySegment leaf = findLeaf(store, root, key);
+        final long leaf = findLeaf(store, root, key);
         final int count = count(leaf);
         final int index = lowerBound(leaf, count, key);
         if (index == count || key(leaf, index) != key)
@@ -41,14 +42,14 @@ final class TreeReads
         final long offset = valuesOffset + ((long)index * valueLongs << 3);
         for (int i = 0; i < valueLongs; i++)
         {
-            valueOut[i] = leaf.get(LONG, offset + ((long)i << 3));
+            valueOut[i] = MEMORY.get(LONG, leaf + offset + ((long)i << 3));
         }
         return true;
     }
 
     static boolean containsKey(final PageStore store, final long root, final long key)
     {
-        final MemorySegment leaf = findLeaf(store, root, key);
+        final long leaf = findLeaf(store, root, key);
         final int count = count(leaf);
         final int index = lowerBound(leaf, count, key);
         return index < count && key(leaf, index) == key;
@@ -58,7 +59,7 @@ final class TreeReads
     static long floorKey(final PageStore store, final long root, final long key)
     {
         long alternative = PageStore.NO_PAGE;
-        MemorySegment page = store.read(root);
+        long page = store.readAddress(root);
         while (level(page) > 0)
         {
             final int index = upperBound(page, count(page), key);
@@ -67,7 +68,7 @@ final class TreeReads
                 // The closest subtree left of the path: its maximum is the answer if this path has none.
                 alternative = child(page, index - 1);
             }
-            page = store.read(child(page, index));
+            page = store.readAddress(child(page, index));
         }
         final int index = upperBound(page, count(page), key);
         if (index > 0)
@@ -78,10 +79,10 @@ final class TreeReads
         {
             return BTree.NO_KEY;
         }
-        page = store.read(alternative);
+        page = store.readAddress(alternative);
         while (level(page) > 0)
         {
-            page = store.read(child(page, count(page)));
+            page = store.readAddress(child(page, count(page)));
         }
         return key(page, count(page) - 1);
     }
@@ -90,7 +91,7 @@ final class TreeReads
     static long ceilingKey(final PageStore store, final long root, final long key)
     {
         long alternative = PageStore.NO_PAGE;
-        MemorySegment page = store.read(root);
+        long page = store.readAddress(root);
         while (level(page) > 0)
         {
             final int count = count(page);
@@ -99,7 +100,7 @@ final class TreeReads
             {
                 alternative = child(page, index + 1);
             }
-            page = store.read(child(page, index));
+            page = store.readAddress(child(page, index));
         }
         final int count = count(page);
         final int index = lowerBound(page, count, key);
@@ -111,10 +112,10 @@ final class TreeReads
         {
             return BTree.NO_KEY;
         }
-        page = store.read(alternative);
+        page = store.readAddress(alternative);
         while (level(page) > 0)
         {
-            page = store.read(child(page, 0));
+            page = store.readAddress(child(page, 0));
         }
         return key(page, 0);
     }
@@ -136,7 +137,7 @@ final class TreeReads
         {
             return;
         }
-        final MemorySegment page = store.read(pageId);
+        final long page = store.readAddress(pageId);
         if (level(page) > 0)
         {
             final int count = count(page);
@@ -151,7 +152,7 @@ final class TreeReads
     /** Pages reachable from a root (shared pages counted once per path, as the tree sees them). */
     static long countPages(final PageStore store, final long pageId)
     {
-        final MemorySegment page = store.read(pageId);
+        final long page = store.readAddress(pageId);
         final int level = level(page);
         if (level == 0)
         {

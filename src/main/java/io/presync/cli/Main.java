@@ -18,8 +18,14 @@ import java.io.PrintWriter;
     description = "Replicates a live master block volume into a right-sized partition of a slave pool.",
     subcommands = {
         CommandLine.HelpCommand.class,
+        CopyCommand.class,
         DeviceCommand.class,
         ForecastCommand.class,
+        PoolCommand.class,
+        TapCommand.class,
+        LogCommand.class,
+        TraceCommand.class,
+        ExportCommand.class,
     })
 public final class Main implements Runnable
 {

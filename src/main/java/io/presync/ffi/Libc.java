@@ -19,7 +19,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * (reading errno after the call from Java would see whatever the JVM did in between). Failures
  * become typed {@link IOException}s through {@link Errno}, the one errno mapper.
  * <p>
- * Method handles are built once; every thread owns one scratch segment holding the captured state,
+ * Method handles are built once, each on first use (a holder class per function, so a command
+ * that needs three calls does not pay for linking twelve); every thread owns one scratch segment holding the captured state,
  * a {@code struct stat} and a 16-byte argument block for ioctls, so a call allocates nothing except
  * where a path has to become a C string. Constants are the Linux x86_64 values, checked against the
  * C headers by {@code LibcConstantsTest}. Calls interrupted by a signal (EINTR) are retried, except
@@ -71,26 +72,81 @@ public final class Libc
     private static final VarHandle ERRNO_HANDLE =
         CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    private static final MethodHandle OPEN = downcall("open",
+
+    /** open(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class Open
+    {
+        static final MethodHandle HANDLE = downcall("open",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle FSTAT = downcall("fstat",
+    }
+
+    /** close(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class Close
+    {
+        static final MethodHandle HANDLE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
+    }
+
+    /** fstat(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class Fstat
+    {
+        static final MethodHandle HANDLE = downcall("fstat",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
-    private static final MethodHandle STAT = downcall("stat",
+    }
+
+    /** stat(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class Stat
+    {
+        static final MethodHandle HANDLE = downcall("stat",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), ERRNO);
-    private static final MethodHandle FSYNC = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle LSEEK = downcall("lseek",
+    }
+
+    /** fsync(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class Fsync
+    {
+        static final MethodHandle HANDLE = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
+    }
+
+    /** lseek(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class Lseek
+    {
+        static final MethodHandle HANDLE = downcall("lseek",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
-    private static final MethodHandle FALLOCATE = downcall("fallocate",
+    }
+
+    /** fallocate(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class Fallocate
+    {
+        static final MethodHandle HANDLE = downcall("fallocate",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
-    private static final MethodHandle IOCTL = downcall("ioctl",
+    }
+
+    /** ioctl(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class Ioctl
+    {
+        static final MethodHandle HANDLE = downcall("ioctl",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle PREAD = downcall("pread",
+    }
+
+    /** pread(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class Pread
+    {
+        static final MethodHandle HANDLE = downcall("pread",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO);
-    private static final MethodHandle PWRITE = downcall("pwrite",
+    }
+
+    /** pwrite(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class Pwrite
+    {
+        static final MethodHandle HANDLE = downcall("pwrite",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO);
-    private static final MethodHandle STRERROR_R = downcall("strerror_r",
+    }
+
+    /** strerror_r(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class StrerrorR
+    {
+        static final MethodHandle HANDLE = downcall("strerror_r",
         FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
 
     /** Per-thread native scratch: captured call state, a struct stat, a 16-byte ioctl argument. */
     private static final class Scratch
@@ -148,7 +204,7 @@ public final class Libc
             final MemorySegment cPath = arena.allocateFrom(path);
             while (true)
             {
-                final int fd = (int)OPEN.invokeExact(capture, cPath, flags, mode);
+                final int fd = (int)Open.HANDLE.invokeExact(capture, cPath, flags, mode);
                 if (fd >= 0)
                 {
                     return fd;
@@ -177,7 +233,7 @@ public final class Libc
         final int result;
         try
         {
-            result = (int)CLOSE.invokeExact(capture, fd);
+            result = (int)Close.HANDLE.invokeExact(capture, fd);
         }
         catch (final Throwable t)
         {
@@ -202,7 +258,7 @@ public final class Libc
             final MemorySegment cPath = arena.allocateFrom(path);
             while (true)
             {
-                final int result = (int)STAT.invokeExact(scratch.capture, cPath, scratch.stat);
+                final int result = (int)Stat.HANDLE.invokeExact(scratch.capture, cPath, scratch.stat);
                 if (result == 0)
                 {
                     return statusOf(scratch.stat);
@@ -231,7 +287,7 @@ public final class Libc
         final int result;
         try
         {
-            result = (int)FSTAT.invokeExact(scratch.capture, fd, scratch.stat);
+            result = (int)Fstat.HANDLE.invokeExact(scratch.capture, fd, scratch.stat);
         }
         catch (final Throwable t)
         {
@@ -260,7 +316,7 @@ public final class Libc
         final MemorySegment capture = SCRATCH.get().capture;
         try
         {
-            while ((int)FSYNC.invokeExact(capture, fd) != 0)
+            while ((int)Fsync.HANDLE.invokeExact(capture, fd) != 0)
             {
                 final int errno = errno(capture);
                 if (errno != Errno.EINTR)
@@ -296,7 +352,7 @@ public final class Libc
         final long result;
         try
         {
-            result = (long)LSEEK.invokeExact(capture, fd, offset, whence);
+            result = (long)Lseek.HANDLE.invokeExact(capture, fd, offset, whence);
         }
         catch (final Throwable t)
         {
@@ -322,7 +378,7 @@ public final class Libc
         final MemorySegment capture = SCRATCH.get().capture;
         try
         {
-            while ((int)FALLOCATE.invokeExact(capture, fd, mode, offset, length) != 0)
+            while ((int)Fallocate.HANDLE.invokeExact(capture, fd, mode, offset, length) != 0)
             {
                 final int errno = errno(capture);
                 if (errno != Errno.EINTR)
@@ -374,7 +430,7 @@ public final class Libc
     {
         try
         {
-            while ((int)IOCTL.invokeExact(scratch.capture, fd, request, scratch.argument) != 0)
+            while ((int)Ioctl.HANDLE.invokeExact(scratch.capture, fd, request, scratch.argument) != 0)
             {
                 final int errno = errno(scratch.capture);
                 if (errno != Errno.EINTR)
@@ -406,7 +462,7 @@ public final class Libc
         {
             while (true)
             {
-                final long n = (long)PREAD.invokeExact(capture, fd, buffer, lengthBytes, offsetBytes);
+                final long n = (long)Pread.HANDLE.invokeExact(capture, fd, buffer, lengthBytes, offsetBytes);
                 if (n >= 0)
                 {
                     return n;
@@ -439,7 +495,7 @@ public final class Libc
         {
             while (true)
             {
-                final long n = (long)PWRITE.invokeExact(capture, fd, buffer, lengthBytes, offsetBytes);
+                final long n = (long)Pwrite.HANDLE.invokeExact(capture, fd, buffer, lengthBytes, offsetBytes);
                 if (n >= 0)
                 {
                     return n;
@@ -481,7 +537,7 @@ public final class Libc
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment buffer = arena.allocate(256);
-            final MemorySegment text = (MemorySegment)STRERROR_R.invokeExact(errno, buffer, 256L);
+            final MemorySegment text = (MemorySegment)StrerrorR.HANDLE.invokeExact(errno, buffer, 256L);
             return text.reinterpret(1024).getString(0);
         }
         catch (final Throwable t)

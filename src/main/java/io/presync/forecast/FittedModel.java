@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
  *
  * <h2>Forecast distribution</h2>
  * Writing x_n for the state after the last observation and iterating the equations, the future
- * value k steps ahead is its point forecast plus a linear combination of the future errors:
+ * value i steps ahead is its point forecast plus a linear combination of the future errors:
  * <pre>
  *   z_{n+i} = μ_i + ε_{n+i} + Σ_{k=1}^{i-1} c_{i-k} ε_{n+k},   c_j = w'F^{j-1}g = α + β φ_j + γ [j mod m = 0]
  *   μ_i     = l_n + φ_i b_n + s_{n+i-m(⌊(i-1)/m⌋+1)},           φ_i = φ + φ² + … + φ^i  (i when undamped)
@@ -30,8 +30,10 @@ import java.util.SplittableRandom;
  * <pre>
  *   Var(Σ_{i=1}^{h} z_{n+i}) = σ² Σ_{k=1}^{h} (1 + C_{h-k})²
  * </pre>
- * which contains every covariance {@code Cov(z_{n+i}, z_{n+j}) = σ² Σ_k a_{ik} a_{jk}} between steps;
- * it is computed in O(h). Summing per-step variances instead would ignore that one surprise moves
+ * which contains every covariance {@code Cov(z_{n+i}, z_{n+j}) = σ² Σ_k a_{ik} a_{jk}} between steps
+ * (a_{ik} the weight of ε_{n+k} in step i: 1 when i = k, c_{i-k} when i &gt; k); it is computed in O(h).
+ * The tests check it against covariance propagation of the state augmented with the running sum, and
+ * against simulation. Summing per-step variances instead would ignore that one surprise moves
  * the level for all later steps, and would understate the spread of the sum badly for h ≫ 1.
  *
  * <h2>Back to bytes</h2>
@@ -42,7 +44,10 @@ import java.util.SplittableRandom;
  * expectation, not the median). A sum of correlated lognormals has no closed form, so
  * {@link #forecastSum(int, double)} simulates {@value #SIMULATION_PATHS} paths of the state-space
  * model with a fixed seed (deterministic output) and reports the sample mean, standard deviation and
- * empirical quantiles of the clamped sums.
+ * empirical quantiles of the clamped sums. Each reported step is also capped at 10× the largest
+ * bucket seen ({@link #LOG1P_HEADROOM}): with a large σ on the log scale (bursty, often-zero series)
+ * the untruncated lognormal mean is dominated by absurd paths and overflows. The one-step closed
+ * forms include the cap (truncated lognormal moments, computed in the log domain).
  *
  * <h2>Naive fallback</h2>
  * With fewer than {@link EtsFitter#MIN_OBSERVATIONS} points (or no usable model) the model is
@@ -66,7 +71,23 @@ public final class FittedModel
     private final double phi;
     private final boolean naive;
     private final int period;
+    private final String name;
 
+    // Initial states the filter started from, kept for diagnostics and tests.
+    final double initialLevel;
+    final double initialTrend;
+    final double[] initialSeasonal;
+
+    /**
+     * Under LOG1P, no single step is reported above ln(10) more than the largest value seen on the
+     * fitted scale: 10× the largest bucket. A Gaussian on the log scale with a large σ (bursty,
+     * often-zero series) has a mean dominated by astronomically unlikely paths, and without a
+     * ceiling the bias-adjusted mean overflows; the cap is where the model stops being credible.
+     */
+    public static final double LOG1P_HEADROOM = Math.log(10.0);
+
+    private double maxObserved = Double.NEGATIVE_INFINITY;
+    private double sse;
     private double sigma2;
     private double aicc = Double.POSITIVE_INFINITY;
     private int fittedObservations;
@@ -107,6 +128,10 @@ public final class FittedModel
         {
             System.arraycopy(seasonal0, 0, season, 0, period);
         }
+        this.initialLevel = level;
+        this.initialTrend = slope;
+        this.initialSeasonal = season.clone();
+        this.name = transform == Transform.LOG1P ? spec.name() + "+log1p" : spec.name();
     }
 
     private FittedModel(final Transform transform, final double mean, final double m2, final int count)
@@ -120,6 +145,10 @@ public final class FittedModel
         this.phi = 1.0;
         this.period = 1;
         this.season = new double[1];
+        this.initialLevel = mean;
+        this.initialTrend = 0.0;
+        this.initialSeasonal = season;
+        this.name = "NAIVE(mean)";
         this.naiveMean = mean;
         this.naiveM2 = m2;
         this.observations = count;
@@ -137,14 +166,20 @@ public final class FittedModel
         this.gamma = other.gamma;
         this.phi = other.phi;
         this.period = other.period;
+        this.sse = other.sse;
         this.sigma2 = other.sigma2;
         this.aicc = other.aicc;
         this.fittedObservations = other.fittedObservations;
         this.level = other.level;
         this.slope = other.slope;
         this.season = other.season.clone();
+        this.initialLevel = other.initialLevel;
+        this.initialTrend = other.initialTrend;
+        this.initialSeasonal = other.initialSeasonal;
+        this.name = other.name;
         this.next = other.next;
         this.observations = other.observations;
+        this.maxObserved = other.maxObserved;
         this.naiveMean = other.naiveMean;
         this.naiveM2 = other.naiveM2;
     }
@@ -164,8 +199,9 @@ public final class FittedModel
         return new FittedModel(transform, mean, m2, count);
     }
 
-    void finish(final double sigma2, final double aicc, final int fittedObservations)
+    void finish(final double sse, final double sigma2, final double aicc, final int fittedObservations)
     {
+        this.sse = sse;
         this.sigma2 = sigma2;
         this.aicc = aicc;
         this.fittedObservations = fittedObservations;
@@ -197,11 +233,7 @@ public final class FittedModel
     /** Model name as reported in forecasts, for example {@code ETS(A,Ad,A)+log1p} or {@code NAIVE(mean)}. */
     public String name()
     {
-        if (naive)
-        {
-            return "NAIVE(mean)";
-        }
-        return transform == Transform.LOG1P ? spec.name() + "+log1p" : spec.name();
+        return name;
     }
 
     /** Corrected Akaike criterion of the fit on the fitted scale; +infinity when not computable (too few points, fixed parameters). */
@@ -240,6 +272,12 @@ public final class FittedModel
     public double phi()
     {
         return phi;
+    }
+
+    /** Sum of squared one-step errors over the fitted observations, on the fitted scale. */
+    double sse()
+    {
+        return sse;
     }
 
     /** Observations the parameters were estimated from. */
@@ -292,7 +330,31 @@ public final class FittedModel
             sigma2 = observations > 1 ? naiveM2 / (observations - 1) : 0.0;
             return;
         }
-        update(transform == Transform.LOG1P ? Math.log1p(y) : y);
+        final double z = transform == Transform.LOG1P ? Math.log1p(y) : y;
+        if (z > maxObserved)
+        {
+            maxObserved = z;
+        }
+        update(z);
+    }
+
+    /** Records the largest fitted-scale value seen, for the LOG1P ceiling. */
+    void seen(final double z)
+    {
+        if (z > maxObserved)
+        {
+            maxObserved = z;
+        }
+    }
+
+    /** Fitted-scale ceiling of a reported step: +infinity unless LOG1P. */
+    double ceiling()
+    {
+        if (transform != Transform.LOG1P)
+        {
+            return Double.POSITIVE_INFINITY;
+        }
+        return Math.max(maxObserved, 0.0) + LOG1P_HEADROOM;
     }
 
     /** One filter step on the fitted scale; returns the one-step error. */
@@ -334,8 +396,14 @@ public final class FittedModel
     /** c_j = w'F^{j-1}g: weight of a one-step error on the value j steps later. */
     double errorWeight(final int j)
     {
-        double c = alpha + beta * dampedSum(j);
-        if (j % period == 0 && spec.seasonal())
+        return errorWeight(j, dampedSum(j));
+    }
+
+    /** c_j given φ_j, which the variance loops carry along as φ_j = φ(1 + φ_{j-1}). */
+    private double errorWeight(final int j, final double dampedSumJ)
+    {
+        double c = alpha + beta * dampedSumJ;
+        if (gamma != 0.0 && j % period == 0)
         {
             c += gamma;
         }
@@ -354,9 +422,11 @@ public final class FittedModel
             return sigma2;
         }
         double sum = 1.0;
+        double dampedSum = 0.0;
         for (int j = 1; j < step; j++)
         {
-            final double c = errorWeight(j);
+            dampedSum = phi * (1.0 + dampedSum);
+            final double c = errorWeight(j, dampedSum);
             sum += c * c;
         }
         return sigma2 * sum;
@@ -376,11 +446,13 @@ public final class FittedModel
         // k runs h..1, so h-k runs 0..h-1 and the prefix sum C grows by one weight per term.
         double prefix = 0.0;
         double sum = 0.0;
+        double dampedSum = 0.0;
         for (int r = 0; r < h; r++)
         {
             if (r > 0)
             {
-                prefix += errorWeight(r);
+                dampedSum = phi * (1.0 + dampedSum);
+                prefix += errorWeight(r, dampedSum);
             }
             final double a = 1.0 + prefix;
             sum += a * a;
@@ -399,8 +471,9 @@ public final class FittedModel
 
     /**
      * Fills {@code out[0..h)} with the expected values of the next h steps on the original scale,
-     * never negative. Under {@link Transform#LOG1P} each is E[max(0, e^Z − 1)] for the step's
-     * Gaussian Z ~ N(μ, v): e^{μ+v/2} Φ((μ+v)/√v) − Φ(μ/√v).
+     * never negative. Under {@link Transform#LOG1P} each is the bias-adjusted mean
+     * E[min(max(0, e^Z − 1), C)] for the step's Gaussian Z ~ N(μ, v) and the ceiling C
+     * ({@link #LOG1P_HEADROOM}); without the cap it would be e^{μ+v/2} Φ((μ+v)/√v) − Φ(μ/√v).
      */
     public void pointForecasts(final int h, final double[] out)
     {
@@ -412,9 +485,13 @@ public final class FittedModel
         }
         if (transform == Transform.NONE)
         {
+            double dampedSum = 0.0;
+            int slot = next;
             for (int i = 1; i <= h; i++)
             {
-                out[i - 1] = Math.max(0.0, fittedScaleForecast(i));
+                dampedSum = phi * (1.0 + dampedSum);
+                out[i - 1] = Math.max(0.0, level + dampedSum * slope + season[slot]);
+                slot = slot + 1 == period ? 0 : slot + 1;
             }
             return;
         }
@@ -426,7 +503,7 @@ public final class FittedModel
                 final double c = errorWeight(i - 1);
                 weights += c * c;
             }
-            out[i - 1] = clampedExpm1Mean(fittedScaleForecast(i), sigma2 * (1.0 + weights));
+            out[i - 1] = clampedExpm1Mean(fittedScaleForecast(i), sigma2 * (1.0 + weights), ceiling());
         }
     }
 
@@ -454,9 +531,13 @@ public final class FittedModel
             }
             else
             {
+                double dampedSum = 0.0;
+                int slot = next;
                 for (int i = 1; i <= h; i++)
                 {
-                    mean += fittedScaleForecast(i);
+                    dampedSum = phi * (1.0 + dampedSum);
+                    mean += level + dampedSum * slope + season[slot];
+                    slot = slot + 1 == period ? 0 : slot + 1;
                 }
             }
             final double sd = Math.sqrt(sumVariance(h));
@@ -468,10 +549,11 @@ public final class FittedModel
             final double mu = fittedScaleForecast(1);
             final double v = sigma2;
             final double sd = Math.sqrt(v);
-            final double mean = clampedExpm1Mean(mu, v);
-            final double second = clampedExpm1SecondMoment(mu, v);
-            return new GrowthForecast(1, mean, Math.max(0.0, Math.expm1(mu - z * sd)),
-                Math.max(0.0, Math.expm1(mu + z * sd)), confidence,
+            final double c = ceiling();
+            final double mean = clampedExpm1Mean(mu, v, c);
+            final double second = clampedExpm1SecondMoment(mu, v, c);
+            return new GrowthForecast(1, mean, Math.max(0.0, Math.expm1(Math.min(c, mu - z * sd))),
+                Math.max(0.0, Math.expm1(Math.min(c, mu + z * sd))), confidence,
                 Math.sqrt(Math.max(0.0, second - mean * mean)), name());
         }
         return simulateSum(h, confidence);
@@ -485,6 +567,7 @@ public final class FittedModel
         final double[] errors = new double[h];
         final SplittableRandom random = new SplittableRandom(SIMULATION_SEED);
         final int m = period;
+        final double cap = Math.expm1(ceiling());
         double total = 0.0;
         for (int p = 0; p < SIMULATION_PATHS; p++)
         {
@@ -496,7 +579,7 @@ public final class FittedModel
                 final double s = i < m ? season[(next + i) % m] : seasonUsed[i - m] + gamma * errors[i - m];
                 final double damped = phi * b;
                 final double e = sd * random.nextGaussian();
-                sum += Math.max(0.0, Math.expm1(l + damped + s + e));
+                sum += Math.min(cap, Math.max(0.0, Math.expm1(l + damped + s + e)));
                 seasonUsed[i] = s;
                 errors[i] = e;
                 l = l + damped + alpha * e;
@@ -527,28 +610,50 @@ public final class FittedModel
         return sorted[below] + fraction * (sorted[above] - sorted[below]);
     }
 
-    /** E[max(0, e^Z − 1)] for Z ~ N(μ, v). */
-    static double clampedExpm1Mean(final double mu, final double v)
+    /** E[min(max(0, e^Z − 1), e^c − 1)] for Z ~ N(μ, v): the mean of one step, floored at 0 and capped. */
+    static double clampedExpm1Mean(final double mu, final double v, final double c)
     {
+        final double cap = Math.expm1(c);
         if (v <= 0.0)
         {
-            return Math.max(0.0, Math.expm1(mu));
+            return Math.min(cap, Math.max(0.0, Math.expm1(mu)));
         }
-        final double s = Math.sqrt(v);
-        return Math.max(0.0, Math.exp(mu + 0.5 * v) * Normal.cdf((mu + v) / s) - Normal.cdf(mu / s));
+        final double above = Math.exp(Normal.logUpperTail((c - mu) / Math.sqrt(v)));
+        final double mean = truncatedExpMoment(1, mu, v, c) - truncatedExpMoment(0, mu, v, c) +
+            (above > 0.0 ? cap * above : 0.0);
+        return Math.min(cap, Math.max(0.0, mean));
     }
 
-    /** E[max(0, e^Z − 1)²] for Z ~ N(μ, v). */
-    static double clampedExpm1SecondMoment(final double mu, final double v)
+    /** E[min(max(0, e^Z − 1), e^c − 1)²] for Z ~ N(μ, v). */
+    static double clampedExpm1SecondMoment(final double mu, final double v, final double c)
     {
+        final double cap = Math.expm1(c);
         if (v <= 0.0)
         {
-            final double x = Math.max(0.0, Math.expm1(mu));
+            final double x = Math.min(cap, Math.max(0.0, Math.expm1(mu)));
             return x * x;
         }
+        final double above = Math.exp(Normal.logUpperTail((c - mu) / Math.sqrt(v)));
+        final double second = truncatedExpMoment(2, mu, v, c) - 2.0 * truncatedExpMoment(1, mu, v, c) +
+            truncatedExpMoment(0, mu, v, c) + (above > 0.0 ? cap * cap * above : 0.0);
+        return Math.max(0.0, second);
+    }
+
+    /**
+     * E[e^{kZ} 1{0 &lt; Z &lt; c}] for Z ~ N(μ, v), v &gt; 0: e^{kμ + k²v/2} P(0 &lt; N(μ + kv, v) &lt; c),
+     * combined in the log domain so that a huge exponential times a tiny probability stays finite.
+     */
+    static double truncatedExpMoment(final int k, final double mu, final double v, final double c)
+    {
         final double s = Math.sqrt(v);
-        return Math.max(0.0, Math.exp(2.0 * mu + 2.0 * v) * Normal.cdf((mu + 2.0 * v) / s)
-            - 2.0 * Math.exp(mu + 0.5 * v) * Normal.cdf((mu + v) / s) + Normal.cdf(mu / s));
+        final double shift = mu + k * v;
+        final double logP = Normal.logProbabilityBetween(-shift / s, c == Double.POSITIVE_INFINITY ?
+            Double.POSITIVE_INFINITY : (c - shift) / s);
+        if (logP == Double.NEGATIVE_INFINITY)
+        {
+            return 0.0;
+        }
+        return Math.exp(k * mu + 0.5 * k * k * v + logP);
     }
 
     private static void checkHorizon(final int h)

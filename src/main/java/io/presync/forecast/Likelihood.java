@@ -26,8 +26,8 @@ final class Likelihood implements NelderMead.Objective
     private final EtsSpec spec;
     private final boolean hasTrend;
     private final int m;
-    private final double level0;
-    private final double trend0;
+    private double level0;
+    private double trend0;
     private final double[] seasonal0;
     private final double sseFloor;
 
@@ -202,9 +202,134 @@ final class Likelihood implements NelderMead.Objective
         return sse;
     }
 
+    /**
+     * Re-estimates every initial state (level, trend, m − 1 free seasonal states; the seasonal states
+     * keep summing to what they summed to, since a constant moved between level and season leaves the
+     * errors unchanged) by least squares at the current α, β, γ, φ. The errors are affine in the
+     * initial state, so this is exact: one filter pass per free state gives a column of the design
+     * matrix, then (p×p) normal equations solved by Cholesky.
+     *
+     * @return the SSE after the update.
+     */
+    double polishInitialStates()
+    {
+        final int p = 1 + (hasTrend ? 1 : 0) + (spec.seasonal() ? m - 1 : 0);
+        final double[] base = new double[n];
+        respond(level0, trend0, seasonal0, -1, true, base);
+        final double[][] columns = new double[p][n];
+        respond(1.0, 0.0, null, -1, false, columns[0]);
+        int next = 1;
+        if (hasTrend)
+        {
+            respond(0.0, 1.0, null, -1, false, columns[next++]);
+        }
+        if (spec.seasonal())
+        {
+            for (int j = 0; j < m - 1; j++)
+            {
+                respond(0.0, 0.0, null, j, false, columns[next++]);
+            }
+        }
+        final double[][] normal = new double[p][p];
+        final double[] rhs = new double[p];
+        double trace = 0.0;
+        for (int a = 0; a < p; a++)
+        {
+            final double[] ca = columns[a];
+            for (int b = 0; b <= a; b++)
+            {
+                final double[] cb = columns[b];
+                double dot = 0.0;
+                for (int t = 0; t < n; t++)
+                {
+                    dot += ca[t] * cb[t];
+                }
+                normal[a][b] = dot;
+            }
+            double dot = 0.0;
+            for (int t = 0; t < n; t++)
+            {
+                dot += ca[t] * base[t];
+            }
+            rhs[a] = -dot;
+            trace += normal[a][a];
+        }
+        if (!(trace > 0.0) || !Double.isFinite(trace))
+        {
+            return concentratedSse();
+        }
+        final double ridge = 1e-10 * trace / p;
+        for (int a = 0; a < p; a++)
+        {
+            normal[a][a] += ridge;
+        }
+        if (!Cholesky.solveInPlace(normal, rhs, p))
+        {
+            return concentratedSse();
+        }
+        level0 += rhs[0];
+        int k = 1;
+        if (hasTrend)
+        {
+            trend0 += rhs[k++];
+        }
+        if (spec.seasonal())
+        {
+            for (int j = 0; j < m - 1; j++)
+            {
+                seasonal0[j] += rhs[k];
+                seasonal0[m - 1] -= rhs[k];
+                k++;
+            }
+        }
+        return concentratedSse();
+    }
+
+    /**
+     * One filter pass at the current parameters from the given initial state, writing the one-step
+     * errors. With {@code data} false the input is zero, which gives the response of the errors to a
+     * unit initial state; {@code seasonalUnit} j ≥ 0 starts with +1 at ring slot j and −1 at slot m − 1.
+     */
+    private void respond(final double l0, final double b0, final double[] s0, final int seasonalUnit,
+        final boolean data, final double[] errors)
+    {
+        final double[] s = ring;
+        if (s0 != null)
+        {
+            System.arraycopy(s0, 0, s, 0, m);
+        }
+        else
+        {
+            java.util.Arrays.fill(s, 0.0);
+            if (seasonalUnit >= 0)
+            {
+                s[seasonalUnit] = 1.0;
+                s[m - 1] = -1.0;
+            }
+        }
+        double l = l0;
+        double t = b0;
+        int idx = 0;
+        for (int i = 0; i < n; i++)
+        {
+            final double d = phi * t;
+            final double e = (data ? z[i] : 0.0) - (l + d + s[idx]);
+            l = l + d + alpha * e;
+            t = d + beta * e;
+            s[idx] += gamma * e;
+            errors[i] = e;
+            idx = idx + 1 == m ? 0 : idx + 1;
+        }
+    }
+
     double level0()
     {
         return level0 + deltaLevel;
+    }
+
+    double[] seasonal0()
+    {
+        return seasonal0;
     }
 
     double trend0()

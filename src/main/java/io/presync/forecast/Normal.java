@@ -116,4 +116,49 @@ final class Normal
             + t * (-0.82215223 + t * 0.17087277)))))))));
         return x >= 0.0 ? ans : 2.0 - ans;
     }
+
+    /**
+     * log Q(x) = log(1 − Φ(x)), accurate in the far upper tail: erfc's approximation is
+     * t·exp(−z² + poly(t)), so its logarithm is taken term by term instead of underflowing.
+     */
+    static double logUpperTail(final double x)
+    {
+        if (x == Double.POSITIVE_INFINITY)
+        {
+            return Double.NEGATIVE_INFINITY;
+        }
+        if (x == Double.NEGATIVE_INFINITY)
+        {
+            return 0.0;
+        }
+        if (x < 0.0)
+        {
+            return Math.log1p(-Math.exp(logUpperTail(-x)));
+        }
+        final double z = x / Math.sqrt(2.0);
+        final double t = 1.0 / (1.0 + 0.5 * z);
+        return Math.log(0.5) + Math.log(t) - z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+            + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+            + t * (-0.82215223 + t * 0.17087277))))))));
+    }
+
+    /** log P(a &lt; N(0,1) &lt; b) for a ≤ b, keeping relative accuracy when both lie in one tail. */
+    static double logProbabilityBetween(final double a, final double b)
+    {
+        if (!(a < b))
+        {
+            return Double.NEGATIVE_INFINITY;
+        }
+        if (a >= 0.0)
+        {
+            final double qa = logUpperTail(a);
+            return qa + Math.log1p(-Math.exp(logUpperTail(b) - qa));
+        }
+        if (b <= 0.0)
+        {
+            final double pb = logUpperTail(-b);
+            return pb + Math.log1p(-Math.exp(logUpperTail(-a) - pb));
+        }
+        return Math.log1p(-(Math.exp(logUpperTail(b)) + Math.exp(logUpperTail(-a))));
+    }
 }

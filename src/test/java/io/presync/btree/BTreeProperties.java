@@ -31,15 +31,45 @@ class BTreeProperties
         @ForAll @IntRange(min = 3, max = 12) final int leafCapacity,
         @ForAll @IntRange(min = 3, max = 8) final int branchCapacity,
         @ForAll @IntRange(min = 1, max = 3) final int valueLongs,
-        @ForAll @IntRange(min = 0, max = 3) final int keyShape)
+        @ForAll @IntRange(min = 0, max = 5) final int keyShape)
+    {
+        run(seed, leafCapacity, branchCapacity, valueLongs, keyShape, 1500);
+    }
+
+    /**
+     * Full-size pages (interpolation search, neighbour shifts at real capacities) with clustered and
+     * exponentially spread keys that defeat the interpolation guess.
+     */
+    @Property(tries = 12)
+    void matchesTreeMapWithFullPages(
+        @ForAll final long seed,
+        @ForAll @IntRange(min = 1, max = 8) final int valueLongs,
+        @ForAll @IntRange(min = 0, max = 5) final int keyShape)
+    {
+        run(seed, PageDescriptor.leafCapacity(valueLongs), PageDescriptor.BRANCH_KEY_CAPACITY, valueLongs, keyShape, 12_000);
+    }
+
+    private static long key(final Random random, final int keyShape, final long keyRange)
+    {
+        return switch (keyShape)
+        {
+            case 3 -> randomKey(random);
+            case 4 -> (random.nextInt(8) * 1_000_000_000_000L) + random.nextInt(5000); // clusters far apart
+            case 5 -> 1L << random.nextInt(62) | random.nextInt(64);                  // exponential spread
+            default -> Math.floorMod(random.nextLong(), keyRange) - keyRange / 4;
+        };
+    }
+
+    private static void run(
+        final long seed, final int leafCapacity, final int branchCapacity, final int valueLongs, final int keyShape,
+        final int baseOperations)
     {
         final Random random = new Random(seed);
         final long keyRange = switch (keyShape)
         {
             case 0 -> 40;
             case 1 -> 400;
-            case 2 -> 1_000_000;
-            default -> Long.MAX_VALUE;
+            default -> 1_000_000;
         };
         try (MemoryPageStore store = new MemoryPageStore())
         {
@@ -49,11 +79,11 @@ class BTreeProperties
             final List<TreeMap<Long, long[]>> snapshotModels = new ArrayList<>();
             final long[] out = new long[valueLongs];
             long sequential = random.nextInt(1000) - 500;
-            final int operations = 1500 + random.nextInt(1500);
+            final int operations = baseOperations + random.nextInt(baseOperations);
             for (int op = 0; op < operations; op++)
             {
                 final int kind = random.nextInt(100);
-                final long key = keyShape == 3 ? randomKey(random) : Math.floorMod(random.nextLong(), keyRange) - keyRange / 4;
+                final long key = key(random, keyShape, keyRange);
                 if (kind < 35)
                 {
                     final long[] value = randomValue(random, valueLongs);
@@ -109,7 +139,7 @@ class BTreeProperties
                         assertEquals(model.remove(key + i) != null, tree.remove(key + i));
                     }
                 }
-                else if (kind < 97 && model.size() < 3000)
+                else if (kind < 97 && model.size() < 3000 && random.nextInt(baseOperations / 1000) == 0)
                 {
                     // Clear and bulk-load what the model holds.
                     tree.clear();
@@ -124,7 +154,7 @@ class BTreeProperties
                     }
                     tree.bulkLoad(keys, values, keys.length);
                 }
-                if (op % 100 == 0)
+                if (op % (baseOperations / 15) == 0)
                 {
                     tree.checkInvariants();
                     assertEquals(model.size(), tree.size());

@@ -130,6 +130,35 @@ class BlockDeviceTest
     }
 
     @Test
+    void regularFilesWhenAskedForReserveReleaseAndMapTheFileItself() throws IOException
+    {
+        final Path file = loops.folder().resolve("image");
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(file.toFile(), "rw"))
+        {
+            raf.setLength(16 * MIB);
+        }
+        try (BlockDevice image = BlockDevice.open(file, OpenOptions.forWriting().withAllowRegularFile(true)))
+        {
+            assertEquals(BlockDevice.REGULAR_FILE_SECTOR_BYTES, image.logicalSectorBytes());
+            assertTrue(image.backingFile().isEmpty());
+            assertEquals(0, image.allocatedBytes().orElseThrow());
+            image.reserve(MIB, 4 * MIB);
+            assertEquals(4 * MIB, image.allocatedBytes().orElseThrow());
+            assertEquals(16 * MIB, Files.size(file), "reserve keeps the size");
+            image.release(MIB, 4 * MIB);
+            assertEquals(0, image.allocatedBytes().orElseThrow());
+            final List<long[]> extents = new ArrayList<>();
+            image.forEachAllocatedExtent((start, end) -> extents.add(new long[] {start, end}));
+            assertEquals(0, extents.size());
+        }
+        try (BlockDevice readOnly = BlockDevice.open(file, OpenOptions.forReading().withAllowRegularFile(true)))
+        {
+            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> readOnly.reserve(0, 4096));
+            assertEquals(file + " was opened read-only; open it for writing to reserve", ex.getMessage());
+        }
+    }
+
+    @Test
     void refusesToWriteAMountedDeviceButReadsIt() throws IOException
     {
         final LoopDevices.Loop loop = loops.create(32 * MIB);

@@ -76,6 +76,16 @@ class StatsmodelsFixtureTest
         }
         // The sum of one step is the step itself.
         close(variance[0], filtered.sumVariance(1), name + " sum variance h=1");
+
+        // Maximum likelihood: at least as good a fit as statsmodels' optimiser with every initial
+        // state estimated (same spec, same series).
+        final FittedModel fit = EtsFitter.fit(y, 0, y.length, spec, Transform.NONE);
+        final double statsmodelsSse = doubles(f, "fit_sse")[0];
+        System.out.printf("%s: fitted SSE %.6g vs statsmodels %.6g (%s)%n", name, fit.sse(), statsmodelsSse, fit);
+        if (fit.sse() > statsmodelsSse * 1.001)
+        {
+            fail(name + ": fitted SSE " + fit.sse() + " worse than statsmodels' " + statsmodelsSse + " " + fit);
+        }
     }
 
     private static void close(final double expected, final double actual, final String what)

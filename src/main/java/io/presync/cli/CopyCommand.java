@@ -1,0 +1,132 @@
+package io.presync.cli;
+
+import io.presync.RefusedException;
+import io.presync.device.BlockDevice;
+import io.presync.device.DeviceCopy;
+import io.presync.device.OpenOptions;
+import io.presync.ffi.FileStatus;
+import io.presync.ffi.Libc;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code presync copy --from DEV --to DEV [--queue-depth N] [--chunk SIZE]}: copies a whole device
+ * onto another through io_uring ({@link DeviceCopy}), O_DIRECT on both sides, then fsyncs the
+ * destination. The source is opened read-only (it may be mounted); the destination exclusively,
+ * and it must not be mounted or in use, nor the source itself or one of its partitions.
+ */
+@Command(
+    name = "copy",
+    mixinStandardHelpOptions = true,
+    description = "Copies a whole block device onto another through io_uring (O_DIRECT, pipelined).")
+public final class CopyCommand implements Callable<Integer>
+{
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--from", required = true, paramLabel = "DEV", description = "The device to read.")
+    Path from;
+
+    @Option(names = "--to", required = true, paramLabel = "DEV",
+        description = "The device to overwrite (at least as large as --from; not mounted or in use).")
+    Path to;
+
+    @Option(names = "--queue-depth", paramLabel = "N", defaultValue = "16",
+        description = "Chunks in flight (default ${DEFAULT-VALUE}).")
+    int queueDepth;
+
+    @Option(names = "--chunk", paramLabel = "SIZE", defaultValue = "1M", converter = SizeConverter.class,
+        description = "Bytes per read and write, a multiple of the sector size (default ${DEFAULT-VALUE}).")
+    long chunkBytes;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        if (queueDepth < 1 || queueDepth > DeviceCopy.MAX_QUEUE_DEPTH)
+        {
+            throw new RefusedException("--queue-depth " + queueDepth + " is not valid; use 1 to " +
+                DeviceCopy.MAX_QUEUE_DEPTH + " (default " + DeviceCopy.DEFAULT_QUEUE_DEPTH + ")");
+        }
+        if (chunkBytes <= 0)
+        {
+            throw new RefusedException("--chunk " + chunkBytes + " is not valid; use a positive multiple of the " +
+                "sector size, for example 1M");
+        }
+        refuseSameDevice();
+
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        try (BlockDevice source = BlockDevice.open(from, OpenOptions.forReading());
+             BlockDevice destination = BlockDevice.open(to, OpenOptions.forWriting()))
+        {
+            if (BlockDevice.overlap(source, destination))
+            {
+                throw new RefusedException(from + " and " + to + " overlap (one is a partition of the other); " +
+                    "choose two separate devices");
+            }
+            if (destination.sizeBytes() < source.sizeBytes())
+            {
+                throw new RefusedException(to + " (" + SizeConverter.format(destination.sizeBytes()) + ") is smaller than " +
+                    from + " (" + SizeConverter.format(source.sizeBytes()) + "); choose a destination of at least " +
+                    SizeConverter.format(source.sizeBytes()));
+            }
+            final int sector = Math.max(source.logicalSectorBytes(), destination.logicalSectorBytes());
+            if (chunkBytes % sector != 0)
+            {
+                throw new RefusedException("--chunk " + chunkBytes + " is not a multiple of the " + sector +
+                    "-byte sector size of the devices; use for example 1M");
+            }
+            final boolean showProgress = System.console() != null;
+            final long start = System.nanoTime();
+            try (DeviceCopy copy = DeviceCopy.create(source, destination, queueDepth, chunkBytes))
+            {
+                copy.copyAll(showProgress ? (done, total) -> progress(err, done, total, start) : null);
+            }
+            destination.flush();
+            final double seconds = (System.nanoTime() - start) / 1e9;
+            if (showProgress)
+            {
+                err.print("\r\033[K");
+                err.flush();
+            }
+            out.printf(Locale.ROOT, "copied %s from %s to %s in %.2f s (%s/s)%n", SizeConverter.format(source.sizeBytes()),
+                from, to, seconds, SizeConverter.format((long)(source.sizeBytes() / Math.max(seconds, 1e-9))));
+            out.flush();
+        }
+        return Main.EXIT_OK;
+    }
+
+    private void refuseSameDevice() throws IOException
+    {
+        try
+        {
+            final FileStatus a = Libc.stat(from.toString());
+            final FileStatus b = Libc.stat(to.toString());
+            if (a.isBlockDevice() && b.isBlockDevice() && a.rdev() == b.rdev())
+            {
+                throw new RefusedException("--from " + from + " and --to " + to + " are the same device; " +
+                    "choose two different devices");
+            }
+        }
+        catch (final NoSuchFileException ex)
+        {
+            // BlockDevice.open says which one is missing, in its own words.
+        }
+    }
+
+    private static void progress(final PrintWriter err, final long done, final long total, final long startNanos)
+    {
+        final double seconds = (System.nanoTime() - startNanos) / 1e9;
+        err.printf(Locale.ROOT, "\rcopy: %s of %s (%.0f%%), %s/s", SizeConverter.format(done), SizeConverter.format(total),
+            total == 0 ? 100.0 : 100.0 * done / total, SizeConverter.format((long)(done / Math.max(seconds, 1e-9))));
+        err.flush();
+    }
+}

@@ -1,0 +1,129 @@
+package io.presync.pool;
+
+/**
+ * Payload of a partition entry page (metadata page type 1), one page per partition. Offsets are
+ * from the start of the page; the common header of {@link MetadataPageDescriptor} comes first.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |             Metadata page header (48 bytes)                   |  0
+ *  +---------------------------------------------------------------+
+ *  |          State (u32)          |     Name Length (u32)         | 48
+ *  +---------------------------------------------------------------+
+ *  |              Name (UTF-8, up to 64 bytes, zero padded)        | 56
+ *  +---------------------------------------------------------------+
+ *  |              Master Id (128-bit)                              | 120
+ *  +---------------------------------------------------------------+
+ *  |              Master Size Bytes (u64)                          | 136
+ *  +---------------------------------------------------------------+
+ *  |              Logical Size Bytes (u64)                         | 144
+ *  +---------------------------------------------------------------+
+ *  |              Used Bytes (u64)                                 | 152
+ *  +---------------------------------------------------------------+
+ *  |     Extension Count (u32)     |     Segment Count (u32)       | 160
+ *  +---------------------------------------------------------------+
+ *  |      Map Area 0 Data Offset (u64)                             | 168
+ *  +---------------------------------------------------------------+
+ *  |      Map Area 0 Bytes (u64, 0 = none yet)                     | 176
+ *  +---------------------------------------------------------------+
+ *  |      Created Epoch Millis (u64)                               | 184
+ *  +---------------------------------------------------------------+
+ *  |      Map Area 1 Data Offset (u64)                             | 192
+ *  +---------------------------------------------------------------+
+ *  |      Map Area 1 Bytes (u64, 0 = none yet)                     | 200
+ *  +---------------------------------------------------------------+
+ *  |      Map Extent Count (u64)                                   | 208
+ *  +---------------------------------------------------------------+
+ *  |   Map CRC32C (u32)            |  Current Map Area (u32, 0/1)  | 216
+ *  +---------------------------------------------------------------+
+ *  |      Data High Water (u64, data-space bytes handed out)       | 224
+ *  +---------------------------------------------------------------+
+ *  |      zero ... 255                                             | 232
+ *  +---------------------------------------------------------------+
+ *  |  Segment 0: Start Unit (u64)                                  | 256
+ *  |             Length Units (u32) | Checksum Pages (u32)         | 264
+ *  +---------------------------------------------------------------+
+ *  |  Segment 1 ... up to MAX_SEGMENTS                             | 272
+ *  +---------------------------------------------------------------+
+ *  |                CRC32C of bytes [0, 4092) (u32)                | 4092
+ *  +---------------------------------------------------------------+
+ * </pre>
+ *
+ * A segment is a run of whole allocation units owned by the partition. Its first
+ * {@code checksumPages} 4 KiB pages hold the CRC32C (u32, little-endian) of every 4 KiB data block
+ * of the rest of the segment, in block order; the remaining bytes are the partition's data space.
+ * Keeping the checksums inside each segment means an extension brings its own checksum area and a
+ * trim that gives a whole segment back takes its checksums with it.
+ *
+ * <p>The partition's <em>data space</em> is its segments' data areas concatenated in segment order
+ * ({@link PartitionSpace}). Data space is handed out by a bump pointer, the data high water: logical
+ * ranges written for the first time get the next data-space bytes (so sequential input lands
+ * contiguously), and so do the two <em>map areas</em>. The extent map (logical range to data-space
+ * offset) is serialized at each commit into the map area the committed entry does not point at, as
+ * {@code count} records of {@link #MAP_RECORD_BYTES} bytes (logical start u64, logical end u64,
+ * data offset u64), sorted, with a CRC32C over the records; a crash mid-write leaves the committed
+ * area untouched. An area too small for the map is replaced by a new one twice the size needed.
+ */
+public final class PartitionEntryDescriptor
+{
+    public static final int NAME_MAX_BYTES = 64;
+
+    public static final int STATE_OFFSET = 48;
+    public static final int NAME_LENGTH_OFFSET = 52;
+    public static final int NAME_OFFSET = 56;
+    public static final int MASTER_ID_OFFSET = 120;
+    public static final int MASTER_SIZE_BYTES_OFFSET = 136;
+    public static final int LOGICAL_SIZE_BYTES_OFFSET = 144;
+    public static final int USED_BYTES_OFFSET = 152;
+    public static final int EXTENSION_COUNT_OFFSET = 160;
+    public static final int SEGMENT_COUNT_OFFSET = 164;
+    public static final int MAP_AREA0_OFFSET_OFFSET = 168;
+    public static final int MAP_AREA0_BYTES_OFFSET = 176;
+    public static final int CREATED_MILLIS_OFFSET = 184;
+    public static final int MAP_AREA1_OFFSET_OFFSET = 192;
+    public static final int MAP_AREA1_BYTES_OFFSET = 200;
+    public static final int MAP_EXTENT_COUNT_OFFSET = 208;
+    public static final int MAP_CRC_OFFSET = 216;
+    public static final int MAP_AREA_OFFSET = 220;
+    public static final int DATA_HIGH_WATER_OFFSET = 224;
+    /** First byte after the fields; zero up to the segments. */
+    public static final int FIELDS_END_OFFSET = 232;
+    public static final int SEGMENTS_OFFSET = 256;
+
+    /** One serialized extent in a map area: logical start, logical end, data-space offset (u64 each). */
+    public static final int MAP_RECORD_BYTES = 24;
+
+    public static final int SEGMENT_BYTES = 16;
+    public static final int SEGMENT_START_UNIT_OFFSET = 0;
+    public static final int SEGMENT_LENGTH_UNITS_OFFSET = 8;
+    public static final int SEGMENT_CHECKSUM_PAGES_OFFSET = 12;
+
+    /** Segments that fit in one entry page: (4092 - 256) / 16. */
+    public static final int MAX_SEGMENTS = (MetadataPageDescriptor.CRC_OFFSET - SEGMENTS_OFFSET) / SEGMENT_BYTES;
+
+    /** Bytes of data one checksum page covers: 1024 CRC32C values of 4 KiB blocks. */
+    public static final long BYTES_PER_CHECKSUM_PAGE = 1024L * 4096L;
+
+    private PartitionEntryDescriptor()
+    {
+    }
+
+    /** Byte offset in the entry page of segment {@code index}. */
+    public static int segmentOffset(final int index)
+    {
+        return SEGMENTS_OFFSET + index * SEGMENT_BYTES;
+    }
+
+    /**
+     * Checksum pages at the start of a segment of {@code segmentBytes}: the fewest pages {@code c}
+     * such that the remaining {@code segmentBytes - c * 4096} bytes of data have a CRC slot each.
+     */
+    public static int checksumPages(final long segmentBytes)
+    {
+        final long blocks = segmentBytes / 4096L;
+        // c pages hold 1024*c CRCs and leave blocks - c data blocks: need 1024*c >= blocks - c.
+        return (int)((blocks + 1024) / 1025);
+    }
+}

@@ -1,0 +1,36 @@
+package io.presync.pool;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * The few device calls the pool's metadata and allocation need: one place to swap the implementation
+ * ({@link BlockDevicePoolIo}; the data path adds the io_uring Ring) and to inject faults in crash tests.
+ */
+interface PoolIo extends AutoCloseable
+{
+    Path path();
+
+    long sizeBytes() throws IOException;
+
+    int logicalSectorBytes();
+
+    /** Reads exactly {@code dst.remaining()} bytes at {@code offsetBytes}. */
+    void read(long offsetBytes, ByteBuffer dst) throws IOException;
+
+    /** Writes all of {@code src.remaining()} bytes at {@code offsetBytes}. */
+    void write(long offsetBytes, ByteBuffer src) throws IOException;
+
+    /** Makes every completed write durable (fsync / a cache flush). */
+    void flush() throws IOException;
+
+    /** Gives the range back to the storage below (BLKDISCARD or punch hole); reads then return zeros. */
+    void release(long offsetBytes, long lengthBytes) throws IOException;
+
+    /** Makes the storage below hold the range (fallocate ZERO_RANGE); reads return zeros. */
+    void reserve(long offsetBytes, long lengthBytes) throws IOException;
+
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,752 @@
+package io.presync.uring;
+
+import io.presync.ffi.Errno;
+import io.presync.ffi.liburing.Liburing;
+import io.presync.ffi.liburing.io_uring;
+import io.presync.ffi.liburing.io_uring_cq;
+import io.presync.ffi.liburing.io_uring_params;
+import io.presync.ffi.liburing.io_uring_sq;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static io.presync.uring.SqeDescriptor.IORING_FSYNC_DATASYNC;
+import static io.presync.uring.SqeDescriptor.IOSQE_FIXED_FILE;
+import static io.presync.uring.SqeDescriptor.OP_FALLOCATE;
+import static io.presync.uring.SqeDescriptor.OP_FSYNC;
+import static io.presync.uring.SqeDescriptor.OP_NOP;
+import static io.presync.uring.SqeDescriptor.OP_READ;
+import static io.presync.uring.SqeDescriptor.OP_READ_FIXED;
+import static io.presync.uring.SqeDescriptor.OP_WRITE;
+import static io.presync.uring.SqeDescriptor.OP_WRITE_FIXED;
+import static io.presync.uring.SqeDescriptor.SQE_SHIFT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * An io_uring instance driven from Java: operations are written as SQEs straight into the submission
+ * ring the kernel mapped, made visible with one release store of the SQ tail and submitted in batches
+ * with one {@code io_uring_submit} downcall (no downcall per operation); completions are read from the
+ * mapped completion ring and handed to a {@link CompletionHandler} without allocating.
+ * <p>
+ * Set-up goes through liburing 2.3 ({@code io_uring_queue_init_params}, which maps the rings); the
+ * pointers into the rings are then read once from liburing's {@code struct io_uring} through the
+ * jextract bindings in {@code io.presync.ffi.liburing}. The SQE and CQE formats are in
+ * {@link SqeDescriptor} and {@link CqeDescriptor}.
+ * <p>
+ * <b>Not thread-safe: one Ring per thread.</b> Every method must be called by one thread at a time
+ * (creation and closing may happen on another thread with a happens-before edge, e.g. a thread start or
+ * join). Buffers handed to {@code prepare*} must stay alive and untouched until their completion has
+ * been reaped; {@link #close()} waits for nothing, so reap everything first.
+ * <p>
+ * Usage:
+ * <pre>{@code
+ * try (Ring ring = Ring.create(64))
+ * {
+ *     while (!ring.prepareRead(fd, false, buffer, 4096, 0, UserData.encode(READ, slot))) { ring.submit(); }
+ *     ring.submitAndWait(1);
+ *     ring.reap(handler, 64);          // handler.onCompletion(userData, res, flags)
+ * }
+ * }</pre>
+ * A negative {@code res} is a negative errno; turn it into an exception at the API edge with
+ * {@link UringException#check(int, int, String)} or {@link UringException#forResult(int, int, String)}.
+ */
+public final class Ring implements AutoCloseable
+{
+    /** Cheap argument checks (buffer sizes, registered indexes); on unless -Dpresync.checks=false. */
+    static final boolean CHECKS = Boolean.parseBoolean(System.getProperty("presync.checks", "true"));
+
+    /** Alignment of buffers from {@link #allocateBuffer}: a page, enough for O_DIRECT on any device. */
+    public static final int BUFFER_ALIGNMENT_BYTES = 4096;
+
+    /** IORING_MAX_ENTRIES of the kernel (larger requests are clamped by IORING_SETUP_CLAMP anyway). */
+    public static final int MAX_ENTRIES = 32768;
+
+    /** Kernel limit on registered buffers (IORING_MAX_REG_BUFFERS) and the size of one (1 GiB). */
+    static final int MAX_REGISTERED_BUFFERS = 1 << 14;
+    static final long MAX_REGISTERED_BUFFER_BYTES = 1L << 30;
+
+    /**
+     * Set this system property to a reason to make io_uring look unavailable (tests of fallback paths,
+     * or an operator working around a broken kernel); read once, at the first probe.
+     */
+    public static final String UNAVAILABLE_PROPERTY = "presync.uring.unavailable";
+
+    /** struct iovec as io_uring_register_buffers reads it (LP64); checked by RingLayoutTest. */
+    static final int IOVEC_BYTES = 16;
+    static final int IOVEC_BASE_OFFSET = 0;
+    static final int IOVEC_LEN_OFFSET = 8;
+
+    private static final VarHandle INT = JAVA_INT.varHandle();
+
+    private final Arena arena;
+    private final MemorySegment ring;
+    private final MemorySegment sqStruct;
+    private final MemorySegment sqHead;
+    private final MemorySegment sqTail;
+    private final MemorySegment sqes;
+    private final MemorySegment cqHead;
+    private final MemorySegment cqTail;
+    private final MemorySegment cqes;
+    private final int sqEntries;
+    private final int sqMask;
+    private final int cqEntries;
+    private final int cqMask;
+    private final int features;
+
+    /** Next SQ slot to fill; slots up to here are prepared but maybe not yet published. */
+    private int sqeTail;
+    /** The SQ tail the kernel has seen (last release store). */
+    private int publishedTail;
+    /** Last SQ head read from the kernel; refreshed only when the ring looks full. */
+    private int sqHeadCached;
+    /** Our CQ head: we are its only writer. */
+    private int cqHeadLocal;
+    private boolean closed;
+
+    private long[] bufferAddresses = new long[0];
+    private long[] bufferLengths = new long[0];
+    private int registeredFiles;
+
+    private Ring(final Arena arena, final MemorySegment ring)
+    {
+        this.arena = arena;
+        this.ring = ring;
+        this.sqStruct = io_uring.sq(ring);
+        final MemorySegment cqStruct = io_uring.cq(ring);
+
+        sqEntries = io_uring_sq.ring_entries(sqStruct);
+        sqMask = io_uring_sq.ring_mask(sqStruct);
+        cqEntries = io_uring_cq.ring_entries(cqStruct);
+        cqMask = io_uring_cq.ring_mask(cqStruct);
+        features = io_uring.features(ring);
+
+        // Pointers into the kernel's mappings: valid until io_uring_queue_exit, which only close() calls.
+        sqHead = io_uring_sq.khead(sqStruct).reinterpret(Integer.BYTES);
+        sqTail = io_uring_sq.ktail(sqStruct).reinterpret(Integer.BYTES);
+        sqes = io_uring_sq.sqes(sqStruct).reinterpret((long)sqEntries << SQE_SHIFT);
+        cqHead = io_uring_cq.khead(cqStruct).reinterpret(Integer.BYTES);
+        cqTail = io_uring_cq.ktail(cqStruct).reinterpret(Integer.BYTES);
+        cqes = io_uring_cq.cqes(cqStruct).reinterpret((long)cqEntries << CqeDescriptor.CQE_SHIFT);
+
+        // SQ slot i always holds SQE i: the indirection array is written once here, never per
+        // operation (liburing 2.3 does the same at set-up; writing it again costs nothing).
+        final MemorySegment array = io_uring_sq.array(sqStruct).reinterpret((long)sqEntries * Integer.BYTES);
+        for (int i = 0; i < sqEntries; i++)
+        {
+            array.setAtIndex(JAVA_INT, i, i);
+        }
+
+        sqeTail = (int)INT.getAcquire(sqTail, 0L);
+        publishedTail = sqeTail;
+        sqHeadCached = (int)INT.getAcquire(sqHead, 0L);
+        cqHeadLocal = (int)INT.getAcquire(cqHead, 0L);
+    }
+
+    /**
+     * Creates a ring with at least {@code entries} submission slots (rounded up to a power of two by the
+     * kernel; the completion ring gets twice as many).
+     *
+     * @throws UringUnavailableException when io_uring cannot be used here, with {@link #unavailableReason()}.
+     * @throws UringException            when set-up fails for another reason.
+     */
+    public static Ring create(final int entries) throws IOException
+    {
+        if (entries < 1 || entries > MAX_ENTRIES)
+        {
+            throw new IllegalArgumentException("entries must be 1.." + MAX_ENTRIES + ", not " + entries);
+        }
+        final String reason = unavailableReason();
+        if (reason != null)
+        {
+            throw new UringUnavailableException(reason);
+        }
+        final Arena arena = Arena.ofShared();
+        try
+        {
+            final MemorySegment ring = arena.allocate(io_uring.layout());
+            final MemorySegment params = arena.allocate(io_uring_params.layout());
+            io_uring_params.flags(params, Liburing.IORING_SETUP_CLAMP());
+            final int ret = Liburing.io_uring_queue_init_params(entries, ring, params);
+            if (ret < 0)
+            {
+                final int errno = -ret;
+                if (errno == Errno.ENOMEM || errno == Errno.EPERM || errno == Errno.ENOSYS)
+                {
+                    throw new UringUnavailableException(reasonForSetupErrno(errno, readIoUringDisabled()));
+                }
+                throw UringException.forCall("io_uring_queue_init_params", ret, null);
+            }
+            final int setupFlags = io_uring_params.flags(params);
+            if ((setupFlags & (Liburing.IORING_SETUP_SQE128() | Liburing.IORING_SETUP_CQE32())) != 0)
+            {
+                Liburing.io_uring_queue_exit(ring);
+                throw new IllegalStateException("the kernel set up 128-byte SQEs or 32-byte CQEs unasked");
+            }
+            return new Ring(arena, ring);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            arena.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Whether io_uring works here: null when it does, else one sentence with the reason and the fix.
+     * Probed once (by setting up and tearing down a 2-entry ring) and cached; never throws.
+     */
+    public static String unavailableReason()
+    {
+        return Probe.REASON;
+    }
+
+    /** Allocates a zeroed buffer aligned to {@link #BUFFER_ALIGNMENT_BYTES}, as O_DIRECT needs. */
+    public static MemorySegment allocateBuffer(final Arena arena, final long lengthBytes)
+    {
+        return arena.allocate(lengthBytes, BUFFER_ALIGNMENT_BYTES);
+    }
+
+    /** Submission slots (a power of two, at least what was asked for). */
+    public int sqEntries()
+    {
+        return sqEntries;
+    }
+
+    /** Completion slots (twice {@link #sqEntries()} by default). */
+    public int cqEntries()
+    {
+        return cqEntries;
+    }
+
+    /** The IORING_FEAT_* bits the kernel reported at set-up. */
+    public int features()
+    {
+        return features;
+    }
+
+    /** Operations prepared but not yet submitted. */
+    public int preparedCount()
+    {
+        return sqeTail - publishedTail;
+    }
+
+    /**
+     * Forgets the operations prepared since the last submit (they never reach the kernel); returns how
+     * many. For abandoning a half-built batch after an error.
+     */
+    public int discardPrepared()
+    {
+        final int discarded = sqeTail - publishedTail;
+        sqeTail = publishedTail;
+        return discarded;
+    }
+
+    /** Completions waiting in the CQ ring (a snapshot). */
+    public int completionsReady()
+    {
+        checkOpen();
+        return (int)INT.getAcquire(cqTail, 0L) - cqHeadLocal;
+    }
+
+    /**
+     * Registers buffers for READ_FIXED/WRITE_FIXED; buffer index = array index. Replaces buffers
+     * registered before (only when nothing is in flight on them). Each buffer must be native memory of at
+     * most 1 GiB; at most 16384 buffers.
+     */
+    public void registerBuffers(final MemorySegment[] buffers) throws IOException
+    {
+        checkOpen();
+        if (buffers.length == 0 || buffers.length > MAX_REGISTERED_BUFFERS)
+        {
+            throw new IllegalArgumentException("between 1 and " + MAX_REGISTERED_BUFFERS +
+                " buffers can be registered, not " + buffers.length);
+        }
+        final long[] addresses = new long[buffers.length];
+        final long[] lengths = new long[buffers.length];
+        for (int i = 0; i < buffers.length; i++)
+        {
+            final MemorySegment buffer = buffers[i];
+            if (!buffer.isNative() || buffer.byteSize() == 0 || buffer.byteSize() > MAX_REGISTERED_BUFFER_BYTES)
+            {
+                throw new IllegalArgumentException("buffer " + i + " must be native memory of 1 byte to 1 GiB, not " +
+                    (buffer.isNative() ? buffer.byteSize() + " bytes" : "a heap segment"));
+            }
+            addresses[i] = buffer.address();
+            lengths[i] = buffer.byteSize();
+        }
+        if (bufferAddresses.length > 0)
+        {
+            unregisterBuffers();
+        }
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment iovecs = call.allocate((long)IOVEC_BYTES * buffers.length, 8);
+            for (int i = 0; i < buffers.length; i++)
+            {
+                iovecs.set(JAVA_LONG, (long)IOVEC_BYTES * i + IOVEC_BASE_OFFSET, addresses[i]);
+                iovecs.set(JAVA_LONG, (long)IOVEC_BYTES * i + IOVEC_LEN_OFFSET, lengths[i]);
+            }
+            final int ret = Liburing.io_uring_register_buffers(ring, iovecs, buffers.length);
+            if (ret < 0)
+            {
+                throw UringException.forCall("io_uring_register_buffers", ret, null);
+            }
+        }
+        bufferAddresses = addresses;
+        bufferLengths = lengths;
+    }
+
+    /** Unregisters the buffers registered with {@link #registerBuffers}; nothing when there are none. */
+    public void unregisterBuffers() throws IOException
+    {
+        checkOpen();
+        if (bufferAddresses.length == 0)
+        {
+            return;
+        }
+        final int ret = Liburing.io_uring_unregister_buffers(ring);
+        bufferAddresses = new long[0];
+        bufferLengths = new long[0];
+        if (ret < 0)
+        {
+            throw UringException.forCall("io_uring_unregister_buffers", ret, null);
+        }
+    }
+
+    /**
+     * Registers file descriptors; file index = array index, used as {@code fd} with
+     * {@code fixedFile == true}. Replaces files registered before. The ring holds its own reference:
+     * closing an fd after registering it does not close the registered file until the ring is closed.
+     */
+    public void registerFiles(final int[] fds) throws IOException
+    {
+        checkOpen();
+        if (fds.length == 0)
+        {
+            throw new IllegalArgumentException("at least one file descriptor must be registered");
+        }
+        if (registeredFiles > 0)
+        {
+            unregisterFiles();
+        }
+        try (Arena call = Arena.ofConfined())
+        {
+            final MemorySegment files = call.allocateFrom(JAVA_INT, fds);
+            final int ret = Liburing.io_uring_register_files(ring, files, fds.length);
+            if (ret < 0)
+            {
+                throw UringException.forCall("io_uring_register_files", ret, null);
+            }
+        }
+        registeredFiles = fds.length;
+    }
+
+    /** Unregisters the files registered with {@link #registerFiles}; nothing when there are none. */
+    public void unregisterFiles() throws IOException
+    {
+        checkOpen();
+        if (registeredFiles == 0)
+        {
+            return;
+        }
+        final int ret = Liburing.io_uring_unregister_files(ring);
+        registeredFiles = 0;
+        if (ret < 0)
+        {
+            throw UringException.forCall("io_uring_unregister_files", ret, null);
+        }
+    }
+
+    /**
+     * Prepares a read of {@code lengthBytes} at {@code offsetBytes} of {@code fd} (a registered-file
+     * index when {@code fixedFile}) into {@code buffer}; false when the SQ is full (submit first).
+     */
+    public boolean prepareRead(
+        final int fd,
+        final boolean fixedFile,
+        final MemorySegment buffer,
+        final int lengthBytes,
+        final long offsetBytes,
+        final long userData)
+    {
+        if (CHECKS)
+        {
+            checkTransfer(fd, fixedFile, buffer, lengthBytes);
+        }
+        return prepare(OP_READ, fixedFile, fd, offsetBytes, buffer.address(), lengthBytes, 0, userData, 0);
+    }
+
+    /** As {@link #prepareRead} but writes {@code buffer} to the file. */
+    public boolean prepareWrite(
+        final int fd,
+        final boolean fixedFile,
+        final MemorySegment buffer,
+        final int lengthBytes,
+        final long offsetBytes,
+        final long userData)
+    {
+        if (CHECKS)
+        {
+            checkTransfer(fd, fixedFile, buffer, lengthBytes);
+        }
+        return prepare(OP_WRITE, fixedFile, fd, offsetBytes, buffer.address(), lengthBytes, 0, userData, 0);
+    }
+
+    /**
+     * As {@link #prepareRead} into (part of) registered buffer {@code bufferIndex}: {@code buffer} must
+     * lie inside it. Saves the kernel pinning the pages for each operation.
+     */
+    public boolean prepareReadFixed(
+        final int fd,
+        final boolean fixedFile,
+        final MemorySegment buffer,
+        final int lengthBytes,
+        final long offsetBytes,
+        final int bufferIndex,
+        final long userData)
+    {
+        if (CHECKS)
+        {
+            checkTransfer(fd, fixedFile, buffer, lengthBytes);
+            checkRegisteredBuffer(buffer, lengthBytes, bufferIndex);
+        }
+        return prepare(OP_READ_FIXED, fixedFile, fd, offsetBytes, buffer.address(), lengthBytes, 0, userData,
+            bufferIndex);
+    }
+
+    /** As {@link #prepareWrite} from (part of) registered buffer {@code bufferIndex}. */
+    public boolean prepareWriteFixed(
+        final int fd,
+        final boolean fixedFile,
+        final MemorySegment buffer,
+        final int lengthBytes,
+        final long offsetBytes,
+        final int bufferIndex,
+        final long userData)
+    {
+        if (CHECKS)
+        {
+            checkTransfer(fd, fixedFile, buffer, lengthBytes);
+            checkRegisteredBuffer(buffer, lengthBytes, bufferIndex);
+        }
+        return prepare(OP_WRITE_FIXED, fixedFile, fd, offsetBytes, buffer.address(), lengthBytes, 0, userData,
+            bufferIndex);
+    }
+
+    /** Prepares an fsync, or an fdatasync when {@code dataOnly}. */
+    public boolean prepareFsync(final int fd, final boolean fixedFile, final boolean dataOnly, final long userData)
+    {
+        if (CHECKS)
+        {
+            checkFile(fd, fixedFile);
+        }
+        return prepare(OP_FSYNC, fixedFile, fd, 0L, 0L, 0, dataOnly ? IORING_FSYNC_DATASYNC : 0, userData, 0);
+    }
+
+    /**
+     * Prepares {@code fallocate(fd, mode, offsetBytes, lengthBytes)} ({@code FALLOC_FL_*} mode bits).
+     * As in liburing's io_uring_prep_fallocate, the SQE carries the mode in {@code len} and the length in
+     * {@code addr}.
+     */
+    public boolean prepareFallocate(
+        final int fd,
+        final boolean fixedFile,
+        final int mode,
+        final long offsetBytes,
+        final long lengthBytes,
+        final long userData)
+    {
+        if (CHECKS)
+        {
+            checkFile(fd, fixedFile);
+            if (offsetBytes < 0 || lengthBytes <= 0)
+            {
+                throw new IllegalArgumentException("fallocate needs offset >= 0 and length > 0, not " +
+                    offsetBytes + " and " + lengthBytes);
+            }
+        }
+        return prepare(OP_FALLOCATE, fixedFile, fd, offsetBytes, lengthBytes, mode, 0, userData, 0);
+    }
+
+    /** Prepares a no-op: completes with res 0 (for measuring the ring itself). */
+    public boolean prepareNop(final long userData)
+    {
+        return prepare(OP_NOP, false, -1, 0L, 0L, 0, 0, userData, 0);
+    }
+
+    /**
+     * Submits everything prepared with one syscall (none when nothing is pending); returns the number
+     * of SQEs the kernel consumed.
+     *
+     * @throws UringException for a failed io_uring_enter (e.g. EBUSY while the CQ is overflowing: reap
+     *                        first, then submit again; prepared SQEs stay queued).
+     */
+    public int submit() throws IOException
+    {
+        return enter(0);
+    }
+
+    /**
+     * Submits everything prepared and waits until at least {@code waitNr} completions are in the CQ
+     * ring (counting those already there). One syscall.
+     */
+    public int submitAndWait(final int waitNr) throws IOException
+    {
+        if (waitNr < 0)
+        {
+            throw new IllegalArgumentException("waitNr must be >= 0, not " + waitNr);
+        }
+        return enter(waitNr);
+    }
+
+    /**
+     * Hands up to {@code max} completions, oldest first, to {@code handler} and frees their CQ slots;
+     * returns how many. Never blocks, never allocates. A completion whose handler throws counts as
+     * reaped. Not re-entrant: a handler must not call reap.
+     */
+    public int reap(final CompletionHandler handler, final int max)
+    {
+        checkOpen();
+        final MemorySegment cqes = this.cqes;
+        final int mask = cqMask;
+        final int head = cqHeadLocal;
+        final int ready = (int)INT.getAcquire(cqTail, 0L) - head;
+        final int count = Math.min(ready, max);
+        int done = 0;
+        try
+        {
+            while (done < count)
+            {
+                final long base = (long)((head + done) & mask) << CqeDescriptor.CQE_SHIFT;
+                final long userData = cqes.get(JAVA_LONG, base + CqeDescriptor.USER_DATA_OFFSET);
+                final int res = cqes.get(JAVA_INT, base + CqeDescriptor.RES_OFFSET);
+                final int flags = cqes.get(JAVA_INT, base + CqeDescriptor.FLAGS_OFFSET);
+                done++;
+                handler.onCompletion(userData, res, flags);
+            }
+        }
+        finally
+        {
+            if (done > 0)
+            {
+                cqHeadLocal = head + done;
+                // Release: our reads of the CQEs happen before the kernel may reuse their slots.
+                INT.setRelease(cqHead, 0L, head + done);
+            }
+        }
+        return count;
+    }
+
+    /** Tears the ring down (io_uring_queue_exit); idempotent. In-flight operations are cancelled. */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        Liburing.io_uring_queue_exit(ring);
+        arena.close();
+    }
+
+    /** The mapped SQE array (tests inspect prepared SQEs). */
+    MemorySegment sqesForTest()
+    {
+        return sqes;
+    }
+
+    /** liburing's struct io_uring (tests cross-check against liburing's own SQ bookkeeping). */
+    MemorySegment ringStructForTest()
+    {
+        return ring;
+    }
+
+    /** Index of the next SQ slot to fill. */
+    int sqeTailForTest()
+    {
+        return sqeTail;
+    }
+
+    private boolean prepare(
+        final byte opcode,
+        final boolean fixedFile,
+        final int fd,
+        final long off,
+        final long addr,
+        final int len,
+        final int opFlags,
+        final long userData,
+        final int bufIndex)
+    {
+        checkOpen();
+        final int tail = sqeTail;
+        if (tail - sqHeadCached >= sqEntries && isSqFull(tail))
+        {
+            return false;
+        }
+        SqeDescriptor.fill(sqes, (long)(tail & sqMask) << SQE_SHIFT, opcode, fixedFile ? IOSQE_FIXED_FILE : 0,
+            fd, off, addr, len, opFlags, userData, (short)bufIndex);
+        sqeTail = tail + 1;
+        return true;
+    }
+
+    /** Slow path: the cached SQ head says full; ask the kernel how far it has consumed. */
+    private boolean isSqFull(final int tail)
+    {
+        sqHeadCached = (int)INT.getAcquire(sqHead, 0L);
+        return tail - sqHeadCached >= sqEntries;
+    }
+
+    private int enter(final int waitNr) throws IOException
+    {
+        checkOpen();
+        final int tail = sqeTail;
+        if (tail != publishedTail)
+        {
+            // Release: the SQE stores above happen before the kernel can see the new tail.
+            INT.setRelease(sqTail, 0L, tail);
+            // liburing's own bookkeeping: with sqe_head == sqe_tail it publishes nothing itself and
+            // submits tail - *khead, exactly what we made visible.
+            io_uring_sq.sqe_head(sqStruct, tail);
+            io_uring_sq.sqe_tail(sqStruct, tail);
+            publishedTail = tail;
+        }
+        int ret;
+        do
+        {
+            ret = waitNr == 0 ? Liburing.io_uring_submit(ring) : Liburing.io_uring_submit_and_wait(ring, waitNr);
+        }
+        while (ret == -Errno.EINTR);
+        if (ret < 0)
+        {
+            throw UringException.forCall(waitNr == 0 ? "io_uring_submit" : "io_uring_submit_and_wait", ret, null);
+        }
+        return ret;
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("the ring is closed");
+        }
+    }
+
+    private void checkFile(final int fd, final boolean fixedFile)
+    {
+        if (fixedFile ? (fd < 0 || fd >= registeredFiles) : fd < 0)
+        {
+            throw new IllegalArgumentException(fixedFile ?
+                "registered file index " + fd + " is outside 0.." + (registeredFiles - 1) :
+                "file descriptor " + fd + " is negative");
+        }
+    }
+
+    private void checkTransfer(final int fd, final boolean fixedFile, final MemorySegment buffer, final int lengthBytes)
+    {
+        checkFile(fd, fixedFile);
+        if (!buffer.isNative())
+        {
+            throw new IllegalArgumentException("io_uring needs a native buffer, not a heap segment");
+        }
+        if (lengthBytes < 0 || lengthBytes > buffer.byteSize())
+        {
+            throw new IllegalArgumentException("length " + lengthBytes + " does not fit the " + buffer.byteSize() +
+                "-byte buffer");
+        }
+    }
+
+    private void checkRegisteredBuffer(final MemorySegment buffer, final int lengthBytes, final int bufferIndex)
+    {
+        if (bufferIndex < 0 || bufferIndex >= bufferAddresses.length)
+        {
+            throw new IllegalArgumentException("registered buffer index " + bufferIndex + " is outside 0.." +
+                (bufferAddresses.length - 1));
+        }
+        final long start = buffer.address() - bufferAddresses[bufferIndex];
+        if (start < 0 || start + lengthBytes > bufferLengths[bufferIndex])
+        {
+            throw new IllegalArgumentException("the " + lengthBytes + " bytes at 0x" + Long.toHexString(buffer.address()) +
+                " are not inside registered buffer " + bufferIndex);
+        }
+    }
+
+    /**
+     * The one-sentence reason for an errno from io_uring_setup, given the value of
+     * /proc/sys/kernel/io_uring_disabled (null when the kernel has no such sysctl).
+     */
+    static String reasonForSetupErrno(final int errno, final String ioUringDisabled)
+    {
+        final String disabled = ioUringDisabled == null ? null : ioUringDisabled.strip();
+        return switch (errno)
+        {
+            case Errno.ENOSYS -> "io_uring is not available: the running kernel (Linux " +
+                System.getProperty("os.version") + ") has no io_uring_setup system call (ENOSYS); " +
+                "use Linux 5.6 or newer built with CONFIG_IO_URING.";
+            case Errno.EPERM -> switch (disabled == null ? "" : disabled)
+            {
+                case "2" -> "io_uring is disabled on this machine by sysctl kernel.io_uring_disabled=2; " +
+                    "enable it with 'sysctl -w kernel.io_uring_disabled=0'.";
+                case "1" -> "io_uring is restricted by sysctl kernel.io_uring_disabled=1 to members of " +
+                    "kernel.io_uring_group; run as root, join that group, or set the sysctl to 0.";
+                default -> "io_uring_setup was refused with EPERM although no sysctl disables io_uring, most " +
+                    "likely by a seccomp filter (container runtimes block io_uring by default); allow the " +
+                    "io_uring_setup, io_uring_enter and io_uring_register system calls.";
+            };
+            case Errno.ENOMEM -> "io_uring_setup failed with ENOMEM: the locked-memory limit (ulimit -l) " +
+                "is too small for the ring; raise it (LimitMEMLOCK=infinity in a systemd unit) or run as root.";
+            default -> "io_uring_setup failed with " + Errno.describe(errno) + ".";
+        };
+    }
+
+    static String readIoUringDisabled()
+    {
+        try
+        {
+            return Files.readString(Path.of("/proc/sys/kernel/io_uring_disabled"));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return null;
+        }
+    }
+
+    /** Sets up and tears down a 2-entry ring; returns null or the reason it failed. Never throws. */
+    static String probe()
+    {
+        final String forced = System.getProperty(UNAVAILABLE_PROPERTY);
+        if (forced != null && !forced.isBlank())
+        {
+            return "io_uring is turned off for this process by -D" + UNAVAILABLE_PROPERTY + " (" + forced.strip() + ").";
+        }
+        try (Arena probe = Arena.ofConfined())
+        {
+            final MemorySegment ring = probe.allocate(io_uring.layout());
+            final MemorySegment params = probe.allocate(io_uring_params.layout());
+            final int ret = Liburing.io_uring_queue_init_params(2, ring, params);
+            if (ret < 0)
+            {
+                return reasonForSetupErrno(-ret, readIoUringDisabled());
+            }
+            Liburing.io_uring_queue_exit(ring);
+            return null;
+        }
+        catch (final LinkageError | RuntimeException ex)
+        {
+            // Typically liburing.so.2 missing: the bindings' class initialiser fails to look it up.
+            final Throwable cause = ex.getCause() != null ? ex.getCause() : ex;
+            return "liburing.so.2 could not be loaded (" + cause.getMessage() + "); install the liburing2 package.";
+        }
+    }
+
+    private static final class Probe
+    {
+        static final String REASON = probe();
+    }
+}

@@ -1,0 +1,91 @@
+package io.presync.pool;
+
+import io.presync.device.LoopDevices;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.presync.cli.Main;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The data path on a real loop device (O_DIRECT), 512- and 4096-byte sectors, checked after reopening. */
+class PartitionDeviceTest
+{
+    @RegisterExtension
+    final LoopDevices loops = new LoopDevices();
+
+    @Test
+    void randomWritesOn512ByteSectors() throws Exception
+    {
+        randomWrites(512);
+    }
+
+    @Test
+    void randomWritesOn4KiBSectors() throws Exception
+    {
+        randomWrites(4096);
+    }
+
+    private void randomWrites(final int sectorBytes) throws Exception
+    {
+        final int logical = 32 << 20;
+        final LoopDevices.Loop loop = loops.create(48 << 20, sectorBytes);
+        final PartitionTest.Model model = new PartitionTest.Model(logical);
+        final Random random = new Random(sectorBytes);
+        try (Pool pool = Pool.create(loop.device(), Pool.CreateOptions.defaults()))
+        {
+            pool.allocate("vm", MasterIdentity.of("/dev/master", logical), 20 << 20);
+            try (Partition p = pool.openPartition("vm"))
+            {
+                for (int i = 0; i < 200; i++)
+                {
+                    final int blocks = 1 + random.nextInt(64);
+                    final long offset = (long)random.nextInt(logical / PartitionTest.BLOCK - blocks) * PartitionTest.BLOCK;
+                    PartitionTest.write(p, model, offset, PartitionTest.randomBlocks(random, blocks));
+                }
+                p.commit();
+            }
+        }
+        try (Pool pool = Pool.open(loop.device()); Partition p = pool.openPartition("vm"))
+        {
+            PartitionTest.assertMatches(p, model);
+            assertEquals(PartitionState.COPYING, pool.partition("vm").orElseThrow().state());
+        }
+
+        // Export to a file: byte for byte the model (cmp), holes where nothing was written.
+        final Path reference = loops.folder().resolve("reference.img");
+        Files.write(reference, model.bytes);
+        final Path image = loops.folder().resolve("export.img");
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        assertEquals(0, Main.execute(new String[] {"export", "--pool", loop.path(), "--partition", "vm", "--to", image.toString()},
+            new PrintWriter(out), new PrintWriter(err)), err.toString());
+        assertTrue(out.toString().startsWith("exported vm to " + image + ": 32 MiB image"), out.toString());
+        LoopDevices.run("cmp", reference.toString(), image.toString());
+        final long written = (long)model.written.cardinality() * PartitionTest.BLOCK;
+        final long allocated = Long.parseLong(LoopDevices.run("stat", "-c", "%b", image.toString()).strip()) * 512;
+        assertTrue(allocated <= written + (1 << 20), "holes stay holes: " + allocated + " allocated for " + written + " written");
+        final int again = Main.execute(new String[] {"export", "--pool", loop.path(), "--partition", "vm", "--to", image.toString()},
+            new PrintWriter(new StringWriter()), new PrintWriter(err));
+        assertEquals(Main.EXIT_USAGE, again, "an existing image needs --force");
+
+        // Export to a device: same bytes, unmapped ranges discarded (the backing file stays sparse).
+        final LoopDevices.Loop target = loops.create(logical, sectorBytes);
+        LoopDevices.run("dd", "if=/dev/urandom", "of=" + target.path(), "bs=1M", "count=32", "oflag=direct", "status=none");
+        try (Pool pool = Pool.openReadOnly(loop.device()))
+        {
+            final ExportResult result = pool.export("vm", target.device(), false);
+            assertEquals(written, result.dataBytes());
+            assertEquals(logical - written, result.holeBytes());
+        }
+        LoopDevices.run("cmp", reference.toString(), target.path());
+        assertTrue(target.allocatedBytes() <= written + (1 << 20), "discarded: " + target.allocatedBytes());
+    }
+}
