@@ -54,7 +54,8 @@ public final class BTree implements AutoCloseable
     /** Sentinel returned by the key searches when there is no such key; keys may not use it. */
     public static final long NO_KEY = Long.MIN_VALUE;
 
-    private static final int MAX_LEVELS = 64;
+    /** Enough for any tree: even nodes of three keys (tests) reach 32 levels only past 2^32 entries. */
+    private static final int MAX_LEVELS = 32;
 
     private final PageStore store;
     private final boolean ownsStore;
