@@ -287,4 +287,76 @@ final class PageDescriptor
         }
         return lo;
     }
+
+    /**
+     * {@link #lowerBound(long, int, long)} for a page whose keys are known to lie in
+     * {@code [low, high)} (the separators its parent routed through): the guess interpolates between
+     * those bounds, which are already in cache, so the page's last key need not be read.
+     */
+    static int lowerBound(final long page, final int count, final long key, final long low, final long high)
+    {
+        if (count < INTERPOLATION_MINIMUM)
+        {
+            return lowerBound(page, count, key);
+        }
+        final long keys = page + KEYS_OFFSET;
+        final int guess = (int)(((double)key - (double)low) / ((double)high - (double)low) * count);
+        final int start = Math.min(Math.max(guess, 0), count - 1);
+        int lo;
+        int hi;
+        int step = 1;
+        if (MEMORY.get(LONG, keys + ((long)start << 3)) < key)
+        {
+            lo = start + 1;
+            hi = count;
+            while (true)
+            {
+                final int probe = lo + step - 1;
+                if (probe >= count)
+                {
+                    break;
+                }
+                if (MEMORY.get(LONG, keys + ((long)probe << 3)) >= key)
+                {
+                    hi = probe;
+                    break;
+                }
+                lo = probe + 1;
+                step <<= 1;
+            }
+        }
+        else
+        {
+            hi = start;
+            lo = 0;
+            while (true)
+            {
+                final int probe = hi - step;
+                if (probe < 0)
+                {
+                    break;
+                }
+                if (MEMORY.get(LONG, keys + ((long)probe << 3)) < key)
+                {
+                    lo = probe + 1;
+                    break;
+                }
+                hi = probe;
+                step <<= 1;
+            }
+        }
+        while (lo < hi)
+        {
+            final int mid = (lo + hi) >>> 1;
+            if (MEMORY.get(LONG, keys + ((long)mid << 3)) < key)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
 }
