@@ -60,7 +60,7 @@ class BTreeProperties
         };
     }
 
-    private static void run(
+    static void run(
         final long seed, final int leafCapacity, final int branchCapacity, final int valueLongs, final int keyShape,
         final int baseOperations)
     {
