@@ -32,7 +32,7 @@ class TrackingMapTest
 
     static TrackingMap.Context context(final int promote, final boolean spans)
     {
-        return new TrackingMap.Context().promoteAfterWrites(promote).coarseSpans(spans).nanoClock(() -> 0);
+        return new TrackingMap.Context().promoteAfterWrites(promote).coarseSpans(spans).maxSeqArrays(1024).nanoClock(() -> 0);
     }
 
     @Test
@@ -62,7 +62,7 @@ class TrackingMapTest
     @Test
     void clearKeepsWhatWasWrittenAfterTheReadBegan()
     {
-        try (TrackingMap map = new TrackingMap(context(1, true)))
+        try (TrackingMap map = new TrackingMap(context(1, false)))
         {
             map.mark(0, KIB4, 1);
             map.mark(KIB4, KIB4, 2);
@@ -89,7 +89,7 @@ class TrackingMapTest
     @Test
     void clearRoundsInwardsToBlocks()
     {
-        try (TrackingMap map = new TrackingMap(context(1, true)))
+        try (TrackingMap map = new TrackingMap(context(1, false)))
         {
             map.mark(0, 3 * KIB4, 1);
             map.clear(1, 3 * KIB4 - 1, 5);
@@ -121,10 +121,24 @@ class TrackingMapTest
     }
 
     @Test
+    void spanModePromotesBeforeTheFirstGapOpens()
+    {
+        try (TrackingMap map = new TrackingMap(context(1, true)))
+        {
+            map.mark(0, KIB4, 1);
+            map.mark(KIB4, KIB4, 2); // extends the span: no gap, stays coarse
+            assertEquals(0, map.fineGranules());
+            map.mark(10 * KIB4, KIB4, 3); // would open a gap: promoted first
+            assertEquals(1, map.fineGranules());
+            assertEquals("[0,8192) [40960,45056)", dirty(map));
+        }
+    }
+
+    @Test
     void settleDemotesQuietGranulesButNotPinnedOnes()
     {
         final long[] now = {0};
-        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().promoteAfterWrites(1).nanoClock(() -> now[0])))
+        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().promoteAfterWrites(1).coarseSpans(false).nanoClock(() -> now[0])))
         {
             map.markHot(5 * MIB, 6 * MIB);
             map.mark(0, KIB4, 1);
@@ -149,7 +163,7 @@ class TrackingMapTest
     void fragmentedQuietGranulesKeepACompactBitmap()
     {
         final long[] now = {0};
-        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().promoteAfterWrites(1).nanoClock(() -> now[0])))
+        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().promoteAfterWrites(1).coarseSpans(false).nanoClock(() -> now[0])))
         {
             map.mark(0, KIB4, 1);
             map.mark(2 * KIB4, KIB4, 2);
@@ -216,7 +230,7 @@ class TrackingMapTest
     @Test
     void metadataFollowsFineGranules()
     {
-        try (TrackingMap map = new TrackingMap(context(1, true)))
+        try (TrackingMap map = new TrackingMap(context(1, false)))
         {
             final long empty = map.metadataBytes();
             for (int g = 0; g < 100; g++)
@@ -256,7 +270,7 @@ class TrackingMapTest
         final boolean[] dirty = new boolean[blocks];
         final long[] now = {0};
         final SplittableRandom random = new SplittableRandom(11);
-        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().promoteAfterWrites(8).nanoClock(() -> now[0])))
+        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().nanoClock(() -> now[0])))
         {
             // Hot set: 64 regions of 1 MiB take 80 % of the writes.
             final long[] hot = new long[64];
