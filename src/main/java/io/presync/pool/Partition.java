@@ -55,6 +55,7 @@ public final class Partition implements AutoCloseable
     private boolean closed;
 
     Partition(final Pool pool, final PoolIo io, final PartitionEntry entry, final long unitBytes, final ExtentMap map)
+        throws IOException
     {
         this.pool = pool;
         this.io = io;
@@ -69,9 +70,13 @@ public final class Partition implements AutoCloseable
         zeroBlockCrc = (int)crc.getValue();
     }
 
-    /** Re-reads the segments after an extension. */
-    void refreshSpace(final PartitionEntry entry)
+    /** Re-reads the segments after an extension (cached CRC pages are written first: the space changes). */
+    void refreshSpace(final PartitionEntry entry) throws IOException
     {
+        if (checksums != null)
+        {
+            checksums.flush();
+        }
         space = new PartitionSpace(entry.segments, unitBytes);
         checksums = new ChecksumArea(io, space);
     }
@@ -239,6 +244,8 @@ public final class Partition implements AutoCloseable
      */
     void writeMap(final PartitionEntry entry) throws IOException
     {
+        // Cached CRC pages first: the pool commit's first flush makes them durable with the data.
+        checksums.flush();
         final long count = map.extentCount();
         final long bytes = roundUpToBlock(count * PartitionEntryDescriptor.MAP_RECORD_BYTES);
         final int area = 1 - entry.mapArea;
@@ -319,7 +326,15 @@ public final class Partition implements AutoCloseable
             crc.update(buffer.limit((b + 1) * BLOCK).position(b * BLOCK));
             crcScratch[b] = (int)crc.getValue();
         }
-        writeDataRaw(dataOffset, buffer.clear());
+        long offset = dataOffset;
+        long done = 0;
+        while (done < data.byteSize())
+        {
+            final long n = Math.min(data.byteSize() - done, space.contiguousBytes(offset));
+            io.write(space.deviceOffset(offset), data.asSlice(done, n));
+            done += n;
+            offset += n;
+        }
         checksums.store(dataOffset, crcScratch, 0, blocks);
     }
 
@@ -330,8 +345,16 @@ public final class Partition implements AutoCloseable
         {
             crcScratch = new int[Math.max(blocks, crcScratch.length * 2)];
         }
+        long offset = dataOffset;
+        long done = 0;
+        while (done < out.byteSize())
+        {
+            final long n = Math.min(out.byteSize() - done, space.contiguousBytes(offset));
+            io.read(space.deviceOffset(offset), out.asSlice(done, n));
+            done += n;
+            offset += n;
+        }
         final ByteBuffer buffer = out.asByteBuffer();
-        readDataRaw(io, space, dataOffset, buffer);
         checksums.load(dataOffset, crcScratch, 0, blocks);
         for (int b = 0; b < blocks; b++)
         {
