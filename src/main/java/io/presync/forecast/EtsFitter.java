@@ -16,8 +16,9 @@ package io.presync.forecast;
  *     max(10, 2m) adjusted points). The one-step errors are affine in the initial state, so:
  *     the level and trend are profiled out exactly by least squares at every evaluation, and all
  *     states (seasonal included) are re-solved by least squares after each of the two simplex
- *     rounds (simplex, states, simplex, states). This reaches statsmodels' full MLE
- *     ({@code 'estimated'}) SSE at a small fraction of its cost.</li>
+ *     rounds (simplex, states, simplex, states), unless that costs more than
+ *     {@link #POLISH_BUDGET}. This reaches statsmodels' full MLE ({@code 'estimated'}) SSE at a small
+ *     fraction of its cost.</li>
  * <li>AICc = −2 log L + 2k + 2k(k+1)/(n − k − 1) with k = smoothing parameters + free initial states
  *     (level, trend, m − 1 seasonal) + 1 for σ²; +infinity when n ≤ k + 1.</li>
  * </ul>
@@ -54,6 +55,12 @@ public final class EtsFitter
     private static final double COARSE_TOLERANCE = 1e-3;
     private static final double FINE_TOLERANCE = 1e-4;
     private static final int HEURISTIC_PERIODS = 5;
+    /**
+     * Multiply-adds allowed for the least-squares solve of all initial states (n·p²/2 for p states):
+     * 20 M keeps it to a few ms. Above it (long periods over long windows, e.g. m = 288 over 2016
+     * points: 84 M) the seasonal states stay at the heuristic; level and trend are still profiled.
+     */
+    static final long POLISH_BUDGET = 20_000_000L;
 
     private EtsFitter()
     {
@@ -111,8 +118,9 @@ public final class EtsFitter
      * estimated (σ² = SSE/n, AICc = +infinity). For validation and for callers that keep parameters.
      *
      * @param seasonal0 the m initial seasonal states in time order: {@code seasonal0[j]} is added to
-     *                  the one-step forecast of {@code y[from + j]} (that is s_{j+1−m}); ignored when
-     *                  the spec has no season.
+     *                  the one-step forecast of {@code y[from + j]} (that is s_{j+1−m}); the order
+     *                  statsmodels' ETSModel takes for {@code initial_seasonal} with
+     *                  {@code initialization_method='known'}; not normalised; ignored without season.
      */
     public static FittedModel filter(
         final double[] y,
@@ -133,7 +141,7 @@ public final class EtsFitter
         {
             throw new IllegalArgumentException("seasonal0 must hold " + spec.period() + " values");
         }
-        final FittedModel model = new FittedModel(spec, t, alpha, beta, gamma, phi, level0, trend0, seasonal0);
+        final FittedModel model = new FittedModel(spec, t, alpha, beta, gamma, phi, level0, trend0, seasonal0, to - from);
         final int n = to - from;
         double sse = 0.0;
         for (int i = 0; i < n; i++)
@@ -250,14 +258,26 @@ public final class EtsFitter
         likelihood.start(x);
         optimiser.minimise(likelihood, x, 1.0, COARSE_TOLERANCE, MAX_EVALUATIONS);
         // Alternate: all initial states by exact least squares, then the smoothing parameters again.
-        likelihood.map(x);
-        likelihood.polishInitialStates();
+        final int states = spec.initialStateCount();
+        final boolean polish = (long)n * states * states / 2 <= POLISH_BUDGET;
+        if (polish)
+        {
+            likelihood.map(x);
+            likelihood.polishInitialStates();
+        }
         optimiser.minimise(likelihood, x, 0.25, FINE_TOLERANCE, MAX_EVALUATIONS);
         likelihood.map(x);
-        likelihood.polishInitialStates();
+        if (polish)
+        {
+            likelihood.polishInitialStates();
+        }
+        else
+        {
+            likelihood.concentratedSse();
+        }
 
         final FittedModel model = new FittedModel(spec, t, likelihood.alpha, likelihood.beta, likelihood.gamma,
-            likelihood.phi, likelihood.level0(), likelihood.trend0(), likelihood.seasonal0());
+            likelihood.phi, likelihood.level0(), likelihood.trend0(), likelihood.seasonal0(), n);
         double sse = 0.0;
         for (int i = 0; i < n; i++)
         {

@@ -94,6 +94,18 @@ class EtsFitterTest
     }
 
     @Test
+    void longPeriodsKeepHeuristicSeasonalStatesAndStillFit()
+    {
+        final EtsSpec spec = EtsSpec.seasonal(Trend.NONE, 240);
+        final int n = 1000;
+        assertTrue((long)n * spec.initialStateCount() * spec.initialStateCount() / 2 > EtsFitter.POLISH_BUDGET);
+        final double[] y = Simulated.ets(spec, n, 0.2, 0, 0.05, 1, 100, 0, 10, 1, 14);
+        final FittedModel model = EtsFitter.fit(y, 0, n, spec, Transform.NONE);
+        assertEquals(spec, model.spec());
+        assertTrue(model.sigma2() < 1.5, "the season is captured without the least-squares polish: " + model);
+    }
+
+    @Test
     void onlineObserveContinuesTheFilterExactly()
     {
         final EtsSpec spec = EtsSpec.seasonal(Trend.DAMPED, 12);

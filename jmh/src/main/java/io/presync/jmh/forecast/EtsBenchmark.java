@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Costs of the growth forecaster on one week of 30-minute buckets (336 points, period 48): the O(1)
  * online update between refits (goal ≤ 50 ns), the horizon-sum forecast, and a full refit (goal
- * ≤ 5 ms; statsmodels' ETSModel fit of the same series is timed by scripts/bench.d helpers in python).
+ * ≤ 5 ms; statsmodels' ETSModel fit of the same series is timed by scripts/statsmodels-fit-time).
  * <p>
  * The series is {@link #series(int)}: a deterministic formula (daily shape, slow growth, hash noise,
  * idle buckets) that the python comparison reproduces exactly.
@@ -94,6 +94,13 @@ public class EtsBenchmark
     public GrowthForecast forecastSum16Log1pSimulated()
     {
         return log1pModel.forecastSum(16, 0.95);
+    }
+
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public GrowthForecast forecastSum16Bootstrap()
+    {
+        return model.forecastSumBootstrap(16, 0.95);
     }
 
     @Benchmark
