@@ -852,8 +852,13 @@ public final class ReplicationJob implements Agent, AutoCloseable
         String verdict = "not run";
         if (verify)
         {
+            final long before = tap.nextSequence();
             final long mismatches = verifyAll();
-            verdict = mismatches == 0 ? "ok" : mismatches + " mismatched blocks";
+            tap.poll(events, POLL_LIMIT);
+            final long written = tap.nextSequence() - before;
+            verdict = mismatches == 0 ? "ok" : written > 0 ?
+                "not comparable: the master took " + written + " writes during the comparison (" + mismatches + " blocks differed)" :
+                mismatches + " mismatched blocks";
         }
         final long used = partition.usedBytes();
         return new Report(name, resumed, plan, plan.partitionBytes(), plan.baseBytes(), plan.predictedGrowthBytes(),
