@@ -220,6 +220,25 @@ class ReplicationJobTest
     }
 
     @Test
+    void growthBeyondThePlanExtendsThePartition() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final ReplicationJob.Options options = options(master, pool);
+        options.maxPartitionBytes = 4 * MIB;
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(options))
+        {
+            assertEquals(4 * MIB, job.plan().partitionBytes());
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertTrue(report.extensions() > 0, report.toString());
+        assertEquals(16 * MIB, report.usedBytes());
+        assertExportEqualsMaster(master, pool);
+    }
+
+    @Test
     void planPrintsEveryInputAndTheConservativeRule() throws Exception
     {
         final LoopDevices.Loop master = master();
