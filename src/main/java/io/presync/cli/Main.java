@@ -26,6 +26,8 @@ import java.io.PrintWriter;
         LogCommand.class,
         TraceCommand.class,
         ExportCommand.class,
+        PlanCommand.class,
+        ReplicateCommand.class,
     })
 public final class Main implements Runnable
 {

@@ -212,8 +212,14 @@ public final class Partition implements AutoCloseable
         }
     }
 
+    /** Logical bytes of {@code [startBytes, endBytes)} that are mapped (hold replicated data). */
+    public long mappedBytes(final long startBytes, final long endBytes)
+    {
+        return map.coveredBytes(startBytes, endBytes);
+    }
+
     /** Ordered cursor over the mapped logical extents (payload: data-space offset minus logical start). */
-    ExtentCursor mappedExtents()
+    public ExtentCursor mappedExtents()
     {
         return map.cursor(0);
     }
