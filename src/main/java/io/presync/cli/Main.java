@@ -26,6 +26,8 @@ import java.io.PrintWriter;
         LogCommand.class,
         TraceCommand.class,
         ExportCommand.class,
+        VerifyCommand.class,
+        RepairCommand.class,
     })
 public final class Main implements Runnable
 {
