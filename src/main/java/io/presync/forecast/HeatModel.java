@@ -34,6 +34,7 @@ public final class HeatModel
 {
     private static final double LN2 = Math.log(2.0);
 
+    private final long deviceBytes;
     private final long regionBytes;
     private final int regionCount;
     private final long halfLifeNanos;
@@ -67,6 +68,7 @@ public final class HeatModel
             throw new IllegalArgumentException(
                 "too many regions (" + regions + "): use a region size of at least " + (deviceBytes / (Integer.MAX_VALUE - 8) + 1) + " bytes");
         }
+        this.deviceBytes = deviceBytes;
         this.regionBytes = regionBytes;
         this.regionCount = (int)regions;
         this.halfLifeNanos = halfLifeNanos;
@@ -74,6 +76,11 @@ public final class HeatModel
         this.heatAtUpdate = new double[regionCount];
         this.lastUpdateNanos = new long[regionCount];
         this.scratchHeat = new double[regionCount];
+    }
+
+    public long deviceBytes()
+    {
+        return deviceBytes;
     }
 
     public long regionBytes()
@@ -103,13 +110,13 @@ public final class HeatModel
      */
     public void recordWrite(final long offsetBytes, final long lengthBytes, final long timeNanos)
     {
-        if (lengthBytes <= 0 || offsetBytes < 0)
+        if (lengthBytes <= 0 || offsetBytes < 0 || offsetBytes >= deviceBytes)
         {
             return;
         }
         final int first = regionOf(offsetBytes);
-        final long lastRegion = (offsetBytes + lengthBytes - 1) / regionBytes;
-        final int last = (int)Math.min(lastRegion, regionCount - 1L);
+        final long endBytes = offsetBytes + Math.min(lengthBytes, deviceBytes - offsetBytes);
+        final int last = (int)((endBytes - 1) / regionBytes);
         for (int r = first; r <= last; r++)
         {
             recordRegionWrite(r, 1.0, timeNanos);

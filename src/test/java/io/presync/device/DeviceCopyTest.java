@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DeviceCopyTest
 {
@@ -79,6 +80,28 @@ class DeviceCopyTest
             assertSame(source, destination, 0, 24 * MIB, "whole device");
             assertEquals(24 * MIB, last[0], "the last progress report is the total");
             assertEquals(24 * MIB, last[1]);
+        }
+    }
+
+    @Test
+    void allocatesNothingPerChunk() throws IOException
+    {
+        final LoopDevices.Loop sourceLoop = loops.create(16 * MIB);
+        final LoopDevices.Loop destinationLoop = loops.create(16 * MIB);
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        try (BlockDevice source = BlockDevice.open(sourceLoop.device(), OpenOptions.forReading());
+             BlockDevice destination = BlockDevice.open(destinationLoop.device(), OpenOptions.forWriting());
+             DeviceCopy copy = DeviceCopy.create(source, destination, 8, 16 * 1024))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                copy.copy(0, 16 * MIB, null); // warm-up: class loading, linking
+            }
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            copy.copy(0, 16 * MIB, null); // 1024 chunks, 2048 operations
+            final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(allocated < 16 * 1024, "a 1024-chunk copy allocated " + allocated + " bytes");
         }
     }
 

@@ -238,6 +238,8 @@ class HeatModelProperties
         model.recordWrite(DEVICE_BYTES - 1, 10 * REGION_BYTES, 0);
         assertEquals(1.0, model.heat(REGIONS - 1, 0));
         model.recordWrite(DEVICE_BYTES + REGION_BYTES, 10, 0);
+        model.recordWrite(DEVICE_BYTES, 10, 0); // the last region is partial: its tail beyond the device is not it
+        assertEquals(1.0, model.heat(REGIONS - 1, 0));
     }
 
     @Test
