@@ -30,6 +30,7 @@ import java.util.concurrent.Callable;
         PoolCommand.Extend.class,
         PoolCommand.Trim.class,
         PoolCommand.Delete.class,
+        PoolImportCommand.class,
     })
 public final class PoolCommand implements Runnable
 {

@@ -210,6 +210,32 @@ class VerifyRepairTest
         assertFalse(empty.out.contains("slave-corrupt"));
     }
 
+    @Test
+    void poolImportCopiesAQuiescedMasterThatThenVerifiesClean() throws Exception
+    {
+        final long size = 8L << 20;
+        final LoopDevices.Loop master = loops.create(size);
+        final LoopDevices.Loop poolLoop = loops.create(24L << 20);
+        final byte[] content = new byte[(int)size];
+        new Random(7).nextBytes(content);
+        Arrays.fill(content, 4 * BLOCK, 300 * BLOCK, (byte)0);
+        Arrays.fill(content, (int)size - 3 * BLOCK, (int)size, (byte)0);
+        writeDevice(master.device(), 0, content);
+        assertEquals(Main.EXIT_OK, execute("pool", "create", poolLoop.path()).exitCode);
+        assertEquals(Main.EXIT_OK, execute("pool", "allocate", "--pool", poolLoop.path(), "--name", "vm", "--size", "9M",
+            "--master", master.path()).exitCode);
+        final Result imported = execute("pool", "import", "--master", master.path(), "--pool", poolLoop.path(), "--partition", "vm");
+        assertEquals(Main.EXIT_OK, imported.exitCode, imported.err);
+        final long dataBytes = size - (296L + 3) * BLOCK;
+        try (Pool pool = Pool.openReadOnly(poolLoop.device()))
+        {
+            assertEquals(dataBytes, pool.partition("vm").orElseThrow().usedBytes(), "zero blocks stay unmapped");
+        }
+        final Result verified = verifyJson(master, poolLoop);
+        assertEquals("{\"consistent\": true, \"mismatches\": [], \"checkedBytes\": " + size + "}", verified.out.strip());
+        assertEquals(Main.EXIT_OK, verified.exitCode);
+    }
+
     private static void assertRefused(final Result result, final String messageStart)
     {
         assertEquals(Main.EXIT_USAGE, result.exitCode, result.out + result.err);
