@@ -41,6 +41,11 @@ import static io.presync.btree.PageDescriptor.upperBound;
  * {@link #rootPageId()} (the pool keeps it in its superblock, or in a slot of
  * {@link FileRegionPageStore#metaLong}) and reopens with {@link #open}. Snapshots are not persistent.
  *
+ * <p><b>Memory safety.</b> Pages are read through raw addresses (PageDescriptor.MEMORY),
+ * so the usual segment checks do not guard them: a tree, snapshot or cursor must not be used after
+ * its store is closed (the stores drop their page tables on close so that most such uses fail with
+ * an exception, but a cursor positioned before the close may read freed memory).
+ *
  * <p><b>Threads.</b> Single-threaded: the tree, its snapshots and its store belong to one thread.
  * Readers on other threads need external synchronisation with every writer of the store (a write may
  * grow the store's page table and free pages). get, put, remove, the key searches and
@@ -54,7 +59,8 @@ public final class BTree implements AutoCloseable
     /** Sentinel returned by the key searches when there is no such key; keys may not use it. */
     public static final long NO_KEY = Long.MIN_VALUE;
 
-    private static final int MAX_LEVELS = 64;
+    /** Enough for any tree: even nodes of three keys (tests) reach 32 levels only past 2^32 entries. */
+    private static final int MAX_LEVELS = 32;
 
     private final PageStore store;
     private final boolean ownsStore;
@@ -912,8 +918,8 @@ public final class BTree implements AutoCloseable
 
     /**
      * Closes this handle. The pages stay in the store (a stored tree is reopened with {@link #open});
-     * call {@link #clear()} first to return them. A tree made by {@link #inMemory} closes its store.
-     * Idempotent.
+     * call {@link #clear()} first to return them. A tree made by {@link #inMemory} closes its store,
+     * so its snapshots must be closed first. Idempotent.
      */
     @Override
     public void close()

@@ -460,6 +460,8 @@ public final class FileRegionPageStore implements PageStore
             {
                 // Nothing was pending on the channel: flush() forced everything that matters.
             }
+            // Raw page addresses must not outlive the arena: later reads fail in load() instead.
+            java.util.Arrays.fill(cache, null);
             arena.close();
         }
     }

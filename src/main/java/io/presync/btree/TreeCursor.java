@@ -17,7 +17,8 @@ import static io.presync.btree.PageDescriptor.upperBound;
  */
 final class TreeCursor implements Cursor
 {
-    private static final int MAX_LEVELS = 64;
+    /** Enough for any tree: even nodes of three keys (tests) reach 32 levels only past 2^32 entries. */
+    private static final int MAX_LEVELS = 32;
 
     private final PageStore store;
     private final BTree live;

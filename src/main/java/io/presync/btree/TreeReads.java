@@ -32,9 +32,38 @@ final class TreeReads
         final PageStore store, final long root, final int valuesOffset, final int valueLongs,
         final long key, final long[] valueOut)
     {
-        final long leaf = findLeaf(store, root, key);
+        // Carries the separators around the path so that each page's search interpolates between
+        // bounds already in cache (see PageDescriptor.lowerBound with bounds).
+        long page = store.readAddress(root);
+        long low = Long.MIN_VALUE;
+        long high = Long.MIN_VALUE;
+        boolean bounded = false;
+        while (level(page) > 0)
+        {
+            final int count = count(page);
+            final int index = bounded ? upperBoundWithin(page, count, key, low, high) : upperBound(page, count, key);
+            if (index > 0 && index < count)
+            {
+                low = key(page, index - 1);
+                high = key(page, index);
+                bounded = true;
+            }
+            else if (bounded)
+            {
+                if (index > 0)
+                {
+                    low = key(page, index - 1);
+                }
+                else if (count > 0)
+                {
+                    high = key(page, 0);
+                }
+            }
+            page = store.readAddress(child(page, index));
+        }
+        final long leaf = page;
         final int count = count(leaf);
-        final int index = lowerBound(leaf, count, key);
+        final int index = bounded ? PageDescriptor.lowerBound(leaf, count, key, low, high) : lowerBound(leaf, count, key);
         if (index == count || key(leaf, index) != key)
         {
             return false;
@@ -45,6 +74,11 @@ final class TreeReads
             valueOut[i] = MEMORY.get(LONG, leaf + offset + ((long)i << 3));
         }
         return true;
+    }
+
+    private static int upperBoundWithin(final long page, final int count, final long key, final long low, final long high)
+    {
+        return key == Long.MAX_VALUE ? count : PageDescriptor.lowerBound(page, count, key + 1, low, high);
     }
 
     static boolean containsKey(final PageStore store, final long root, final long key)

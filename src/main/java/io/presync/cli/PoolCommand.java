@@ -1,7 +1,10 @@
 package io.presync.cli;
 
 import io.presync.RefusedException;
+import io.presync.device.BlockDevice;
+import io.presync.device.OpenOptions;
 import io.presync.pool.MasterIdentity;
+import io.presync.pool.Partition;
 import io.presync.pool.PartitionInfo;
 import io.presync.pool.Pool;
 import io.presync.pool.PoolInfo;
@@ -11,6 +14,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +36,7 @@ import java.util.concurrent.Callable;
         PoolCommand.Extend.class,
         PoolCommand.Trim.class,
         PoolCommand.Delete.class,
-        PoolImportCommand.class,
+        PoolCommand.Import.class,
     })
 public final class PoolCommand implements Runnable
 {
@@ -165,6 +171,8 @@ public final class PoolCommand implements Runnable
                     .append(",\"reservedBytes\":").append(p.reservedBytes())
                     .append(",\"dataBytes\":").append(p.dataBytes())
                     .append(",\"usedBytes\":").append(p.usedBytes())
+                    .append(",\"metadataBytes\":").append(p.metadataBytes())
+                    .append(",\"extents\":").append(p.extentCount())
                     .append(",\"overheadPercent\":").append(Double.isFinite(overhead) ? String.format(Locale.ROOT, "%.3f", overhead) : "null")
                     .append(",\"extensions\":").append(p.extensionCount())
                     .append(",\"state\":").append(quote(p.state().name()))
@@ -310,6 +318,78 @@ public final class PoolCommand implements Runnable
                 out().println("deleted " + name);
             }
             return Main.EXIT_OK;
+        }
+    }
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+        description = "Copies an image or device into a partition (all-zero 4 KiB blocks stay unmapped) and commits.")
+    static final class Import extends PartitionChange
+    {
+        private static final int CHUNK_BYTES = 4 << 20;
+        private static final int BLOCK_BYTES = 4096;
+
+        @Option(names = "--from", required = true, paramLabel = "PATH", description = "Source file or block device.")
+        Path source;
+
+        @Override
+        public Integer call() throws IOException
+        {
+            final long startNanos = System.nanoTime();
+            long dataBytes = 0;
+            long sourceBytes;
+            try (Pool pool = Pool.open(device);
+                 Partition partition = pool.openPartition(name);
+                 BlockDevice in = BlockDevice.open(source, OpenOptions.forReading().withAllowRegularFile(true));
+                 Arena arena = Arena.ofConfined())
+            {
+                sourceBytes = in.sizeBytes();
+                if (sourceBytes > partition.logicalSizeBytes() || sourceBytes % BLOCK_BYTES != 0)
+                {
+                    throw new RefusedException(source + " has " + sourceBytes + " bytes; partition '" + name + "' takes a multiple of 4 KiB up to " +
+                        partition.logicalSizeBytes() + "; allocate it with a matching --logical-size");
+                }
+                final MemorySegment buffer = BlockDevice.allocateAligned(arena, CHUNK_BYTES, BLOCK_BYTES);
+                for (long offset = 0; offset < sourceBytes; offset += CHUNK_BYTES)
+                {
+                    final long length = Math.min(CHUNK_BYTES, sourceBytes - offset);
+                    final MemorySegment chunk = buffer.asSlice(0, length);
+                    in.read(chunk, offset);
+                    // Write runs of non-zero blocks; zero blocks stay unmapped (read back as zeros).
+                    long runStart = -1;
+                    for (long block = 0; block <= length; block += BLOCK_BYTES)
+                    {
+                        final boolean data = block < length && !isZero(chunk, block);
+                        if (data && runStart < 0)
+                        {
+                            runStart = block;
+                        }
+                        else if (!data && runStart >= 0)
+                        {
+                            partition.write(offset + runStart, chunk.asSlice(runStart, block - runStart));
+                            dataBytes += block - runStart;
+                            runStart = -1;
+                        }
+                    }
+                }
+                partition.commit();
+            }
+            final double seconds = (System.nanoTime() - startNanos) / 1e9;
+            out().printf(Locale.ROOT, "imported %s into %s: %s read, %s data written, %.2f s (%s/s)%n", source, name,
+                SizeConverter.format(sourceBytes), SizeConverter.format(dataBytes), seconds,
+                SizeConverter.format((long)(sourceBytes / Math.max(seconds, 1e-9))));
+            return Main.EXIT_OK;
+        }
+
+        private static boolean isZero(final MemorySegment chunk, final long offset)
+        {
+            for (long i = 0; i < BLOCK_BYTES; i += 8)
+            {
+                if (chunk.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + i) != 0)
+                {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }

@@ -77,6 +77,38 @@ final class BlockDevicePoolIo implements PoolIo
     }
 
     @Override
+    public void read(final long offsetBytes, final MemorySegment dst) throws IOException
+    {
+        if (direct(dst))
+        {
+            device.read(dst, offsetBytes);
+            return;
+        }
+        final MemorySegment slice = bounce((int)dst.byteSize());
+        device.read(slice, offsetBytes);
+        dst.copyFrom(slice);
+    }
+
+    @Override
+    public void write(final long offsetBytes, final MemorySegment src) throws IOException
+    {
+        if (direct(src))
+        {
+            device.write(src, offsetBytes);
+            return;
+        }
+        final MemorySegment slice = bounce((int)src.byteSize());
+        slice.copyFrom(src);
+        device.write(slice, offsetBytes);
+    }
+
+    /** True when the kernel can take the segment as it is: native and sector aligned. */
+    private boolean direct(final MemorySegment segment)
+    {
+        return segment.isNative() && segment.address() % device.logicalSectorBytes() == 0;
+    }
+
+    @Override
     public void flush() throws IOException
     {
         device.flush();

@@ -36,6 +36,8 @@ import java.util.zip.CRC32C;
 public final class Partition implements AutoCloseable
 {
     static final int BLOCK = PartitionSpace.BLOCK_BYTES;
+    /** Size of each of the two map areas a new partition starts with (2,730 extents each). */
+    static final long INITIAL_MAP_AREA_BYTES = 64L << 10;
 
     private final Pool pool;
     private final PoolIo io;
@@ -55,6 +57,7 @@ public final class Partition implements AutoCloseable
     private boolean closed;
 
     Partition(final Pool pool, final PoolIo io, final PartitionEntry entry, final long unitBytes, final ExtentMap map)
+        throws IOException
     {
         this.pool = pool;
         this.io = io;
@@ -69,9 +72,13 @@ public final class Partition implements AutoCloseable
         zeroBlockCrc = (int)crc.getValue();
     }
 
-    /** Re-reads the segments after an extension. */
-    void refreshSpace(final PartitionEntry entry)
+    /** Re-reads the segments after an extension (cached CRC pages are written first: the space changes). */
+    void refreshSpace(final PartitionEntry entry) throws IOException
     {
+        if (checksums != null)
+        {
+            checksums.flush();
+        }
         space = new PartitionSpace(entry.segments, unitBytes);
         checksums = new ChecksumArea(io, space);
     }
@@ -223,8 +230,16 @@ public final class Partition implements AutoCloseable
             if (found && extent[0] <= position)
             {
                 final long pieceEnd = Math.min(end, extent[1]);
-                final ByteBuffer buffer = out.asSlice(position - logicalOffset, pieceEnd - position).asByteBuffer();
-                readDataRaw(io, space, extent[2] + position, buffer);
+                final MemorySegment piece = out.asSlice(position - logicalOffset, pieceEnd - position);
+                long offset = extent[2] + position;
+                long done = 0;
+                while (done < piece.byteSize())
+                {
+                    final long n = Math.min(piece.byteSize() - done, space.contiguousBytes(offset));
+                    io.read(space.deviceOffset(offset), piece.asSlice(done, n));
+                    done += n;
+                    offset += n;
+                }
                 java.util.Arrays.fill(mapped, index, index + (int)((pieceEnd - position) / BLOCK), true);
                 position = pieceEnd;
             }
@@ -283,12 +298,14 @@ public final class Partition implements AutoCloseable
      */
     void writeMap(final PartitionEntry entry) throws IOException
     {
+        // Cached CRC pages first: the pool commit's first flush makes them durable with the data.
+        checksums.flush();
         final long count = map.extentCount();
         final long bytes = roundUpToBlock(count * PartitionEntryDescriptor.MAP_RECORD_BYTES);
         final int area = 1 - entry.mapArea;
         if (entry.mapAreaBytes[area] < bytes)
         {
-            final long size = Math.max(64L << 10, roundUpToBlock(2 * bytes));
+            final long size = Math.max(INITIAL_MAP_AREA_BYTES, roundUpToBlock(2 * bytes));
             if (size > freeDataBytes())
             {
                 throw new RefusedException("partition '" + name + "' has no room left for its extent map (" + Sizes.format(size) +
@@ -363,7 +380,15 @@ public final class Partition implements AutoCloseable
             crc.update(buffer.limit((b + 1) * BLOCK).position(b * BLOCK));
             crcScratch[b] = (int)crc.getValue();
         }
-        writeDataRaw(dataOffset, buffer.clear());
+        long offset = dataOffset;
+        long done = 0;
+        while (done < data.byteSize())
+        {
+            final long n = Math.min(data.byteSize() - done, space.contiguousBytes(offset));
+            io.write(space.deviceOffset(offset), data.asSlice(done, n));
+            done += n;
+            offset += n;
+        }
         checksums.store(dataOffset, crcScratch, 0, blocks);
     }
 
@@ -374,8 +399,16 @@ public final class Partition implements AutoCloseable
         {
             crcScratch = new int[Math.max(blocks, crcScratch.length * 2)];
         }
+        long offset = dataOffset;
+        long done = 0;
+        while (done < out.byteSize())
+        {
+            final long n = Math.min(out.byteSize() - done, space.contiguousBytes(offset));
+            io.read(space.deviceOffset(offset), out.asSlice(done, n));
+            done += n;
+            offset += n;
+        }
         final ByteBuffer buffer = out.asByteBuffer();
-        readDataRaw(io, space, dataOffset, buffer);
         checksums.load(dataOffset, crcScratch, 0, blocks);
         for (int b = 0; b < blocks; b++)
         {

@@ -8,6 +8,8 @@ import java.util.List;
  * @param reservedBytes   bytes of pool units the partition owns (segments, checksum pages included)
  * @param dataBytes       of those, bytes available for data (reserved minus checksum pages)
  * @param usedBytes       bytes holding replicated data
+ * @param mapBytes        data-space bytes taken by the two extent-map areas
+ * @param extentCount     extents in the committed extent map
  */
 public record PartitionInfo(
     String name,
@@ -16,10 +18,18 @@ public record PartitionInfo(
     long reservedBytes,
     long dataBytes,
     long usedBytes,
+    long mapBytes,
+    long extentCount,
     int extensionCount,
     PartitionState state,
     List<Segment> segments)
 {
+    /** Bytes of metadata the partition costs on the device: checksum pages, map areas and its entry page. */
+    public long metadataBytes()
+    {
+        return reservedBytes - dataBytes + mapBytes + MetadataPageDescriptor.PAGE_BYTES;
+    }
+
     /**
      * Space the pool spends beyond the data held, as a percentage of the data held: reserved minus
      * used over used; 0 when nothing is used yet and nothing reserved, infinite when reserved only.
@@ -41,6 +51,6 @@ public record PartitionInfo(
             dataBytes += s.dataBytes(unitBytes);
         }
         return new PartitionInfo(e.name, e.master, e.logicalSizeBytes, e.reservedUnits() * unitBytes, dataBytes,
-            e.usedBytes, e.extensionCount, e.state, List.copyOf(e.segments));
+            e.usedBytes, e.mapAreaBytes[0] + e.mapAreaBytes[1], e.mapExtentCount, e.extensionCount, e.state, List.copyOf(e.segments));
     }
 }

@@ -223,7 +223,8 @@ public final class Pool implements AutoCloseable
     }
 
     /**
-     * Allocates a partition with at least {@code sizeBytes} of data space for a master of
+     * Allocates a partition with at least {@code sizeBytes} of data space (plus its two initial 64 KiB
+     * extent-map areas) for a master of
      * {@code master.sizeBytes()} logical bytes: one contiguous segment when the pool has one big
      * enough (the best fit), else the fewest segments. The space is discarded, then reserved (fallocate
      * ZERO_RANGE), then committed.
@@ -260,7 +261,14 @@ public final class Pool implements AutoCloseable
         entry.logicalSizeBytes = master.sizeBytes();
         entry.state = PartitionState.ALLOCATED;
         entry.createdMillis = System.currentTimeMillis();
-        final List<Segment> added = addSpace(next, entry, sizeBytes, false, name);
+        // The two initial extent-map areas come on top of the data size, at the front of the data
+        // space, so a partition of S bytes can hold S bytes of data and still commit its map.
+        final List<Segment> added = addSpace(next, entry, sizeBytes + 2 * Partition.INITIAL_MAP_AREA_BYTES, sizeBytes, false, name);
+        entry.mapAreaOffset[0] = 0;
+        entry.mapAreaBytes[0] = Partition.INITIAL_MAP_AREA_BYTES;
+        entry.mapAreaOffset[1] = Partition.INITIAL_MAP_AREA_BYTES;
+        entry.mapAreaBytes[1] = Partition.INITIAL_MAP_AREA_BYTES;
+        entry.dataHighWater = 2 * Partition.INITIAL_MAP_AREA_BYTES;
         next.partitions.add(entry);
         applyAndCommit(next, added);
         return PartitionInfo.of(entry, meta.sb.unitBytes);
@@ -281,7 +289,7 @@ public final class Pool implements AutoCloseable
         }
         final PoolMetadata next = meta.copy();
         final PartitionEntry entry = existing(next, name);
-        final List<Segment> added = addSpace(next, entry, bytes, true, name);
+        final List<Segment> added = addSpace(next, entry, bytes, bytes, true, name);
         entry.extensionCount++;
         // An open partition's uncommitted writes stay uncommitted: the committed entry only gains space.
         final Partition partition = open.get(name);
@@ -503,7 +511,8 @@ public final class Pool implements AutoCloseable
      * its last segment first when {@code adjacentFirst}; returns the new segments (already in the entry).
      */
     private List<Segment> addSpace(
-        final PoolMetadata m, final PartitionEntry entry, final long bytes, final boolean adjacentFirst, final String name)
+        final PoolMetadata m, final PartitionEntry entry, final long bytes, final long requestedBytes, final boolean adjacentFirst,
+        final String name)
         throws RefusedException
     {
         final long unitBytes = m.sb.unitBytes;
@@ -534,7 +543,7 @@ public final class Pool implements AutoCloseable
             {
                 if (m.free.freeUnits() == 0)
                 {
-                    throw tooSmall(name, bytes, freeBefore, unitBytes);
+                    throw tooSmall(name, requestedBytes, freeBefore, unitBytes);
                 }
                 taken.addAll(m.free.allocate(Math.min(units, m.free.freeUnits())));
             }

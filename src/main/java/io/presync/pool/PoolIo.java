@@ -1,6 +1,7 @@
 package io.presync.pool;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
@@ -21,6 +22,12 @@ interface PoolIo extends AutoCloseable
 
     /** Writes all of {@code src.remaining()} bytes at {@code offsetBytes}. */
     void write(long offsetBytes, ByteBuffer src) throws IOException;
+
+    /** Reads exactly {@code dst.byteSize()} bytes at {@code offsetBytes} (no copy when the segment suits direct I/O). */
+    void read(long offsetBytes, MemorySegment dst) throws IOException;
+
+    /** Writes all of {@code src} at {@code offsetBytes} (no copy when the segment suits direct I/O). */
+    void write(long offsetBytes, MemorySegment src) throws IOException;
 
     /** Makes every completed write durable (fsync / a cache flush). */
     void flush() throws IOException;

@@ -1,6 +1,9 @@
 package io.presync.tracking;
 
+import io.presync.btree.BTree;
+import io.presync.btree.ExtentConsumer;
 import io.presync.btree.ExtentMap;
+import io.presync.btree.MemoryPageStore;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -17,7 +20,10 @@ import java.util.Arrays;
  *
  *  coarse  (granules not hot)   ExtentMap  [start, end) → maxSeq          one B-tree entry per dirty run
  *      whole-granule mode:      [g·G, (g+1)·G) on any write into g
- *      span mode (default):     the bounding span of the dirty bytes in g and the new write, 4 KiB aligned
+ *      span mode (default):     the 4 KiB-aligned write itself, next to at most one older span in g (the
+ *                               older dirty pieces merged at their highest seq); writes that would open
+ *                               a gap in the span promote g first (or, if promotion is off, widen the
+ *                               span at the new seq)
  *
  *  fine    (hot granules)       slot:  bits   [G/4 KiB bits]  1 = dirty 4 KiB block             32 B
  *                                      maxSeq, owner, dirty count, seq array index             20 B
@@ -46,8 +52,13 @@ import java.util.Arrays;
  * inwards for clears (a partially copied block stays dirty).
  *
  * <h2>Promotion and settling</h2>
- * A granule becomes fine after {@code promoteAfterWrites} writes into it (counted from its first write
- * since it last settled), or on its first write when it lies in a range pinned by {@link #markHot}.
+ * A granule becomes fine after {@code promoteAfterWrites} writes into it (counted since it last settled),
+ * or on its first write when it lies in a range pinned by {@link #markHot}. In span mode only writes
+ * that open a gap in the granule's dirty span count: a sequential stream is tracked exactly by its span
+ * and needs no bitmap, and with {@code promoteAfterWrites = 1} the first write that would open a gap
+ * promotes the granule before it lands, so a span covers clean bytes only where a clear cut a hole
+ * into it that a later write merged over. In whole-granule mode every
+ * write counts: {@code promoteAfterWrites = 1} there makes every written granule fine.
  * {@link #settle} compacts or demotes fine granules that saw no write for {@code idleNanos} (pinned ones
  * are only compacted) and forgets the write counts of quiet coarse granules.
  *
@@ -69,9 +80,10 @@ public final class TrackingMap implements AutoCloseable
     public static final class Context
     {
         private long granuleBytes = 1L << 20;
-        private int promoteAfterWrites = 8;
+        private int promoteAfterWrites = 1;
         private boolean coarseSpans = true;
         private int demoteMaxRuns = 2;
+        private int maxSeqArrays = 32;
         private NanoClock nanoClock = SystemNanoClock.INSTANCE;
 
         /** Coarse granule, a power of two of at least 4 KiB (default 1 MiB). */
@@ -81,14 +93,19 @@ public final class TrackingMap implements AutoCloseable
             return this;
         }
 
-        /** Writes into one granule after which it gets a fine bitmap; 0 = never, 1 = fine everywhere. */
+        /**
+         * Writes into one granule after which it gets a fine bitmap (in span mode: writes that open a gap
+         * in its dirty span, and the promotion happens before that write lands); 0 = never. With whole
+         * granules, 1 = fine everywhere. Default 1: on the CloudPhysics replay (scripts/bench tracking)
+         * any later promotion costs re-copy bytes, because the gaps opened before it stay dirty.
+         */
         public Context promoteAfterWrites(final int promoteAfterWrites)
         {
             this.promoteAfterWrites = promoteAfterWrites;
             return this;
         }
 
-        /** Coarse extents as bounding spans of the dirty bytes (true) or whole granules (false). */
+        /** Coarse extents as write-sized spans within each granule (true) or whole granules (false). */
         public Context coarseSpans(final boolean coarseSpans)
         {
             this.coarseSpans = coarseSpans;
@@ -103,6 +120,18 @@ public final class TrackingMap implements AutoCloseable
         public Context demoteMaxRuns(final int demoteMaxRuns)
         {
             this.demoteMaxRuns = demoteMaxRuns;
+            return this;
+        }
+
+        /**
+         * At most this many fine granules keep per-block seqs at once (default 32, 66 KiB with 1 MiB
+         * granules); beyond it the least recently written one is compacted, which is always safe and
+         * costs precision only where a copy races a write into that granule (on the CloudPhysics replay
+         * caps from 16 to 96 changed the re-copy bytes by less than 0.1 %).
+         */
+        public Context maxSeqArrays(final int maxSeqArrays)
+        {
+            this.maxSeqArrays = maxSeqArrays;
             return this;
         }
 
@@ -134,6 +163,10 @@ public final class TrackingMap implements AutoCloseable
             {
                 throw new IllegalArgumentException("granuleBytes must be a power of two from 4 KiB to 1 GiB: " + granuleBytes);
             }
+            if (maxSeqArrays < 1)
+            {
+                throw new IllegalArgumentException("maxSeqArrays must be >= 1: " + maxSeqArrays);
+            }
             if (demoteMaxRuns < 0)
             {
                 throw new IllegalArgumentException("demoteMaxRuns must be >= 0: " + demoteMaxRuns);
@@ -157,11 +190,14 @@ public final class TrackingMap implements AutoCloseable
     private final int promoteAfterWrites;
     private final boolean coarseSpans;
     private final int demoteMaxRuns;
+    private final int maxSeqArrays;
     private final NanoClock nanoClock;
 
+    private final MemoryPageStore pages;
     private final ExtentMap coarse;
     private final ExtentMap hot;
     private final long[] probe = new long[3];
+    private final GranulePieces pieces = new GranulePieces();
 
     // Granule records: index by granule, dense arrays with a free list.
     private final Long2LongHashMap recordOfGranule = new Long2LongHashMap(MISSING);
@@ -190,6 +226,7 @@ public final class TrackingMap implements AutoCloseable
 
     // Per-block seq arrays of the fine slots that are not compact.
     private long[] seqPool;
+    private int[] seqArraySlot = new int[8];
     private int seqHigh;
     private int[] seqFree = new int[8];
     private int seqFreeCount;
@@ -227,9 +264,12 @@ public final class TrackingMap implements AutoCloseable
         this.promoteAfterWrites = context.promoteAfterWrites;
         this.coarseSpans = context.coarseSpans;
         this.demoteMaxRuns = context.demoteMaxRuns;
+        this.maxSeqArrays = context.maxSeqArrays;
         this.nanoClock = context.nanoClock;
-        this.coarse = ExtentMap.inMemory();
-        this.hot = ExtentMap.inMemory();
+        // One off-heap page store for both trees: one slab reservation instead of two.
+        this.pages = new MemoryPageStore();
+        this.coarse = new ExtentMap(BTree.create(pages, 2));
+        this.hot = new ExtentMap(BTree.create(pages, 2));
         this.slotBits = new long[8 * wordsPerGranule];
         this.seqPool = new long[8 * blocksPerGranule];
         Arrays.fill(recGranule, -1);
@@ -282,6 +322,7 @@ public final class TrackingMap implements AutoCloseable
             final long gEnd = gStart + granuleBytes;
             final long a = Math.max(first, gStart);
             final long b = Math.min(end, gEnd);
+            boolean scanned = false;
             int rec = -1;
             if (createRecords)
             {
@@ -293,12 +334,30 @@ public final class TrackingMap implements AutoCloseable
             }
             if (rec >= 0)
             {
-                recWrites[rec]++;
                 recLastWriteNanos[rec] = nowNanos;
-                if (!recFine[rec] &&
-                    ((promoteAfterWrites > 0 && recWrites[rec] >= promoteAfterWrites) || isPinned(gStart, gEnd)))
+                if (!recFine[rec])
                 {
-                    promote(rec, gStart, gEnd);
+                    boolean promoteNow = isPinned(gStart, gEnd);
+                    if (!promoteNow && promoteAfterWrites > 0)
+                    {
+                        // In span mode a write that extends or lies inside the dirty span costs no
+                        // precision; only writes that open a gap count towards promotion.
+                        boolean counts = true;
+                        if (coarseSpans)
+                        {
+                            scanPieces(gStart, gEnd);
+                            scanned = true;
+                            counts = pieces.count > 0 && (b < pieces.from || a > pieces.to);
+                        }
+                        if (counts && ++recWrites[rec] >= promoteAfterWrites)
+                        {
+                            promoteNow = true;
+                        }
+                    }
+                    if (promoteNow)
+                    {
+                        promote(rec, gStart, gEnd);
+                    }
                 }
                 if (recFine[rec])
                 {
@@ -307,7 +366,21 @@ public final class TrackingMap implements AutoCloseable
                     continue;
                 }
             }
+            if (coarseSpans && !scanned)
+            {
+                scanPieces(gStart, gEnd);
+            }
             markCoarse(gStart, gEnd, a, b, seq);
+        }
+    }
+
+    /** Fills {@link #pieces} with the coarse extents inside the granule (one cursor scan). */
+    private void scanPieces(final long gStart, final long gEnd)
+    {
+        pieces.reset();
+        if (coarse.totalBytes() > 0)
+        {
+            coarse.forEachIntersecting(gStart, gEnd, pieces);
         }
     }
 
@@ -442,7 +515,8 @@ public final class TrackingMap implements AutoCloseable
      * address), continuing where the previous call stopped; ranges stay dirty until cleared. Fine
      * granules give their dirty 4 KiB runs, coarse ones their extents; touching ranges are joined. A
      * pass over everything that was dirty when the pass began ends a call early; the next call starts a
-     * new pass. Returns the bytes handed out, 0 when nothing is dirty.
+     * new pass. Returns the bytes handed out, 0 when nothing is dirty. Pass the same {@code order}
+     * instance on every call: another instance starts a new pass (ranks are read when a pass starts).
      */
     public long nextBatch(final RegionOrder order, final long maxBytes, final DirtyRangeConsumer consumer)
     {
@@ -572,8 +646,9 @@ public final class TrackingMap implements AutoCloseable
     }
 
     /**
-     * What the tracking costs now: the coarse and hot extent trees, the fine slots in use, the live
-     * granule records and the granule index. Free slots and records kept for reuse are not counted
+     * What the tracking costs now: the pages of the coarse and hot extent trees (4 KiB each), the fine
+     * slots in use (compact ones without their seq arrays), the live granule records and the granule
+     * index. Free slots and records kept for reuse are not counted
      * (see {@link #reservedBytes()}).
      */
     public long metadataBytes()
@@ -585,7 +660,7 @@ public final class TrackingMap implements AutoCloseable
     /** Bytes held including arrays kept for reuse (high-water mark of the growable parts). */
     public long reservedBytes()
     {
-        return coarse.bytesInUse() + hot.bytesInUse() + slotBits.length * 8L + seqPool.length * 8L +
+        return pages.reservedBytes() + slotBits.length * 8L + seqPool.length * 8L +
             slotOwner.length * 20L + recGranule.length * (long)(RECORD_BYTES + 4) + recordOfGranule.capacity() * 16L +
             passList.length * 8L;
     }
@@ -599,6 +674,7 @@ public final class TrackingMap implements AutoCloseable
             closed = true;
             coarse.close();
             hot.close();
+            pages.close();
         }
     }
 
@@ -614,6 +690,7 @@ public final class TrackingMap implements AutoCloseable
         return next != ExtentMap.NONE && next < gEnd;
     }
 
+    /** Records a write into a coarse granule; in span mode {@link #pieces} holds the granule's extents. */
     private void markCoarse(final long gStart, final long gEnd, final long a, final long b, final long seq)
     {
         if (!coarseSpans)
@@ -621,15 +698,25 @@ public final class TrackingMap implements AutoCloseable
             coarse.insert(gStart, gEnd, seq);
             return;
         }
-        long from = a;
-        long to = b;
-        final long[] probe = this.probe;
-        if (coarse.firstEndingAfter(gStart, probe) && probe[0] < gEnd)
+        final GranulePieces pieces = this.pieces;
+        if (pieces.count == 0)
         {
-            from = Math.min(from, Math.max(probe[0], gStart));
-            to = Math.max(to, coarse.previousCoveredEnd(gEnd));
+            coarse.insert(a, b, seq);
+            return;
         }
-        coarse.insert(from, to, seq);
+        if (b < pieces.from || a > pieces.to)
+        {
+            // A gap would open (promotion did not take this granule): one span at the new seq.
+            coarse.insert(Math.min(a, pieces.from), Math.max(b, pieces.to), seq);
+            return;
+        }
+        // The older pieces become one extent at their highest seq, the new write keeps its own seq,
+        // so a copy of the older bytes that raced this write can still clear them.
+        if (pieces.count > 1)
+        {
+            coarse.insert(pieces.from, pieces.to, pieces.maxSeq);
+        }
+        coarse.insert(a, b, seq);
     }
 
     private void promote(final int rec, final long gStart, final long gEnd)
@@ -720,6 +807,10 @@ public final class TrackingMap implements AutoCloseable
     /** Gives a compact slot per-block seqs again, each dirty block at the slot's max seq. */
     private int expand(final int slot)
     {
+        if (seqArraysInUse >= maxSeqArrays)
+        {
+            compactLeastRecentlyWritten(slot);
+        }
         final int seqIndex;
         if (seqFreeCount > 0)
         {
@@ -731,13 +822,41 @@ public final class TrackingMap implements AutoCloseable
             {
                 seqPool = Arrays.copyOf(seqPool, seqPool.length * 2);
             }
+            if (seqHigh == seqArraySlot.length)
+            {
+                seqArraySlot = Arrays.copyOf(seqArraySlot, seqArraySlot.length * 2);
+            }
             seqIndex = seqHigh++;
         }
         final int seqBase = seqIndex * blocksPerGranule;
         Arrays.fill(seqPool, seqBase, seqBase + blocksPerGranule, slotMaxSeq[slot]);
         slotSeqIndex[slot] = seqIndex;
+        seqArraySlot[seqIndex] = slot;
         seqArraysInUse++;
         return seqIndex;
+    }
+
+    /**
+     * Compacts the full slot (other than {@code except}) whose granule was written longest ago; scans
+     * the seq arrays in use, at most {@code maxSeqArrays}.
+     */
+    private void compactLeastRecentlyWritten(final int except)
+    {
+        int victim = -1;
+        long oldest = Long.MAX_VALUE;
+        for (int seqIndex = 0; seqIndex < seqHigh; seqIndex++)
+        {
+            final int slot = seqArraySlot[seqIndex];
+            if (slot >= 0 && slot != except && recLastWriteNanos[slotOwner[slot]] < oldest)
+            {
+                oldest = recLastWriteNanos[slotOwner[slot]];
+                victim = slot;
+            }
+        }
+        if (victim >= 0)
+        {
+            compact(victim);
+        }
     }
 
     private void releaseSeqArray(final int slot)
@@ -748,6 +867,7 @@ public final class TrackingMap implements AutoCloseable
             return;
         }
         slotSeqIndex[slot] = -1;
+        seqArraySlot[seqIndex] = -1;
         if (seqFreeCount == seqFree.length)
         {
             seqFree = Arrays.copyOf(seqFree, seqFree.length * 2);
@@ -1144,6 +1264,32 @@ public final class TrackingMap implements AutoCloseable
                 return blocksPerGranule;
             }
             word = ~bits[bitBase + w];
+        }
+    }
+
+    /** Bounding span, highest seq and count of the coarse extents inside one granule. */
+    private static final class GranulePieces implements ExtentConsumer
+    {
+        long from;
+        long to;
+        long maxSeq;
+        int count;
+
+        void reset()
+        {
+            from = Long.MAX_VALUE;
+            to = Long.MIN_VALUE;
+            maxSeq = Long.MIN_VALUE;
+            count = 0;
+        }
+
+        @Override
+        public void accept(final long startBytes, final long endBytes, final long payload)
+        {
+            from = Math.min(from, startBytes);
+            to = Math.max(to, endBytes);
+            maxSeq = Math.max(maxSeq, payload);
+            count++;
         }
     }
 }

@@ -40,7 +40,7 @@ class BTreeProperties
      * Full-size pages (interpolation search, neighbour shifts at real capacities) with clustered and
      * exponentially spread keys that defeat the interpolation guess.
      */
-    @Property(tries = 12)
+    @Property(tries = 8)
     void matchesTreeMapWithFullPages(
         @ForAll final long seed,
         @ForAll @IntRange(min = 1, max = 8) final int valueLongs,
@@ -60,7 +60,7 @@ class BTreeProperties
         };
     }
 
-    private static void run(
+    static void run(
         final long seed, final int leafCapacity, final int branchCapacity, final int valueLongs, final int keyShape,
         final int baseOperations)
     {

@@ -1,6 +1,7 @@
 package io.presync.pool;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,6 +94,20 @@ final class MemoryPoolIo implements PoolIo
         src.get(bytes);
         System.arraycopy(bytes, 0, current, (int)offsetBytes, bytes.length);
         pending.add(new Write(offsetBytes, bytes));
+    }
+
+    @Override
+    public void read(final long offsetBytes, final MemorySegment dst) throws IOException
+    {
+        final ByteBuffer buffer = ByteBuffer.allocate((int)dst.byteSize());
+        read(offsetBytes, buffer);
+        dst.copyFrom(MemorySegment.ofArray(buffer.array()));
+    }
+
+    @Override
+    public void write(final long offsetBytes, final MemorySegment src) throws IOException
+    {
+        write(offsetBytes, ByteBuffer.wrap(src.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
     }
 
     @Override

@@ -33,6 +33,50 @@ class PartitionDeviceTest
         randomWrites(4096);
     }
 
+    @Test
+    void importThenExportGivesTheSameImageWithZeroBlocksUnmapped() throws Exception
+    {
+        final LoopDevices.Loop loop = loops.create(32 << 20);
+        final byte[] source = new byte[8 << 20];
+        final Random random = new Random(5);
+        for (int block = 0; block < source.length / PartitionTest.BLOCK; block++)
+        {
+            if (random.nextInt(3) != 0)
+            {
+                final byte[] data = PartitionTest.randomBlocks(random, 1);
+                System.arraycopy(data, 0, source, block * PartitionTest.BLOCK, data.length);
+            }
+        }
+        final Path sourceFile = loops.folder().resolve("source.img");
+        Files.write(sourceFile, source);
+        final Path exported = loops.folder().resolve("exported.img");
+        final StringWriter err = new StringWriter();
+        final StringWriter out = new StringWriter();
+        assertEquals(0, Main.execute(new String[] {"pool", "create", loop.path()}, new PrintWriter(out), new PrintWriter(err)), err.toString());
+        assertEquals(0, Main.execute(new String[] {"pool", "allocate", "--pool", loop.path(), "--name", "vm", "--size", "8M",
+            "--logical-size", "8M"}, new PrintWriter(out), new PrintWriter(err)), err.toString());
+        assertEquals(0, Main.execute(new String[] {"pool", "import", "--pool", loop.path(), "--name", "vm", "--from", sourceFile.toString()},
+            new PrintWriter(out), new PrintWriter(err)), err.toString());
+        assertEquals(0, Main.execute(new String[] {"export", "--pool", loop.path(), "--partition", "vm", "--to", exported.toString()},
+            new PrintWriter(out), new PrintWriter(err)), err.toString());
+        LoopDevices.run("cmp", sourceFile.toString(), exported.toString());
+        try (Pool pool = Pool.openReadOnly(loop.device()))
+        {
+            final PartitionInfo info = pool.partition("vm").orElseThrow();
+            long nonZero = 0;
+            for (int block = 0; block < source.length / PartitionTest.BLOCK; block++)
+            {
+                boolean zero = true;
+                for (int i = 0; i < PartitionTest.BLOCK && zero; i++)
+                {
+                    zero = source[block * PartitionTest.BLOCK + i] == 0;
+                }
+                nonZero += zero ? 0 : PartitionTest.BLOCK;
+            }
+            assertEquals(nonZero, info.usedBytes(), "only non-zero blocks are stored");
+        }
+    }
+
     private void randomWrites(final int sectorBytes) throws Exception
     {
         final int logical = 32 << 20;

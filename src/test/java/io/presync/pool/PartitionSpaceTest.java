@@ -10,6 +10,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PartitionSpaceTest
 {
@@ -64,6 +65,12 @@ class PartitionSpaceTest
         final int[] back = new int[blocks];
         area.load(0, back, 0, blocks);
         assertArrayEquals(model, back);
+        assertTrue(area.dirtyPages() > 0, "stores stay in the cache until a flush");
+        area.flush();
+        assertEquals(0, area.dirtyPages());
+        final int[] reread = new int[blocks];
+        new ChecksumArea(io, space).load(0, reread, 0, blocks);
+        assertArrayEquals(model, reread, "a fresh area reads what the flush wrote");
 
         final ByteBuffer image = ByteBuffer.wrap(io.image()).order(ByteOrder.LITTLE_ENDIAN);
         for (int b = 0; b < blocks; b++)

@@ -224,7 +224,7 @@ class VerifyRepairTest
         assertEquals(Main.EXIT_OK, execute("pool", "create", poolLoop.path()).exitCode);
         assertEquals(Main.EXIT_OK, execute("pool", "allocate", "--pool", poolLoop.path(), "--name", "vm", "--size", "9M",
             "--master", master.path()).exitCode);
-        final Result imported = execute("pool", "import", "--master", master.path(), "--pool", poolLoop.path(), "--partition", "vm");
+        final Result imported = execute("pool", "import", "--pool", poolLoop.path(), "--name", "vm", "--from", master.path());
         assertEquals(Main.EXIT_OK, imported.exitCode, imported.err);
         final long dataBytes = size - (296L + 3) * BLOCK;
         try (Pool pool = Pool.openReadOnly(poolLoop.device()))

@@ -32,7 +32,7 @@ class TrackingMapTest
 
     static TrackingMap.Context context(final int promote, final boolean spans)
     {
-        return new TrackingMap.Context().promoteAfterWrites(promote).coarseSpans(spans).nanoClock(() -> 0);
+        return new TrackingMap.Context().promoteAfterWrites(promote).coarseSpans(spans).maxSeqArrays(1024).nanoClock(() -> 0);
     }
 
     @Test
@@ -62,7 +62,7 @@ class TrackingMapTest
     @Test
     void clearKeepsWhatWasWrittenAfterTheReadBegan()
     {
-        try (TrackingMap map = new TrackingMap(context(1, true)))
+        try (TrackingMap map = new TrackingMap(context(1, false)))
         {
             map.mark(0, KIB4, 1);
             map.mark(KIB4, KIB4, 2);
@@ -89,7 +89,7 @@ class TrackingMapTest
     @Test
     void clearRoundsInwardsToBlocks()
     {
-        try (TrackingMap map = new TrackingMap(context(1, true)))
+        try (TrackingMap map = new TrackingMap(context(1, false)))
         {
             map.mark(0, 3 * KIB4, 1);
             map.clear(1, 3 * KIB4 - 1, 5);
@@ -121,10 +121,24 @@ class TrackingMapTest
     }
 
     @Test
+    void spanModePromotesBeforeTheFirstGapOpens()
+    {
+        try (TrackingMap map = new TrackingMap(context(1, true)))
+        {
+            map.mark(0, KIB4, 1);
+            map.mark(KIB4, KIB4, 2); // extends the span: no gap, stays coarse
+            assertEquals(0, map.fineGranules());
+            map.mark(10 * KIB4, KIB4, 3); // would open a gap: promoted first
+            assertEquals(1, map.fineGranules());
+            assertEquals("[0,8192) [40960,45056)", dirty(map));
+        }
+    }
+
+    @Test
     void settleDemotesQuietGranulesButNotPinnedOnes()
     {
         final long[] now = {0};
-        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().promoteAfterWrites(1).nanoClock(() -> now[0])))
+        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().promoteAfterWrites(1).coarseSpans(false).nanoClock(() -> now[0])))
         {
             map.markHot(5 * MIB, 6 * MIB);
             map.mark(0, KIB4, 1);
@@ -149,7 +163,7 @@ class TrackingMapTest
     void fragmentedQuietGranulesKeepACompactBitmap()
     {
         final long[] now = {0};
-        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().promoteAfterWrites(1).nanoClock(() -> now[0])))
+        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().promoteAfterWrites(1).coarseSpans(false).nanoClock(() -> now[0])))
         {
             map.mark(0, KIB4, 1);
             map.mark(2 * KIB4, KIB4, 2);
@@ -216,7 +230,7 @@ class TrackingMapTest
     @Test
     void metadataFollowsFineGranules()
     {
-        try (TrackingMap map = new TrackingMap(context(1, true)))
+        try (TrackingMap map = new TrackingMap(context(1, false)))
         {
             final long empty = map.metadataBytes();
             for (int g = 0; g < 100; g++)
@@ -244,6 +258,73 @@ class TrackingMapTest
     }
 
     /**
+     * Marks, copy cycles (nextBatch and clears) and settles in a steady state allocate nothing: the
+     * per-thread allocation counter may move by less than a byte per operation (JIT and pass rebuilds).
+     */
+    @Test
+    void steadyStateAllocatesNothing()
+    {
+        final java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!(bean instanceof com.sun.management.ThreadMXBean threads) || !threads.isThreadAllocatedMemorySupported())
+        {
+            return;
+        }
+        final long[] now = {0};
+        final long[] writes = new long[4096];
+        final SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < writes.length; i++)
+        {
+            // 32 hot granules take most writes, the rest scatter over 1 GiB.
+            writes[i] = random.nextInt(4) != 0 ? random.nextInt(32) * MIB + random.nextLong(MIB) : random.nextLong(1L << 30);
+        }
+        final long[] ranges = new long[256];
+        final int[] count = {0};
+        final DirtyRangeConsumer collect = (s, e) ->
+        {
+            if (count[0] < ranges.length)
+            {
+                ranges[count[0]++] = s;
+                ranges[count[0]++] = e;
+            }
+        };
+        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().maxSeqArrays(8).nanoClock(() -> now[0])))
+        {
+            long seq = 0;
+            long allocatedBefore = 0;
+            final int rounds = 60;
+            final int measuredFrom = 30;
+            long ops = 0;
+            for (int round = 0; round < rounds; round++)
+            {
+                if (round == measuredFrom)
+                {
+                    allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+                }
+                for (int i = 0; i < writes.length; i++)
+                {
+                    now[0] += 1_000;
+                    map.mark(writes[i], 512L * (1 + (i & 31)), ++seq);
+                    if ((i & 15) == 15)
+                    {
+                        count[0] = 0;
+                        map.nextBatch(RegionOrder.LBA, MIB, collect);
+                        final long r = seq + 1;
+                        for (int k = 0; k < count[0]; k += 2)
+                        {
+                            map.clear(ranges[k], ranges[k + 1], r);
+                        }
+                        ops++;
+                    }
+                    ops++;
+                }
+                map.settle(2_000_000, now[0]);
+            }
+            final long allocated = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
+            assertTrue(allocated < ops, allocated + " bytes allocated over " + ops + " operations");
+        }
+    }
+
+    /**
      * A million writes over 16 GiB with copy cycles, hierarchical tracking, against a per-block model
      * of the truly dirty blocks: none lost.
      */
@@ -256,7 +337,7 @@ class TrackingMapTest
         final boolean[] dirty = new boolean[blocks];
         final long[] now = {0};
         final SplittableRandom random = new SplittableRandom(11);
-        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().promoteAfterWrites(8).nanoClock(() -> now[0])))
+        try (TrackingMap map = new TrackingMap(new TrackingMap.Context().nanoClock(() -> now[0])))
         {
             // Hot set: 64 regions of 1 MiB take 80 % of the writes.
             final long[] hot = new long[64];

@@ -1,7 +1,5 @@
-package io.presync.jmh.tracking;
+package io.presync.tracking;
 
-import io.presync.tracking.RegionOrder;
-import io.presync.tracking.TrackingMap;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -33,8 +31,9 @@ import java.util.Locale;
  * Metadata is sampled after every mark and clear; peak and final are reported.
  *
  * <p>Usage: {@code TrackingReplay TRACE [key=value ...]} with keys warmupSeconds (600),
- * passFraction (0.5), chunkBytes (4194304), promoteAfterWrites (8), topK (64),
- * settleIdleSeconds (120), settleEverySeconds (10).
+ * passFraction (0.5), chunkBytes (4194304), promoteAfterWrites (1), topK (64), maxSeqArrays (32),
+ * demoteMaxRuns (2), settleIdleSeconds (30), settleEverySeconds (10), trackers (comma-separated
+ * names; default all). A benchmark tool for {@code scripts/bench tracking}, not part of the agent's API.
  */
 public final class TrackingReplay
 {
@@ -65,10 +64,13 @@ public final class TrackingReplay
         double warmupSeconds = 600;
         double passFraction = 0.5;
         long chunkBytes = 4 * MIB;
-        int promoteAfterWrites = 8;
+        int promoteAfterWrites = 1;
         int topK = 64;
-        double settleIdleSeconds = 120;
+        double settleIdleSeconds = 30;
         double settleEverySeconds = 10;
+        int demoteMaxRuns = 2;
+        int maxSeqArrays = 32;
+        String only = "";
         for (int i = 1; i < args.length; i++)
         {
             final String[] kv = args[i].split("=", 2);
@@ -81,6 +83,9 @@ public final class TrackingReplay
                 case "topK" -> topK = Integer.parseInt(kv[1]);
                 case "settleIdleSeconds" -> settleIdleSeconds = Double.parseDouble(kv[1]);
                 case "settleEverySeconds" -> settleEverySeconds = Double.parseDouble(kv[1]);
+                case "demoteMaxRuns" -> demoteMaxRuns = Integer.parseInt(kv[1]);
+                case "maxSeqArrays" -> maxSeqArrays = Integer.parseInt(kv[1]);
+                case "trackers" -> only = kv[1];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -108,16 +113,19 @@ public final class TrackingReplay
 
         final List<Tracker> trackers = List.of(
             new Tracker("fine4k", "4 KiB bitmaps with per-block seqs everywhere (promote on first write)",
-                new TrackingMap.Context().promoteAfterWrites(1), 0, false),
+                new TrackingMap.Context().promoteAfterWrites(1).coarseSpans(false).maxSeqArrays(Integer.MAX_VALUE), 0, false),
             new Tracker("coarse1m", "whole 1 MiB granules, no fine level",
                 new TrackingMap.Context().promoteAfterWrites(0).coarseSpans(false), 0, false),
-            new Tracker("spans1m", "1 MiB granules as bounding spans, no fine level",
+            new Tracker("spans1m", "1 MiB granules holding write-sized spans (older pieces merged), no fine level",
                 new TrackingMap.Context().promoteAfterWrites(0).coarseSpans(true), 0, false),
             new Tracker("extents4k", "exact 4 KiB extents in the B-tree (4 KiB granules, no fine level)",
                 new TrackingMap.Context().granuleBytes(4096).promoteAfterWrites(0).coarseSpans(true), 0, false),
-            new Tracker("hierarchical", "1 MiB spans + fine 4 KiB for the top-" + topK + " warm-up regions and granules with " +
-                promoteAfterWrites + " writes, settled after " + settleIdleSeconds + " s idle",
-                new TrackingMap.Context().promoteAfterWrites(promoteAfterWrites).coarseSpans(true), topK, true));
+            new Tracker("hierarchical", "1 MiB spans; fine 4 KiB for the top-" + topK + " warm-up regions and on gap-opening write " +
+                promoteAfterWrites + "; per-block seqs for at most " + maxSeqArrays + " granules; settled after " +
+                settleIdleSeconds + " s idle",
+                new TrackingMap.Context().promoteAfterWrites(promoteAfterWrites).coarseSpans(true).demoteMaxRuns(demoteMaxRuns)
+                    .maxSeqArrays(maxSeqArrays),
+                topK, true));
 
         final StringBuilder json = new StringBuilder();
         json.append("{\"trace\":\"").append(trace.getFileName()).append("\",")
@@ -131,6 +139,10 @@ public final class TrackingReplay
         boolean first = true;
         for (final Tracker tracker : trackers)
         {
+            if (!only.isEmpty() && !Arrays.asList(only.split(",")).contains(tracker.name()))
+            {
+                continue;
+            }
             final long[] nowNanos = {0};
             final TrackingMap.Context context = tracker.context().nanoClock(() -> nowNanos[0]);
             try (TrackingMap map = new TrackingMap(context))
@@ -151,7 +163,10 @@ public final class TrackingReplay
                     .append("\"peakMetadataBytes\":").append(result.peakMetadataBytes).append(',')
                     .append("\"finalMetadataBytes\":").append(result.finalMetadataBytes).append(',')
                     .append("\"peakFineGranules\":").append(result.peakFineGranules).append(',')
+                    .append("\"peakCompactGranules\":").append(result.peakCompactGranules).append(',')
                     .append("\"peakCoarseExtents\":").append(result.peakCoarseExtents).append(',')
+                    .append("\"peakAtSeconds\":").append(fmt(result.peakAtSeconds - t0)).append(',')
+                    .append("\"dirtyAtPeakBytes\":").append(result.dirtyAtPeakBytes).append(',')
                     .append("\"batches\":").append(result.batches).append(',')
                     .append("\"transferSeconds\":").append(fmt(result.endTime - t0)).append(',')
                     .append("\"wallMillis\":").append(result.wallMillis).append('}');
@@ -175,15 +190,26 @@ public final class TrackingReplay
         long peakMetadataBytes;
         long finalMetadataBytes;
         int peakFineGranules;
+        int peakCompactGranules;
         long peakCoarseExtents;
         long batches;
         double endTime;
         long wallMillis;
 
-        void sample(final TrackingMap map)
+        double peakAtSeconds;
+        long dirtyAtPeakBytes;
+
+        void sample(final TrackingMap map, final double t)
         {
-            peakMetadataBytes = Math.max(peakMetadataBytes, map.metadataBytes());
+            final long metadataBytes = map.metadataBytes();
+            if (metadataBytes > peakMetadataBytes)
+            {
+                peakMetadataBytes = metadataBytes;
+                peakAtSeconds = t;
+                dirtyAtPeakBytes = map.dirtyBytes();
+            }
             peakFineGranules = Math.max(peakFineGranules, map.fineGranules());
+            peakCompactGranules = Math.max(peakCompactGranules, map.compactGranules());
             peakCoarseExtents = Math.max(peakCoarseExtents, map.coarseExtents());
         }
     }
@@ -213,11 +239,11 @@ public final class TrackingReplay
             {
                 nowNanos[0] = (long)(writes.time()[wi] * 1e9);
                 map.mark(writes.offset()[wi], writes.length()[wi], ++seq);
-                result.sample(map);
+                result.sample(map, writes.time()[wi]);
                 wi++;
             }
             map.clear(pos, pos + length, readStartSeq);
-            result.sample(map);
+            result.sample(map, t);
             t = end;
             if (settle && t >= nextSettle)
             {
@@ -246,7 +272,7 @@ public final class TrackingReplay
                 t = Math.max(t, writes.time()[wi]);
                 nowNanos[0] = (long)(t * 1e9);
                 map.mark(writes.offset()[wi], writes.length()[wi], ++seq);
-                result.sample(map);
+                result.sample(map, writes.time()[wi]);
                 wi++;
                 continue;
             }
@@ -258,14 +284,14 @@ public final class TrackingReplay
             {
                 nowNanos[0] = (long)(writes.time()[wi] * 1e9);
                 map.mark(writes.offset()[wi], writes.length()[wi], ++seq);
-                result.sample(map);
+                result.sample(map, writes.time()[wi]);
                 wi++;
             }
             for (int i = 0; i < rangeCount[0]; i += 2)
             {
                 map.clear(ranges[i], ranges[i + 1], readStartSeq);
             }
-            result.sample(map);
+            result.sample(map, t);
             t = end;
             if (settle && t >= nextSettle)
             {
