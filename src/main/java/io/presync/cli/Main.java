@@ -28,6 +28,8 @@ import java.io.PrintWriter;
         ExportCommand.class,
         PlanCommand.class,
         ReplicateCommand.class,
+        VerifyCommand.class,
+        RepairCommand.class,
     })
 public final class Main implements Runnable
 {

@@ -218,6 +218,58 @@ public final class Partition implements AutoCloseable
         return map.coveredBytes(startBytes, endBytes);
     }
 
+    /**
+     * Reads the mapped blocks of {@code [logicalOffset, logicalOffset + out.byteSize())} into {@code out}
+     * <em>without</em> checking their CRCs (verification compares them itself, block by block) and sets
+     * {@code mapped[i]} for each 4 KiB block i; unmapped blocks of {@code out} are left as they were.
+     */
+    void readUnchecked(final long logicalOffset, final MemorySegment out, final boolean[] mapped) throws IOException
+    {
+        final long length = out.byteSize();
+        checkRange(logicalOffset, length);
+        final long end = logicalOffset + length;
+        long position = logicalOffset;
+        while (position < end)
+        {
+            final int index = (int)((position - logicalOffset) / BLOCK);
+            final boolean found = map.firstEndingAfter(position, extent);
+            if (found && extent[0] <= position)
+            {
+                final long pieceEnd = Math.min(end, extent[1]);
+                final MemorySegment piece = out.asSlice(position - logicalOffset, pieceEnd - position);
+                long offset = extent[2] + position;
+                long done = 0;
+                while (done < piece.byteSize())
+                {
+                    final long n = Math.min(piece.byteSize() - done, space.contiguousBytes(offset));
+                    io.read(space.deviceOffset(offset), piece.asSlice(done, n));
+                    done += n;
+                    offset += n;
+                }
+                java.util.Arrays.fill(mapped, index, index + (int)((pieceEnd - position) / BLOCK), true);
+                position = pieceEnd;
+            }
+            else
+            {
+                final long pieceEnd = found ? Math.min(end, extent[0]) : end;
+                java.util.Arrays.fill(mapped, index, index + (int)((pieceEnd - position) / BLOCK), false);
+                position = pieceEnd;
+            }
+        }
+    }
+
+    /** Device offset of the data of the 4 KiB block holding {@code logicalOffset}, or -1 when it is unmapped. */
+    long deviceOffsetOf(final long logicalOffset)
+    {
+        checkRange(logicalOffset / BLOCK * BLOCK, BLOCK);
+        final boolean found = map.firstEndingAfter(logicalOffset, extent);
+        if (found && extent[0] <= logicalOffset)
+        {
+            return space.deviceOffset(extent[2] + logicalOffset);
+        }
+        return -1;
+    }
+
     /** Ordered cursor over the mapped logical extents (payload: data-space offset minus logical start). */
     public ExtentCursor mappedExtents()
     {

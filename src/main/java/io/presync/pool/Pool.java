@@ -403,6 +403,28 @@ public final class Pool implements AutoCloseable
         return partition;
     }
 
+    /**
+     * Opens partition {@code name} for reading only, also on a pool opened read-only (verification):
+     * its committed extent map, not registered as open, never committed.
+     *
+     * @throws RefusedException when there is no such partition.
+     */
+    Partition viewPartition(final String name) throws IOException
+    {
+        final PartitionEntry entry = existing(meta, name);
+        final ExtentMap map = ExtentMap.inMemory();
+        try
+        {
+            Partition.readMap(io, entry, meta.sb.unitBytes, map);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            map.close();
+            throw ex;
+        }
+        return new Partition(this, io, entry, meta.sb.unitBytes, map);
+    }
+
     /** The commit of {@link Partition#commit}: data and CRCs flushed, the map written, then the metadata. */
     void commitPartition(final Partition partition) throws IOException
     {
