@@ -100,6 +100,12 @@ def jmh_jar():
 def ensure_jmh_jar():
     if not os.path.exists(jmh_jar()) or os.path.getmtime(jmh_jar()) < os.path.getmtime(agent_jar()):
         subprocess.run(["mvn", "-B", "-q", "install", "-DskipTests"], cwd=ROOT, check=True)
+        # The shade plugin builds on top of an existing jar and keeps its (stale) agent classes.
+        for name in ("presync-jmh.jar", "original-presync-jmh.jar"):
+            try:
+                os.unlink(os.path.join(ROOT, "jmh", "target", name))
+            except OSError:
+                pass
         subprocess.run(["mvn", "-B", "-q", "-f", "jmh/pom.xml", "package"], cwd=ROOT, check=True)
     return jmh_jar()
 
