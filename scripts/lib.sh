@@ -60,7 +60,13 @@ ensure_agent_jar() {
   local jar
   jar=$(agent_jar)
   if [ ! -f "$jar" ] || [ -n "$(find "$PRESYNC_ROOT/src/main" "$PRESYNC_ROOT/pom.xml" -newer "$jar" -print -quit)" ]; then
-    (cd "$PRESYNC_ROOT" && MVN -DskipTests package) >&2 || die "the build failed; see the Maven output above."
+    echo "presync: building the agent jar (the sources changed or it is missing)" >&2
+    local log="$PRESYNC_ROOT/target/build.log"
+    mkdir -p "$PRESYNC_ROOT/target"
+    if ! (cd "$PRESYNC_ROOT" && MVN -DskipTests package) >"$log" 2>&1; then
+      cat "$log" >&2
+      die "the build failed; see the Maven output above (also in $log)."
+    fi
   fi
 }
 

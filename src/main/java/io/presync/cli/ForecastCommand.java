@@ -1,6 +1,7 @@
 package io.presync.cli;
 
 import io.presync.RefusedException;
+import io.presync.forecast.CombinedForecast;
 import io.presync.forecast.EtsFitter;
 import io.presync.forecast.EtsSpec;
 import io.presync.forecast.FittedModel;
@@ -25,7 +26,13 @@ import java.util.concurrent.Callable;
  * <pre>
  * presync forecast --input FILE.csv --column NAME --period P|auto --horizon H --confidence C
  *                  [--backtest --from T --step S] [--format csv|json] [--window W] [--transform none|log1p]
+ *                  [--model auto|A,T,S] [--method combined|ets] [--ets-weight W|auto]
  * </pre>
+ * {@code --method combined} (the default) forecasts with {@link CombinedForecast}: the fitted ETS model's
+ * sum averaged with seasonal naive's (period P; the last value when the period is 1), the interval taken
+ * from the in-sample errors of that rule at horizon H. {@code --method ets} reports the ETS model alone
+ * with its analytic interval. The interval is two-sided at C: the upper bound is the (1 + C)/2 quantile,
+ * so C = 0.90 gives the one-sided 95% upper bound.
  * Without {@code --backtest} it prints the forecast of the sum of the next H buckets after the end of the
  * series: {@code horizon,mean,lower,upper,confidence,sigma,model}. With it, for the origins T, T+S, ...
  * (while origin + H ≤ rows) it fits on the W rows before the origin and prints
@@ -49,6 +56,15 @@ public final class ForecastCommand implements Callable<Integer>
     enum Format
     {
         csv, json
+    }
+
+    /** How the forecast is made from the fitted model. */
+    enum Method
+    {
+        /** ETS averaged with seasonal naive, interval from the in-sample h-sum errors ({@link CombinedForecast}). */
+        combined,
+        /** The fitted ETS model alone with its analytic interval ({@link FittedModel#forecastSum}). */
+        ets
     }
 
     enum TransformOption
@@ -81,7 +97,8 @@ public final class ForecastCommand implements Callable<Integer>
     int horizon;
 
     @Option(names = "--confidence", defaultValue = "0.95", paramLabel = "C",
-        description = "Confidence of the [lower, upper] interval, in (0, 1) (default: ${DEFAULT-VALUE}).")
+        description = {"Two-sided confidence of the [lower, upper] interval, in (0, 1) (default: ${DEFAULT-VALUE}); the upper bound",
+            "is the (1 + C)/2 quantile, so 0.90 gives a one-sided 95% upper bound."})
     double confidence;
 
     @Option(names = "--backtest", description = "Back-test: forecast from every origin and print the actual sums beside.")
@@ -108,6 +125,17 @@ public final class ForecastCommand implements Callable<Integer>
         description = {"auto (the smallest AICc of ETS(A,N|A|Ad,N|A); default) or one model, for example A,Ad,A or A,N,N.",
             "A seasonal model needs a period > 1; with too few rows the fitter falls back to a simpler one."})
     String model;
+
+    @Option(names = "--method", defaultValue = "combined", paramLabel = "combined|ets",
+        description = {"combined: the ETS forecast averaged with seasonal naive (the same buckets one period earlier), with the",
+            "interval taken from the in-sample errors of that rule at horizon H (default); ets: the ETS model alone with its",
+            "analytic Gaussian interval. --model and --transform apply to the ETS part of both."})
+    Method method;
+
+    @Option(names = "--ets-weight", defaultValue = "auto", paramLabel = "W|auto",
+        description = {"Weight of the ETS forecast in --method combined, in [0, 1], or auto: chosen in-sample when the window",
+            "holds at least 20 x H in-sample sums, 0.5 otherwise (default: ${DEFAULT-VALUE})."})
+    String etsWeight;
 
     @Override
     public Integer call() throws IOException
@@ -171,6 +199,41 @@ public final class ForecastCommand implements Callable<Integer>
         }
         fixedPeriod();
         parseModel();
+        parseEtsWeight();
+    }
+
+    /** The --ets-weight given: a weight in [0, 1] or {@link CombinedForecast#CHOOSE_WEIGHT}. */
+    private double parseEtsWeight() throws RefusedException
+    {
+        final String text = etsWeight.trim();
+        if ("auto".equalsIgnoreCase(text))
+        {
+            return CombinedForecast.CHOOSE_WEIGHT;
+        }
+        try
+        {
+            final double w = Double.parseDouble(text);
+            if (w >= 0.0 && w <= 1.0)
+            {
+                return w;
+            }
+        }
+        catch (final NumberFormatException ignored)
+        {
+            // refused below with the same sentence
+        }
+        throw new RefusedException("--ets-weight must be a number in [0, 1] or auto, was '" + etsWeight + "'.");
+    }
+
+    /** The forecast of the sum of the H buckets after y[to-1], by --method, from a fit on y[from, to). */
+    private GrowthForecast forecastAt(final double[] y, final int fromIndex, final int toIndex, final int p) throws RefusedException
+    {
+        final FittedModel fitted = fit(y, fromIndex, toIndex, p);
+        if (method == Method.ets)
+        {
+            return fitted.forecastSum(horizon, confidence);
+        }
+        return CombinedForecast.forecastSum(fitted, y, fromIndex, toIndex, p, horizon, confidence, parseEtsWeight());
     }
 
     /** A model named with --model. */
@@ -298,7 +361,7 @@ public final class ForecastCommand implements Callable<Integer>
         {
             throw tooFew(series, n - start, p);
         }
-        final GrowthForecast f = fit(y, start, n, p).forecastSum(horizon, confidence);
+        final GrowthForecast f = forecastAt(y, start, n, p);
         if (format == Format.csv)
         {
             out.println("horizon,mean,lower,upper,confidence,sigma,model");
@@ -350,7 +413,7 @@ public final class ForecastCommand implements Callable<Integer>
             {
                 throw tooFew(series, rows, p);
             }
-            final GrowthForecast f = fit(y, start, origin, p).forecastSum(horizon, confidence);
+            final GrowthForecast f = forecastAt(y, start, origin, p);
             double actual = 0;
             for (int i = origin; i < origin + horizon; i++)
             {

@@ -26,6 +26,8 @@ import java.io.PrintWriter;
         LogCommand.class,
         TraceCommand.class,
         ExportCommand.class,
+        PlanCommand.class,
+        ReplicateCommand.class,
         VerifyCommand.class,
         RepairCommand.class,
     })

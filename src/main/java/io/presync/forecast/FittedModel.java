@@ -232,6 +232,63 @@ public final class FittedModel
         this.fittedObservations = fittedObservations;
     }
 
+    /**
+     * A copy with the same parameters and σ² but the state the fit started from (before the first
+     * observation of its window), no residuals kept and nothing seen: feeding it the window again
+     * through {@link #observe(double)} reproduces the fitted filter step by step, which is how
+     * {@link CombinedForecast} measures in-sample h-step errors without refitting.
+     */
+    FittedModel rewound()
+    {
+        if (naive)
+        {
+            final FittedModel m = new FittedModel(transform, 0.0, 0.0, 0);
+            m.sigma2 = sigma2;
+            return m;
+        }
+        final FittedModel m = new FittedModel(spec, transform, alpha, beta, gamma, phi, initialLevel, initialTrend,
+            initialSeasonal, 0);
+        m.finish(sse, sigma2, aicc, fittedObservations);
+        return m;
+    }
+
+    /**
+     * Expected sum of the next h values on the original scale, never negative, without simulation:
+     * under {@link Transform#NONE} (and for the naive model) exactly the mean {@link #forecastSum}
+     * reports; under {@link Transform#LOG1P} the sum of the per-step bias-adjusted means of
+     * {@link #pointForecasts(int, double[])} (which {@code forecastSum} estimates by simulation).
+     *
+     * @param scratch at least h doubles, overwritten (LOG1P only; may be null otherwise).
+     */
+    double sumForecast(final int h, final double[] scratch)
+    {
+        checkHorizon(h);
+        if (naive)
+        {
+            return Math.max(0.0, h * naiveMean);
+        }
+        if (transform == Transform.NONE)
+        {
+            double mean = 0.0;
+            double dampedSum = 0.0;
+            int slot = next;
+            for (int i = 1; i <= h; i++)
+            {
+                dampedSum = phi * (1.0 + dampedSum);
+                mean += level + dampedSum * slope + season[slot];
+                slot = slot + 1 == period ? 0 : slot + 1;
+            }
+            return Math.max(0.0, mean);
+        }
+        pointForecasts(h, scratch);
+        double sum = 0.0;
+        for (int i = 0; i < h; i++)
+        {
+            sum += scratch[i];
+        }
+        return sum;
+    }
+
     /** An independent copy with the same parameters and current state. */
     public FittedModel copy()
     {

@@ -212,6 +212,12 @@ public final class Partition implements AutoCloseable
         }
     }
 
+    /** Logical bytes of {@code [startBytes, endBytes)} that are mapped (hold replicated data). */
+    public long mappedBytes(final long startBytes, final long endBytes)
+    {
+        return map.coveredBytes(startBytes, endBytes);
+    }
+
     /**
      * Reads the mapped blocks of {@code [logicalOffset, logicalOffset + out.byteSize())} into {@code out}
      * <em>without</em> checking their CRCs (verification compares them itself, block by block) and sets
@@ -265,7 +271,7 @@ public final class Partition implements AutoCloseable
     }
 
     /** Ordered cursor over the mapped logical extents (payload: data-space offset minus logical start). */
-    ExtentCursor mappedExtents()
+    public ExtentCursor mappedExtents()
     {
         return map.cursor(0);
     }

@@ -80,14 +80,14 @@ class BTreeTest
     {
         org.junit.jupiter.api.Assumptions.assumeTrue(LONG, "set -Dpresync.long=true (scripts/test --long)");
         final Random random = new Random(2026);
-        for (int run = 0; run < 400; run++)
+        for (int run = 0; run < 60; run++)
         {
             final boolean full = random.nextInt(4) == 0;
             final int valueLongs = 1 + random.nextInt(full ? 8 : 3);
             BTreeProperties.run(random.nextLong(),
                 full ? PageDescriptor.leafCapacity(valueLongs) : 3 + random.nextInt(10),
                 full ? PageDescriptor.BRANCH_KEY_CAPACITY : 3 + random.nextInt(6),
-                valueLongs, random.nextInt(6), full ? 30_000 : 4000);
+                valueLongs, random.nextInt(6), full ? 20_000 : 4000);
         }
     }
 

@@ -188,7 +188,7 @@ class ForecastCommandTest
         final String json = run.out.strip();
         assertTrue(json.startsWith("[") && json.endsWith("]"), json);
         final Matcher m = Pattern.compile("\\{\"origin\": (\\d+), \"actual\": [-0-9.E]+, \"predicted\": [-0-9.E]+, " +
-            "\"lower\": [-0-9.E]+, \"upper\": [-0-9.E]+, \"model\": \"ETS\\([^\"]+\\)\"}").matcher(json);
+            "\"lower\": [-0-9.E]+, \"upper\": [-0-9.E]+, \"model\": \"ETS\\([^\"]+\\)(\\+SNAIVE)?\"}").matcher(json);
         final List<Integer> origins = new ArrayList<>();
         while (m.find())
         {
@@ -213,14 +213,69 @@ class ForecastCommandTest
         final Path file = standardFixture();
         for (final String[] modelAndName : new String[][] {{"A,N,N", "ETS(A,N,N)"}, {"ETS(A,Ad,A)", "ETS(A,Ad,A)"}, {"A,A,A", "ETS(A,A,A)"}})
         {
+            // The default method combines the named ETS model with seasonal naive; --method ets uses it alone.
             final Run run = run("forecast", "--input", file.toString(), "--period", "8", "--horizon", "4", "--model", modelAndName[0]);
             assertEquals(Main.EXIT_OK, run.code, run.err);
-            assertEquals(modelAndName[1], row(lines(run.out).get(1))[6], run.out);
+            assertEquals(modelAndName[1] + "+SNAIVE", row(lines(run.out).get(1))[6], run.out);
+            final Run ets = run("forecast", "--input", file.toString(), "--period", "8", "--horizon", "4", "--model", modelAndName[0],
+                "--method", "ets");
+            assertEquals(Main.EXIT_OK, ets.code, ets.err);
+            assertEquals(modelAndName[1], row(lines(ets.out).get(1))[6], ets.out);
         }
         assertRefused(run("forecast", "--input", file.toString(), "--period", "8", "--horizon", "4", "--model", "M,N,M"),
             "--model", "'M,N,M'");
         assertRefused(run("forecast", "--input", file.toString(), "--period", "1", "--horizon", "4", "--model", "A,N,A"),
             "--model", "seasonal");
+    }
+
+    @Test
+    void methodOptionChoosesCombinedOrEts() throws IOException
+    {
+        final Path file = standardFixture();
+        final double[] y = series(ROWS);
+        final double naive = y[ROWS - PERIOD] + y[ROWS - PERIOD + 1] + y[ROWS - PERIOD + 2] + y[ROWS - PERIOD + 3];
+        final String[] base = {"forecast", "--input", file.toString(), "--period", "8", "--horizon", "4", "--model", "A,N,N",
+            "--confidence", "0.9"};
+        final double[] ets = numbers(row(lines(run(concat(base, "--method", "ets")).out).get(1)));
+        // 80 rows, period 8, H = 4: 69 in-sample sums, fewer than 20 x 4, so auto (the default) weighs 0.5.
+        final String[] combinedRow = row(lines(run(base).out).get(1));
+        final double[] combined = numbers(combinedRow);
+        assertEquals("ETS(A,N,N)+SNAIVE", combinedRow[6]);
+        assertEquals(0.5 * ets[1] + 0.5 * naive, combined[1], 1e-6 * combined[1], "too few sums: equal weights");
+        assertEquals(combined[1], numbers(row(lines(run(concat(base, "--ets-weight", "0.5")).out).get(1)))[1], 1e-9 * combined[1]);
+        assertTrue(combined[2] <= combined[1] && combined[1] <= combined[3], Arrays.toString(combinedRow));
+        final double[] etsOnly = numbers(row(lines(run(concat(base, "--ets-weight", "1")).out).get(1)));
+        assertEquals(ets[1], etsOnly[1], 1e-6 * ets[1], "--ets-weight 1 is the ETS point forecast");
+        final Run auto = run(concat(base, "--ets-weight", "auto"));
+        assertEquals(Main.EXIT_OK, auto.code, auto.err);
+        assertEquals(combined[1], numbers(row(lines(auto.out).get(1)))[1], 1e-9 * combined[1], "auto is the default");
+        final Run backtest = run(concat(base, "--backtest", "--from", "40", "--step", "8", "--method", "ets"));
+        assertEquals(Main.EXIT_OK, backtest.code, backtest.err);
+        assertTrue(backtest.out.contains("\"ETS(A,N,N)\"") && !backtest.out.contains("SNAIVE"), backtest.out);
+
+        assertRefused(run(concat(base, "--ets-weight", "1.5")), "--ets-weight", "'1.5'");
+        assertRefused(run(concat(base, "--ets-weight", "half")), "--ets-weight", "'half'");
+        final Run badMethod = run(concat(base, "--method", "prophet"));
+        assertEquals(Main.EXIT_USAGE, badMethod.code, badMethod.err);
+        assertTrue(badMethod.err.contains("--method"), badMethod.err);
+    }
+
+    static String[] concat(final String[] base, final String... more)
+    {
+        final String[] all = Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+
+    /** The numeric cells of a forecast row: horizon, mean, lower, upper, confidence, sigma (index 6 stays NaN). */
+    static double[] numbers(final String[] cells)
+    {
+        final double[] out = new double[cells.length];
+        for (int i = 0; i < cells.length; i++)
+        {
+            out[i] = i < 6 ? Double.parseDouble(cells[i]) : Double.NaN;
+        }
+        return out;
     }
 
     @Test

@@ -1,0 +1,99 @@
+package io.presync.cli;
+
+import io.presync.replicate.Plan;
+import io.presync.replicate.ReplicationJob;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code presync plan --master DEV --pool DEV ...}: the partition-size decision of a replication and
+ * every input it used, without tapping, allocating or copying anything.
+ */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+    description = "Prints the partition size a replication would allocate, with every input of the decision.")
+public final class PlanCommand implements Callable<Integer>
+{
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--master", required = true, paramLabel = "DEV", description = "The master block device.")
+    Path master;
+
+    @Option(names = "--pool", required = true, paramLabel = "DEV", description = "The pool's block device.")
+    Path pool;
+
+    @Option(names = "--partition", paramLabel = "NAME", description = "Partition name (default: the master's device name).")
+    String partition;
+
+    @Option(names = "--confidence", defaultValue = "0.95", paramLabel = "C", description = "Confidence of the growth bound (default: ${DEFAULT-VALUE}).")
+    double confidence;
+
+    @Option(names = "--max-partition", converter = SizeConverter.class, paramLabel = "SIZE", description = "Upper limit of the partition size.")
+    long maxPartitionBytes;
+
+    @Option(names = "--history", paramLabel = "FILE", description = "Write history: a trace, a series CSV or a write log.")
+    Path history;
+
+    @Option(names = "--history-format", paramLabel = "FORMAT", description = "blkparse, cloudphysics, msr, log or series (default: guessed).")
+    String historyFormat;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException
+    {
+        final Plan plan = ReplicationJob.plan(ReplicateCommand.options(master, pool, partition, confidence, maxPartitionBytes,
+            history, historyFormat, null));
+        print(plan, json, spec.commandLine().getOut());
+        return Main.EXIT_OK;
+    }
+
+    static void print(final Plan p, final boolean json, final PrintWriter out)
+    {
+        if (json)
+        {
+            out.println(fields(new Json(), p));
+            return;
+        }
+        out.printf(Locale.ROOT, "plan: partition %s (%d bytes) = min(base %s + buffer %s, max, logical %s), rounded to %s units%n",
+            SizeConverter.format(p.partitionBytes()), p.partitionBytes(), SizeConverter.format(p.baseBytes()),
+            SizeConverter.format(p.growthUpperBytes()), SizeConverter.format(p.logicalBytes()), SizeConverter.format(p.unitBytes()));
+        out.printf(Locale.ROOT, "  copy rate %s/s measured on the master; horizon %.1f s after %d iteration(s)%n",
+            SizeConverter.format((long)p.rateBytesPerSecond()), p.horizonSeconds(), p.iterations());
+        out.printf(Locale.ROOT, "  history %d buckets of %.0f s; model %s%n", p.historyBuckets(), p.intervalSeconds(), p.model());
+        out.printf(Locale.ROOT, "  new bytes over the horizon: mean %s, bounds [%s, %s] at confidence %.3f%n",
+            SizeConverter.format(p.predictedGrowthBytes()), SizeConverter.format(p.growthLowerBytes()),
+            SizeConverter.format(p.growthUpperBytes()), p.confidence());
+        if (p.note() != null)
+        {
+            out.println("  note: " + p.note());
+        }
+    }
+
+    static Json fields(final Json j, final Plan p)
+    {
+        return j.field("plannedPartitionBytes", p.partitionBytes())
+            .field("baseBytes", p.baseBytes())
+            .field("logicalBytes", p.logicalBytes())
+            .field("rateBytesPerSecond", (long)p.rateBytesPerSecond())
+            .field("horizonMillis", (long)(p.horizonSeconds() * 1000))
+            .field("historyBuckets", p.historyBuckets())
+            .field("intervalSeconds", (long)p.intervalSeconds())
+            .field("model", p.model())
+            .field("predictedGrowthBytes", p.predictedGrowthBytes())
+            .field("growthLowerBytes", p.growthLowerBytes())
+            .field("growthUpperBytes", p.growthUpperBytes())
+            .field("confidencePermille", Math.round(p.confidence() * 1000))
+            .field("unitBytes", p.unitBytes())
+            .field("iterations", p.iterations())
+            .field("note", p.note());
+    }
+}

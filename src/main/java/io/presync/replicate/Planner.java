@@ -1,0 +1,136 @@
+package io.presync.replicate;
+
+import io.presync.forecast.EtsFitter;
+import io.presync.forecast.FittedModel;
+import io.presync.forecast.GrowthForecast;
+import io.presync.forecast.Transform;
+
+/**
+ * Sizes the partition: base (data at T0) plus a buffer for the data the master newly allocates while
+ * the copy runs.
+ *
+ * <ul>
+ *   <li>Horizon = (base + buffer) / measured copy rate; the buffer depends on the horizon, so the two
+ *       are iterated (at most {@value #MAX_ITERATIONS} times, until the buffer changes by less than 1%).</li>
+ *   <li>Buffer = the upper bound at {@code confidence} of {@link FittedModel#forecastSum} of the
+ *       newly-allocated-bytes history over ceil(horizon / interval) buckets, at most {@value #MAX_STEPS} ({@link EtsFitter#fitAuto},
+ *       period detected among 24, 48 and 168 buckets). When the horizon is f times that many
+ *       buckets, the mean is scaled by f and the spread above it by √f (independent sub-intervals).</li>
+ *   <li>Conservative rule, used when the history has fewer than {@value #MIN_HISTORY_BUCKETS} buckets
+ *       (or fewer than two periods when seasonal): buffer = max(10% of base, 2 allocation units) ×
+ *       ln(1/(1−c)) / ln(20), which is 1× at c = 0.95 and grows with c. The plan says so.</li>
+ *   <li>Partition = min(base + buffer, max partition, logical size), rounded up to the pool's unit
+ *       (and never below one unit).</li>
+ * </ul>
+ */
+public final class Planner
+{
+    public static final int MAX_ITERATIONS = 5;
+    public static final int MIN_HISTORY_BUCKETS = 8;
+    /** Forecast steps at most (a week of 5-minute buckets); longer horizons scale the sum (cost grows with the steps). */
+    public static final int MAX_STEPS = 2016;
+    private static final int[] PERIOD_CANDIDATES = {24, 48, 168};
+
+    private Planner()
+    {
+    }
+
+    /**
+     * @param history         newly-allocated bytes per bucket, oldest first (may be empty)
+     * @param intervalSeconds bucket length
+     * @param maxPartitionBytes cap, or ≤ 0 for none
+     */
+    public static Plan plan(
+        final long baseBytes,
+        final long logicalBytes,
+        final double rateBytesPerSecond,
+        final double[] history,
+        final double intervalSeconds,
+        final double confidence,
+        final long maxPartitionBytes,
+        final long unitBytes)
+    {
+        if (!(confidence > 0 && confidence < 1))
+        {
+            throw new IllegalArgumentException("confidence must lie in (0, 1), not " + confidence);
+        }
+        final double rate = Math.max(1.0, rateBytesPerSecond);
+        final int n = history == null ? 0 : history.length;
+        FittedModel model = null;
+        int period = 1;
+        if (n >= MIN_HISTORY_BUCKETS)
+        {
+            period = EtsFitter.detectPeriod(history, 0, n, PERIOD_CANDIDATES);
+            if (period > 1 && n < 2 * period)
+            {
+                period = 1;
+            }
+            model = EtsFitter.fitAuto(history, 0, n, period, Transform.NONE);
+        }
+        String note = null;
+        String modelName;
+        double buffer;
+        double mean;
+        double lower;
+        double horizon = baseBytes / rate;
+        int iterations = 0;
+        if (model == null)
+        {
+            buffer = conservativeBuffer(baseBytes, unitBytes, confidence);
+            mean = buffer;
+            lower = 0;
+            modelName = "conservative rule";
+            note = "little history (" + n + " buckets, need " + MIN_HISTORY_BUCKETS +
+                "): buffer = max(10% of base, 2 units) x ln(1/(1-c))/ln(20)";
+            horizon = (baseBytes + buffer) / rate;
+            iterations = 1;
+        }
+        else
+        {
+            modelName = model.name();
+            buffer = 0;
+            mean = 0;
+            lower = 0;
+            for (int i = 0; i < MAX_ITERATIONS; i++)
+            {
+                iterations++;
+                final double buckets = Math.max(horizon / intervalSeconds, 1e-9);
+                final int h = (int)Math.min(MAX_STEPS, Math.max(1, Math.ceil(buckets)));
+                final double f = buckets / h;
+                final GrowthForecast g = model.forecastSum(h, confidence);
+                final double newMean = Math.max(0, g.mean() * f);
+                final double newUpper = Math.max(newMean, newMean + (g.upper() - g.mean()) * Math.sqrt(f));
+                final double newLower = Math.max(0, newMean - (g.mean() - g.lower()) * Math.sqrt(f));
+                final boolean stable = i > 0 && Math.abs(newUpper - buffer) <= 0.01 * Math.max(buffer, 1);
+                buffer = newUpper;
+                mean = newMean;
+                lower = newLower;
+                horizon = (baseBytes + buffer) / rate;
+                if (stable)
+                {
+                    break;
+                }
+            }
+        }
+        long partition = (long)Math.ceil(baseBytes + buffer);
+        if (maxPartitionBytes > 0 && partition > maxPartitionBytes)
+        {
+            partition = maxPartitionBytes;
+            note = (note == null ? "" : note + "; ") + "capped by --max-partition";
+        }
+        if (partition > logicalBytes)
+        {
+            partition = logicalBytes;
+            note = (note == null ? "" : note + "; ") + "capped by the master's size";
+        }
+        partition = Math.max(unitBytes, (partition + unitBytes - 1) / unitBytes * unitBytes);
+        return new Plan(baseBytes, logicalBytes, rate, horizon, n, intervalSeconds, modelName, (long)mean, (long)lower,
+            (long)Math.ceil(buffer), confidence, partition, unitBytes, iterations, note);
+    }
+
+    /** The conservative buffer of the class comment. */
+    public static double conservativeBuffer(final long baseBytes, final long unitBytes, final double confidence)
+    {
+        return Math.max(0.10 * baseBytes, 2.0 * unitBytes) * Math.log(1.0 / (1.0 - confidence)) / Math.log(20.0);
+    }
+}

@@ -1,0 +1,968 @@
+package io.presync.replicate;
+
+import io.presync.RefusedException;
+import io.presync.btree.ExtentCursor;
+import io.presync.btree.ExtentMap;
+import io.presync.device.BlockDevice;
+import io.presync.device.OpenOptions;
+import io.presync.forecast.HeatModel;
+import io.presync.pool.MasterIdentity;
+import io.presync.pool.Partition;
+import io.presync.pool.PartitionInfo;
+import io.presync.pool.Pool;
+import io.presync.pool.Signatures;
+import io.presync.stream.BlockTap;
+import io.presync.stream.WriteEvent;
+import io.presync.stream.WriteEventHandler;
+import io.presync.stream.WriteLog;
+import io.presync.stream.WriteOp;
+import io.presync.tracking.DirtyRangeConsumer;
+import io.presync.tracking.RegionOrder;
+import io.presync.tracking.TrackingMap;
+import io.presync.uring.CompletionHandler;
+import io.presync.uring.Ring;
+import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.Agent;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+
+/**
+ * One replication of a master block device into a pool partition: one single-threaded duty cycle
+ * ({@link Agent#doWork()}) that drives its own io_uring {@link Ring}.
+ *
+ * <h2>Phases ({@link #start})</h2>
+ * <ol>
+ *   <li>Tap the master ({@link BlockTap}) and append every event to the write log (sequence numbers
+ *       continue the log's); the tap starts before T0 so every write completing after T0 is seen.</li>
+ *   <li>History: {@code --history} (see {@link History}); heat for the copy order from it.</li>
+ *   <li>Allocation map of the master ({@link MasterMap}) and its snapshot at T0.</li>
+ *   <li>Plan ({@link Planner}) with the read rate measured on the master.</li>
+ *   <li>Allocate the partition before the first byte is copied (or resume the existing one of the same master).</li>
+ * </ol>
+ *
+ * <h2>Duty cycle ({@link #doWork})</h2>
+ * Each cycle polls the tap (its per-CPU reader threads hand pages to the consumer through bounded
+ * single-producer queues, so {@link BlockTap#poll} is already the bounded hand-off: no second ring
+ * buffer), marks written ranges in the {@link TrackingMap}, reaps the ring's completions and applies
+ * them, then fills free buffer slots: dirty ranges first (streaming never waits for the copy), then
+ * checksum comparisons, then the bulk copy of the snapshot's extents (cold regions first, hot last,
+ * ascending within a region). Reads go through the ring into registered buffers; the partition's
+ * write is the pool's synchronous {@link Partition#write} (which stores each block's CRC32C): the pool
+ * offers no ring-based write yet. A range is cleared in the tracking map only by a read submitted when
+ * the tap's next sequence was past the write that dirtied it; ranges in flight never overlap, so two
+ * reads of one range cannot complete out of order.
+ *
+ * <h2>Loss and resume</h2>
+ * A LOST tap event queues a checksum comparison of the whole device: master blocks are read and their
+ * CRC32C compared with the partition's stored CRCs; only differing blocks are rewritten. A resumed job
+ * (the partition exists for this master) does the same for every range the partition already maps and
+ * copies the rest, since writes made while no job was tapping are invisible otherwise. The partition
+ * is committed every {@code commitIntervalNanos} and at the end; the job's state file (plan figures,
+ * phase, consistent sequence) is written next to the write log after each commit.
+ */
+public final class ReplicationJob implements Agent, AutoCloseable
+{
+    public static final int CHUNK_BYTES = 1 << 20;
+    public static final int SLOTS = 8;
+    public static final long REGION_BYTES = 64L << 20;
+    public static final long MIN_MASTER_BYTES = 1L << 20;
+    private static final int BLOCK = 4096;
+    private static final int FREE = 0;
+    private static final int COPY = 1;
+    private static final int STREAM = 2;
+    private static final int VERIFY = 3;
+    private static final int LAG_CAPACITY = 1 << 16;
+    private static final int POLL_LIMIT = 256;
+    private static final long MAP_HEADROOM_BYTES = 1L << 20;
+
+    /** Settings of a job. */
+    public static final class Options
+    {
+        public Path master;
+        public Path pool;
+        public String partition;
+        public double confidence = 0.95;
+        public long maxPartitionBytes;
+        public Path history;
+        public String historyFormat;
+        public Path logDirectory;
+        public long commitIntervalNanos = TimeUnit.SECONDS.toNanos(2);
+        public int tapBufferKb = 4096;
+        /** Skip the rate probe (tests): use this rate instead when positive. */
+        public double assumedRateBytesPerSecond;
+
+        /** The partition name, defaulting to the master device's file name. */
+        public String partitionName()
+        {
+            return partition != null ? partition : master.getFileName().toString();
+        }
+
+        /** The log directory, defaulting to /var/lib/presync/PARTITION. */
+        public Path logDir()
+        {
+            return logDirectory != null ? logDirectory : Path.of("/var/lib/presync", partitionName());
+        }
+    }
+
+    /** The final report (also the JSON of {@code presync replicate --json}). */
+    public record Report(
+        String partition, boolean resumed, Plan plan, long plannedPartitionBytes, long baseBytes, long predictedGrowthBytes,
+        long growthUpperBytes, double confidence, long actualGrowthBytes, long usedBytes, int extensions,
+        long copiedBytes, long streamedBytes, long recopiedBytes, long verifiedBytes, double durationSeconds,
+        double lagMillisP50, double lagMillisP99, double lagMillisP999, String verify, long consistentAtSeq,
+        long lostReports, long tapEvents)
+    {
+    }
+
+    private final Options options;
+    private final String name;
+    private final long startNanos = System.nanoTime();
+    private final long epochOffsetNanos = epochOffset();
+    private BlockDevice master;
+    private Pool pool;
+    private Partition partition;
+    private BlockTap tap;
+    private WriteLog log;
+    private Ring ring;
+    private Arena arena;
+    private MemorySegment[] buffers;
+    private TrackingMap tracking;
+    private HeatModel heat;
+    private Plan plan;
+    private boolean resumed;
+    private long sizeBytes;
+
+    // Work list of the bulk pass: chunks in visiting order, COPY or VERIFY.
+    private long[] workStart = new long[1024];
+    private long[] workEnd = new long[1024];
+    private byte[] workKind = new byte[1024];
+    private int workCount;
+    private int workCursor;
+    // Checksum comparisons queued by a LOST event: [verifyCursor, sizeBytes).
+    private long verifyCursor = -1;
+
+    private final int[] slotKind = new int[SLOTS];
+    private final long[] slotOffset = new long[SLOTS];
+    private final int[] slotLength = new int[SLOTS];
+    private final long[] slotSeq = new long[SLOTS];
+    private final int[] slotResult = new int[SLOTS];
+    private final boolean[] slotDone = new boolean[SLOTS];
+    private int inFlight;
+
+    private final long[] batchStart = new long[64];
+    private final long[] batchEnd = new long[64];
+    private int batchCount;
+    private final DirtyRangeConsumer batchConsumer = this::onDirtyRange;
+    private final CompletionHandler completions = this::onCompletion;
+    private final WriteEventHandler events = this::onEvent;
+    private final RegionOrder order = this::rankOf;
+    private final CRC32C crc = new CRC32C();
+    private final int[] stored = new int[CHUNK_BYTES / BLOCK];
+
+    private final Histogram lag = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
+    private final long[] lagSeq = new long[LAG_CAPACITY];
+    private final long[] lagTime = new long[LAG_CAPACITY];
+    private final long[] lagStart = new long[LAG_CAPACITY];
+    private final long[] lagEnd = new long[LAG_CAPACITY];
+    private long lagHead;
+    private long lagTail;
+
+    private long copiedBytes;
+    private long streamedBytes;
+    private long recopiedBytes;
+    private long verifiedBytes;
+    private long lostReports;
+    private int extensions;
+    private long lastCommitNanos;
+    private long consistentAtSeq = -1;
+    private long bulkDoneNanos;
+    private volatile boolean stopRequested;
+    private boolean syncedNow;
+
+    private ReplicationJob(final Options options)
+    {
+        this.options = options;
+        this.name = options.partitionName();
+    }
+
+    /** Checks the devices, starts the tap, maps and snapshots the master, plans and allocates. */
+    public static ReplicationJob start(final Options options) throws IOException
+    {
+        final ReplicationJob job = new ReplicationJob(options);
+        try
+        {
+            job.open();
+            return job;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            job.close();
+            throw ex;
+        }
+    }
+
+    /** Only the plan: the same checks, map and probe as {@link #start}, without tap or allocation. */
+    public static Plan plan(final Options options) throws IOException
+    {
+        try (BlockDevice master = openMaster(options.master); Ring ring = Ring.create(64))
+        {
+            final long unitBytes;
+            try (Pool pool = openPool(options.pool, master))
+            {
+                unitBytes = pool.info().unitBytes();
+            }
+            final HeatModel heat = new HeatModel(master.sizeBytes(), REGION_BYTES, TimeUnit.HOURS.toNanos(1));
+            final History history = options.history == null ? History.none() : History.load(options.history, options.historyFormat, heat);
+            try (ExtentMap map = MasterMap.build(master, ring))
+            {
+                final double rate = options.assumedRateBytesPerSecond > 0 ? options.assumedRateBytesPerSecond :
+                    RateProbe.measure(master, ring, map);
+                return Planner.plan(map.totalBytes(), master.sizeBytes(), rate, history.newBytes(), history.intervalSeconds(),
+                    options.confidence, options.maxPartitionBytes, unitBytes);
+            }
+        }
+    }
+
+    static BlockDevice openMaster(final Path path) throws IOException
+    {
+        final BlockDevice master = BlockDevice.open(path, OpenOptions.forReading());
+        if (master.sizeBytes() < MIN_MASTER_BYTES || master.sizeBytes() % BLOCK != 0)
+        {
+            final long size = master.sizeBytes();
+            master.close();
+            throw new RefusedException("master " + path + " has " + size + " bytes; replicate a block device of at least 1 MiB " +
+                "whose size is a multiple of 4 KiB");
+        }
+        return master;
+    }
+
+    static Pool openPool(final Path path, final BlockDevice master) throws IOException
+    {
+        try (BlockDevice poolDevice = BlockDevice.open(path, OpenOptions.forReading()))
+        {
+            if (BlockDevice.overlap(master, poolDevice))
+            {
+                throw new RefusedException("the pool " + path + " is the master " + master.path() + " or shares storage with it; " +
+                    "give a separate pool device");
+            }
+        }
+        try
+        {
+            return Pool.open(path);
+        }
+        catch (final RefusedException ex)
+        {
+            final var found = Signatures.detect(path);
+            if (!found.isEmpty() && !found.get(0).name().contains("presync"))
+            {
+                throw new RefusedException(path + " holds " + found.get(0).description() + ", not a Presync pool; give a pool " +
+                    "device prepared with 'presync pool create' (which refuses to overwrite data unless forced)", ex);
+            }
+            throw ex;
+        }
+    }
+
+    private void open() throws IOException
+    {
+        master = openMaster(options.master);
+        sizeBytes = master.sizeBytes();
+        pool = openPool(options.pool, master);
+        ring = Ring.create(64);
+        // 1. Tap before T0, with the log's sequence numbers continued.
+        Files.createDirectories(options.logDir());
+        log = WriteLog.open(options.logDir(), new WriteLog.Options());
+        tap = BlockTap.open(options.master, new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
+            .firstSequence(Math.max(1, log.nextSequence())));
+        tracking = new TrackingMap();
+        heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
+        // 2. History (and heat from it).
+        final History history = options.history == null ? History.none() : History.load(options.history, options.historyFormat, heat);
+        // 3. Allocation map and its snapshot at T0.
+        final ExtentMap live = MasterMap.build(master, ring);
+        final ExtentMap snapshot = live.snapshotView();
+        try
+        {
+            // 4. Plan.
+            final double rate = options.assumedRateBytesPerSecond > 0 ? options.assumedRateBytesPerSecond :
+                RateProbe.measure(master, ring, snapshot);
+            plan = Planner.plan(snapshot.totalBytes(), sizeBytes, rate, history.newBytes(), history.intervalSeconds(),
+                options.confidence, options.maxPartitionBytes, pool.info().unitBytes());
+            // 5. Allocate before the first byte is copied, or resume.
+            final MasterIdentity identity = MasterIdentity.of(identityKey(master), sizeBytes);
+            final java.util.Optional<PartitionInfo> existing = pool.partition(name);
+            if (existing.isPresent())
+            {
+                if (!existing.get().master().equals(identity))
+                {
+                    throw new RefusedException("pool " + options.pool + " already has a partition '" + name + "' of another master; " +
+                        "pick another --partition or delete that one");
+                }
+                resumed = true;
+                final Properties state = readState();
+                if (state != null)
+                {
+                    plan = restorePlan(state, plan);
+                }
+            }
+            else
+            {
+                pool.allocate(name, identity, plan.partitionBytes());
+            }
+            partition = pool.openPartition(name);
+            buildWorkList(snapshot);
+        }
+        finally
+        {
+            snapshot.close();
+            live.close();
+        }
+        final MemorySegment[] registered = new MemorySegment[SLOTS];
+        arena = Arena.ofShared();
+        for (int i = 0; i < SLOTS; i++)
+        {
+            registered[i] = Ring.allocateBuffer(arena, CHUNK_BYTES);
+        }
+        ring.registerBuffers(registered);
+        buffers = registered;
+        lastCommitNanos = System.nanoTime();
+        if (!resumed)
+        {
+            writeState("copy");
+        }
+    }
+
+    private static long epochOffset()
+    {
+        final java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
+    }
+
+    private static String identityKey(final BlockDevice master)
+    {
+        return master.backingFile().map(Path::toString).orElse(master.path().toAbsolutePath().toString());
+    }
+
+    /** Cold regions first, hot last; within a region ascending. On resume, mapped chunks are compared, not copied. */
+    private void buildWorkList(final ExtentMap snapshot)
+    {
+        final ExtentMap work = ExtentMap.inMemory();
+        try
+        {
+            final ExtentCursor c = snapshot.cursor(0);
+            while (c.next())
+            {
+                work.insert(c.start(), c.end(), 0);
+            }
+            if (resumed)
+            {
+                // Ranges the slave holds but the master no longer does (discarded while untapped) are compared too.
+                final ExtentCursor m = partition.mappedExtents();
+                while (m.next())
+                {
+                    work.insert(m.start(), m.end(), 0);
+                }
+            }
+            final int[] regions = new int[heat.regionCount()];
+            heat.coldFirst(System.nanoTime(), regions);
+            for (final int region : regions)
+            {
+                final long regionStart = region * REGION_BYTES;
+                final long regionEnd = Math.min(sizeBytes, regionStart + REGION_BYTES);
+                work.forEachIntersecting(regionStart, regionEnd, (start, end, payload) ->
+                {
+                    for (long at = start; at < end; at += CHUNK_BYTES)
+                    {
+                        final long chunkEnd = Math.min(end, at + CHUNK_BYTES);
+                        final boolean onSlave = resumed && partition.mappedBytes(at, chunkEnd) == chunkEnd - at;
+                        addWork(at, chunkEnd, onSlave ? VERIFY : COPY);
+                    }
+                });
+            }
+        }
+        finally
+        {
+            work.close();
+        }
+    }
+
+    private void addWork(final long start, final long end, final int kind)
+    {
+        if (workCount == workStart.length)
+        {
+            workStart = java.util.Arrays.copyOf(workStart, 2 * workCount);
+            workEnd = java.util.Arrays.copyOf(workEnd, 2 * workCount);
+            workKind = java.util.Arrays.copyOf(workKind, 2 * workCount);
+        }
+        workStart[workCount] = start;
+        workEnd[workCount] = end;
+        workKind[workCount] = (byte)kind;
+        workCount++;
+    }
+
+    private int rankOf(final long granuleIndex)
+    {
+        final int region = heat.regionOf(Math.min(sizeBytes - 1, granuleIndex * tracking.granuleBytes()));
+        return (int)Math.min(Integer.MAX_VALUE, heat.heat(region, System.nanoTime()) * 1000);
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "presync-replicate-" + name;
+    }
+
+    /** One duty cycle; returns the amount of work done (0 when idle). */
+    @Override
+    public int doWork() throws IOException
+    {
+        final int polled = tap.poll(events, POLL_LIMIT);
+        int work = polled;
+        if (inFlight > 0)
+        {
+            work += ring.reap(completions, SLOTS);
+            for (int slot = 0; slot < SLOTS; slot++)
+            {
+                if (slotDone[slot])
+                {
+                    slotDone[slot] = false;
+                    apply(slot);
+                    work++;
+                }
+            }
+        }
+        work += fill();
+        if (inFlight > 0)
+        {
+            ring.submit();
+        }
+        final long now = System.nanoTime();
+        if (now - lastCommitNanos >= options.commitIntervalNanos)
+        {
+            commit(bulkDone() ? "stream" : "copy");
+        }
+        // Consistent only after a poll that left nothing ready in the tap and with nothing dirty or in flight.
+        syncedNow = false;
+        if (bulkDone() && inFlight == 0 && tracking.dirtyBytes() == 0 && polled < POLL_LIMIT)
+        {
+            if (bulkDoneNanos == 0)
+            {
+                bulkDoneNanos = now;
+            }
+            consistentAtSeq = tap.nextSequence() - 1;
+            syncedNow = true;
+        }
+        return work;
+    }
+
+    private boolean bulkDone()
+    {
+        return workCursor >= workCount && verifyCursor < 0;
+    }
+
+    /**
+     * True when the copy is done and nothing is dirty or in flight: the partition equals the master up
+     * to every write the tap has handed out ({@link #consistentAtSeq()}). Waits a reorder window
+     * (20 ms) after the bulk pass so that writes completing just before are handed out.
+     */
+    public boolean synced()
+    {
+        return syncedNow && bulkDone() && inFlight == 0 && tracking.dirtyBytes() == 0 && bulkDoneNanos != 0 &&
+            System.nanoTime() - bulkDoneNanos >= TimeUnit.MILLISECONDS.toNanos(20);
+    }
+
+    private void onEvent(final WriteEvent event) throws IOException
+    {
+        log.onEvent(event);
+        if (event.op() == WriteOp.LOST)
+        {
+            lostReports++;
+            verifyCursor = 0;
+            return;
+        }
+        if (!event.op().changesData())
+        {
+            return;
+        }
+        final long start = Math.max(0, event.offsetBytes()) & ~(BLOCK - 1L);
+        final long end = Math.min(sizeBytes, (event.endBytes() + BLOCK - 1) & ~(BLOCK - 1L));
+        if (end <= start)
+        {
+            return;
+        }
+        tracking.mark(start, end - start, event.sequence());
+        heat.recordWrite(start, end - start, System.nanoTime());
+        if (lagTail - lagHead < LAG_CAPACITY)
+        {
+            final int i = (int)(lagTail & (LAG_CAPACITY - 1));
+            lagSeq[i] = event.sequence();
+            lagTime[i] = event.timeNanos();
+            lagStart[i] = start;
+            lagEnd[i] = end;
+            lagTail++;
+        }
+    }
+
+    /** Test hook: a LOST event as the tap would hand it out. */
+    void injectLost() throws IOException
+    {
+        onEvent(new WriteEvent().set(tap.nextSequence(), System.nanoTime(), WriteOp.LOST, 0, sizeBytes, WriteEvent.UNKNOWN_COUNT));
+    }
+
+    private void onCompletion(final long userData, final int result, final int flags)
+    {
+        final int slot = (int)userData;
+        slotResult[slot] = result;
+        slotDone[slot] = true;
+    }
+
+    private void apply(final int slot) throws IOException
+    {
+        final int kind = slotKind[slot];
+        final long offset = slotOffset[slot];
+        final int length = slotLength[slot];
+        slotKind[slot] = FREE;
+        inFlight--;
+        if (slotResult[slot] != length)
+        {
+            throw new IOException(options.master + ": read of " + length + " bytes at " + offset + " returned " + slotResult[slot]);
+        }
+        final MemorySegment data = buffers[slot].asSlice(0, length);
+        if (kind == VERIFY)
+        {
+            partition.checksums(offset, length, stored);
+            int block = 0;
+            final int blocks = length / BLOCK;
+            while (block < blocks)
+            {
+                if (crcOf(data, block) == stored[block])
+                {
+                    block++;
+                    continue;
+                }
+                int runEnd = block + 1;
+                while (runEnd < blocks && crcOf(data, runEnd) != stored[runEnd])
+                {
+                    runEnd++;
+                }
+                write(offset + (long)block * BLOCK, data.asSlice((long)block * BLOCK, (long)(runEnd - block) * BLOCK));
+                recopiedBytes += (long)(runEnd - block) * BLOCK;
+                block = runEnd;
+            }
+            verifiedBytes += length;
+        }
+        else
+        {
+            write(offset, data);
+            if (kind == COPY)
+            {
+                copiedBytes += length;
+            }
+            else
+            {
+                streamedBytes += length;
+            }
+        }
+        tracking.clear(offset, offset + length, slotSeq[slot]);
+        recordLag(offset, offset + length, slotSeq[slot]);
+    }
+
+    private int crcOf(final MemorySegment data, final int block)
+    {
+        crc.reset();
+        crc.update(data.asSlice((long)block * BLOCK, BLOCK).asByteBuffer());
+        return (int)crc.getValue();
+    }
+
+    /** Writes into the partition, extending it first when new data would not fit. */
+    private void write(final long offset, final MemorySegment data) throws IOException
+    {
+        final long needed = data.byteSize() - partition.mappedBytes(offset, offset + data.byteSize());
+        if (needed > 0 && needed + MAP_HEADROOM_BYTES > partition.freeDataBytes())
+        {
+            final long unit = pool.info().unitBytes();
+            final long grow = Math.max(needed + MAP_HEADROOM_BYTES, Math.max(unit, plan.partitionBytes() / 10));
+            try
+            {
+                pool.extend(name, (grow + unit - 1) / unit * unit);
+                extensions++;
+            }
+            catch (final RefusedException ex)
+            {
+                commit("copy");
+                throw new RefusedException("the pool " + options.pool + " is full: partition '" + name + "' needs " + needed +
+                    " more bytes; the job state is kept, so free or add pool space and run the same command again to resume", ex);
+            }
+        }
+        partition.write(offset, data);
+    }
+
+    /** Events with seq before {@code readSeq} inside [start, end) are applied now: their write-to-apply latency. */
+    private void recordLag(final long start, final long end, final long readSeq)
+    {
+        // Tap times are wall-clock nanoseconds (epoch); the offset is taken the way the tap takes it.
+        final long now = epochOffsetNanos + System.nanoTime();
+        for (long i = lagHead; i < lagTail; i++)
+        {
+            final int k = (int)(i & (LAG_CAPACITY - 1));
+            if (lagEnd[k] > 0 && lagSeq[k] < readSeq && lagStart[k] >= start && lagEnd[k] <= end)
+            {
+                lag.recordValue(Math.max(0, Math.min(lag.getHighestTrackableValue(), now - lagTime[k])));
+                lagEnd[k] = -1;
+            }
+        }
+        while (lagHead < lagTail && lagEnd[(int)(lagHead & (LAG_CAPACITY - 1))] < 0)
+        {
+            lagHead++;
+        }
+    }
+
+    private int fill() throws IOException
+    {
+        int submitted = 0;
+        // Streaming first: it never waits for the bulk copy.
+        if (inFlight < SLOTS && tracking.dirtyBytes() > 0)
+        {
+            batchCount = 0;
+            tracking.nextBatch(order, (long)CHUNK_BYTES * (SLOTS - inFlight), batchConsumer);
+            for (int i = 0; i < batchCount && inFlight < SLOTS; i++)
+            {
+                for (long at = batchStart[i]; at < batchEnd[i] && inFlight < SLOTS; at += CHUNK_BYTES)
+                {
+                    if (submit(STREAM, at, Math.min(batchEnd[i], at + CHUNK_BYTES)))
+                    {
+                        submitted++;
+                    }
+                }
+            }
+        }
+        while (inFlight < SLOTS && verifyCursor >= 0)
+        {
+            final long end = Math.min(sizeBytes, verifyCursor + CHUNK_BYTES);
+            if (!submit(VERIFY, verifyCursor, end))
+            {
+                break;
+            }
+            submitted++;
+            verifyCursor = end >= sizeBytes ? -1 : end;
+        }
+        while (inFlight < SLOTS && workCursor < workCount)
+        {
+            if (!submit(workKind[workCursor], workStart[workCursor], workEnd[workCursor]))
+            {
+                break;
+            }
+            submitted++;
+            workCursor++;
+        }
+        return submitted;
+    }
+
+    private void onDirtyRange(final long start, final long end)
+    {
+        if (batchCount < batchStart.length)
+        {
+            batchStart[batchCount] = start;
+            batchEnd[batchCount] = end;
+            batchCount++;
+        }
+    }
+
+    /** Submits a read of [start, end) into a free slot; false when it overlaps a read in flight. */
+    private boolean submit(final int kind, final long start, final long end)
+    {
+        int free = -1;
+        for (int slot = 0; slot < SLOTS; slot++)
+        {
+            if (slotKind[slot] == FREE)
+            {
+                free = free < 0 ? slot : free;
+            }
+            else if (slotOffset[slot] < end && start < slotOffset[slot] + slotLength[slot])
+            {
+                return false;
+            }
+        }
+        if (free < 0)
+        {
+            return false;
+        }
+        final int length = (int)(end - start);
+        // The read begins after every write the tap has handed out: those are the ones it may clear.
+        slotSeq[free] = tap.nextSequence();
+        if (!ring.prepareReadFixed(master.fd(), false, buffers[free], length, start, free, free))
+        {
+            return false;
+        }
+        slotKind[free] = kind;
+        slotOffset[free] = start;
+        slotLength[free] = length;
+        inFlight++;
+        return true;
+    }
+
+    /** Commits the partition and then the job state. */
+    private void commit(final String phase) throws IOException
+    {
+        partition.commit();
+        writeState(phase);
+        lastCommitNanos = System.nanoTime();
+    }
+
+    private Path statePath()
+    {
+        return options.logDir().resolve("job.state");
+    }
+
+    private void writeState(final String phase) throws IOException
+    {
+        final Properties p = new Properties();
+        p.setProperty("phase", phase);
+        p.setProperty("partition", name);
+        p.setProperty("plannedPartitionBytes", Long.toString(plan.partitionBytes()));
+        p.setProperty("baseBytes", Long.toString(plan.baseBytes()));
+        p.setProperty("predictedGrowthBytes", Long.toString(plan.predictedGrowthBytes()));
+        p.setProperty("growthUpperBytes", Long.toString(plan.growthUpperBytes()));
+        p.setProperty("confidence", Double.toString(plan.confidence()));
+        p.setProperty("model", plan.model());
+        p.setProperty("consistentAtSeq", Long.toString(consistentAtSeq));
+        p.setProperty("copyCursor", Integer.toString(workCursor));
+        p.setProperty("dirtyBytes", Long.toString(tracking.dirtyBytes()));
+        final Path tmp = statePath().resolveSibling("job.state.tmp");
+        try (var out = Files.newOutputStream(tmp))
+        {
+            p.store(out, "presync replication job state");
+        }
+        Files.move(tmp, statePath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private Properties readState() throws IOException
+    {
+        if (!Files.exists(statePath()))
+        {
+            return null;
+        }
+        final Properties p = new Properties();
+        try (var in = Files.newInputStream(statePath()))
+        {
+            p.load(in);
+        }
+        return p;
+    }
+
+    private static Plan restorePlan(final Properties s, final Plan fresh)
+    {
+        try
+        {
+            return new Plan(Long.parseLong(s.getProperty("baseBytes")), fresh.logicalBytes(), fresh.rateBytesPerSecond(),
+                fresh.horizonSeconds(), fresh.historyBuckets(), fresh.intervalSeconds(), s.getProperty("model", fresh.model()),
+                Long.parseLong(s.getProperty("predictedGrowthBytes")), fresh.growthLowerBytes(),
+                Long.parseLong(s.getProperty("growthUpperBytes")), Double.parseDouble(s.getProperty("confidence")),
+                Long.parseLong(s.getProperty("plannedPartitionBytes")), fresh.unitBytes(), fresh.iterations(), fresh.note());
+        }
+        catch (final RuntimeException ex)
+        {
+            return fresh;
+        }
+    }
+
+    /** Asks {@link #run} to stop at the next cycle (signal handlers call this). */
+    public void requestStop()
+    {
+        stopRequested = true;
+    }
+
+    /**
+     * Runs duty cycles until synced ({@code untilSynced}) or until {@link #requestStop()}; prints a
+     * progress line to {@code progress} (null: quiet) about once a second; commits at the end.
+     */
+    public Report run(final boolean untilSynced, final PrintWriter progress) throws IOException
+    {
+        long nextProgress = System.nanoTime();
+        syncedNow = false;
+        while (!stopRequested && !(untilSynced && synced()))
+        {
+            final int work = doWork();
+            if (work == 0)
+            {
+                if (inFlight > 0)
+                {
+                    ring.submitAndWait(1);
+                }
+                else
+                {
+                    Thread.onSpinWait();
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                }
+            }
+            if (progress != null && System.nanoTime() >= nextProgress)
+            {
+                progress.print("\r" + progressLine());
+                progress.flush();
+                nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            }
+        }
+        // Drain what is in flight, then commit.
+        while (inFlight > 0)
+        {
+            ring.submitAndWait(1);
+            ring.reap(completions, SLOTS);
+            for (int slot = 0; slot < SLOTS; slot++)
+            {
+                if (slotDone[slot])
+                {
+                    slotDone[slot] = false;
+                    apply(slot);
+                }
+            }
+        }
+        commit(synced() ? "synced" : bulkDone() ? "stream" : "copy");
+        if (progress != null)
+        {
+            progress.println();
+        }
+        return report(untilSynced && synced());
+    }
+
+    /** copied/total, rate, ETA, dirty backlog, partition fill. */
+    public String progressLine()
+    {
+        final long done = copiedBytes + verifiedBytes;
+        final long total = Math.max(1, plan.baseBytes());
+        final double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
+        final double rate = (copiedBytes + streamedBytes + verifiedBytes) / seconds;
+        final double eta = rate > 0 ? Math.max(0, total - done) / rate : 0;
+        return String.format(Locale.ROOT, "copied %d/%d MiB  %.0f MiB/s  ETA %.0f s  dirty %d KiB  partition %.0f%% full   ",
+            done >> 20, total >> 20, rate / (1 << 20), eta, tracking.dirtyBytes() >> 10,
+            100.0 * partition.usedBytes() / Math.max(1, partition.dataBytes()));
+    }
+
+    /** The report; verifies master against partition CRCs when {@code verify} (the master should be quiet). */
+    public Report report(final boolean verify) throws IOException
+    {
+        String verdict = "not run";
+        if (verify)
+        {
+            final long before = tap.nextSequence();
+            final long mismatches = verifyAll();
+            tap.poll(events, POLL_LIMIT);
+            final long written = tap.nextSequence() - before;
+            verdict = mismatches == 0 ? "ok" : written > 0 ?
+                "not comparable: the master took " + written + " writes during the comparison (" + mismatches + " blocks differed)" :
+                mismatches + " mismatched blocks";
+        }
+        final long used = partition.usedBytes();
+        return new Report(name, resumed, plan, plan.partitionBytes(), plan.baseBytes(), plan.predictedGrowthBytes(),
+            plan.growthUpperBytes(), plan.confidence(), Math.max(0, used - plan.baseBytes()), used, extensions,
+            copiedBytes, streamedBytes, recopiedBytes, verifiedBytes, (System.nanoTime() - startNanos) / 1e9,
+            lag.getValueAtPercentile(50) / 1e6, lag.getValueAtPercentile(99) / 1e6, lag.getValueAtPercentile(99.9) / 1e6,
+            verdict, consistentAtSeq, lostReports, tap.eventsDelivered());
+    }
+
+    /** CRC32C of every master block against the partition's stored CRC (synchronous reads, as BlockDevice.read intends). */
+    long verifyAll() throws IOException
+    {
+        long mismatches = 0;
+        final MemorySegment buffer = buffers[0];
+        for (long at = 0; at < sizeBytes; at += CHUNK_BYTES)
+        {
+            final int length = (int)Math.min(CHUNK_BYTES, sizeBytes - at);
+            final MemorySegment data = buffer.asSlice(0, length);
+            master.read(data, at);
+            partition.checksums(at, length, stored);
+            for (int block = 0; block < length / BLOCK; block++)
+            {
+                if (crcOf(data, block) != stored[block])
+                {
+                    mismatches++;
+                }
+            }
+        }
+        return mismatches;
+    }
+
+    public Plan plan()
+    {
+        return plan;
+    }
+
+    public boolean resumed()
+    {
+        return resumed;
+    }
+
+    public long consistentAtSeq()
+    {
+        return consistentAtSeq;
+    }
+
+    public long copiedBytes()
+    {
+        return copiedBytes;
+    }
+
+    @Override
+    public void onClose()
+    {
+    }
+
+    /** Stops the tap, closes the partition (uncommitted writes are not committed here), the log and the devices. */
+    @Override
+    public void close()
+    {
+        try
+        {
+            if (tap != null)
+            {
+                tap.close();
+            }
+        }
+        catch (final IOException ignored)
+        {
+            // Closing: the trace instance of a dead process is removed by the next tap.
+        }
+        if (partition != null)
+        {
+            partition.close();
+        }
+        closeQuietly(log);
+        closeQuietly(pool);
+        if (ring != null)
+        {
+            ring.close();
+        }
+        if (tracking != null)
+        {
+            tracking.close();
+        }
+        closeQuietly(master);
+        if (arena != null)
+        {
+            arena.close();
+        }
+    }
+
+    private static void closeQuietly(final AutoCloseable c)
+    {
+        try
+        {
+            if (c != null)
+            {
+                c.close();
+            }
+        }
+        catch (final Exception ignored)
+        {
+            // Best effort while closing.
+        }
+    }
+}

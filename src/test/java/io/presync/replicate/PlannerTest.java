@@ -1,0 +1,78 @@
+package io.presync.replicate;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PlannerTest
+{
+    private static final long UNIT = 1L << 20;
+    private static final long GIB = 1L << 30;
+
+    private static double[] history(final int n)
+    {
+        final Random random = new Random(7);
+        final double[] y = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            y[i] = 50e6 + 20e6 * Math.sin(2 * Math.PI * i / 24) + 5e6 * random.nextGaussian();
+        }
+        return y;
+    }
+
+    @Test
+    void higherConfidenceGivesAnEqualOrLargerBuffer()
+    {
+        final double[] y = history(24 * 7);
+        long previousBuffer = -1;
+        long previousPartition = -1;
+        for (final double c : new double[] {0.5, 0.8, 0.9, 0.95, 0.99, 0.999})
+        {
+            final Plan plan = Planner.plan(GIB, 16 * GIB, 20e6, y, 60, c, 0, UNIT);
+            assertTrue(plan.fitted(), plan.toString());
+            assertTrue(plan.growthUpperBytes() >= previousBuffer, c + ": " + plan);
+            assertTrue(plan.partitionBytes() >= previousPartition, c + ": " + plan);
+            previousBuffer = plan.growthUpperBytes();
+            previousPartition = plan.partitionBytes();
+        }
+    }
+
+    @Test
+    void noHistoryUsesTheConservativeRuleAndSaysSo()
+    {
+        final Plan plan = Planner.plan(GIB, 16 * GIB, 100e6, new double[0], 60, 0.95, 0, UNIT);
+        assertFalse(plan.fitted());
+        assertTrue(plan.note().contains("little history"), plan.note());
+        assertEquals("conservative rule", plan.model());
+        assertEquals((long)Math.ceil(0.10 * GIB), plan.growthUpperBytes(), UNIT);
+        assertEquals(0, plan.partitionBytes() % UNIT);
+        final Plan higher = Planner.plan(GIB, 16 * GIB, 100e6, new double[3], 60, 0.99, 0, UNIT);
+        assertTrue(higher.growthUpperBytes() > plan.growthUpperBytes());
+        final Plan tiny = Planner.plan(0, 16 * GIB, 100e6, null, 60, 0.95, 0, UNIT);
+        assertEquals(2 * UNIT, tiny.partitionBytes());
+    }
+
+    @Test
+    void partitionIsCappedAndRoundedToTheUnit()
+    {
+        final Plan capped = Planner.plan(GIB, 16 * GIB, 1e6, history(200), 60, 0.95, GIB + 5, UNIT);
+        assertEquals(GIB + UNIT, capped.partitionBytes());
+        assertTrue(capped.note().contains("max-partition"));
+        final Plan logical = Planner.plan(GIB, GIB + 100, 1e5, history(200), 60, 0.95, 0, UNIT);
+        assertEquals(GIB + UNIT, logical.partitionBytes());
+    }
+
+    @Test
+    void longerHorizonGivesALargerBuffer()
+    {
+        final double[] y = history(24 * 7);
+        final Plan fast = Planner.plan(GIB, 16 * GIB, 1e9, y, 60, 0.95, 0, UNIT);
+        final Plan slow = Planner.plan(GIB, 16 * GIB, 1e6, y, 60, 0.95, 0, UNIT);
+        assertTrue(slow.horizonSeconds() > fast.horizonSeconds());
+        assertTrue(slow.growthUpperBytes() > fast.growthUpperBytes(), fast + " vs " + slow);
+    }
+}

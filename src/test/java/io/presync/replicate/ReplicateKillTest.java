@@ -1,0 +1,130 @@
+package io.presync.replicate;
+
+import io.presync.device.BlockDevice;
+import io.presync.device.LoopDevices;
+import io.presync.device.OpenOptions;
+import io.presync.pool.Pool;
+import io.presync.uring.Ring;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** SIGKILL of a job in a child JVM during the copy and during streaming; the rerun resumes and converges. */
+class ReplicateKillTest
+{
+    private static final long MIB = 1L << 20;
+
+    @RegisterExtension
+    final LoopDevices loops = new LoopDevices();
+
+    private static void write(final Path device, final long at, final long bytes, final long seed) throws IOException
+    {
+        try (BlockDevice dev = BlockDevice.open(device, OpenOptions.forWriting().withExclusive(false)); Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment buffer = BlockDevice.allocateAligned(arena, bytes, 4096);
+            final Random random = new Random(seed);
+            for (long i = 0; i < bytes; i += 8)
+            {
+                buffer.set(ValueLayout.JAVA_LONG, i, random.nextLong());
+            }
+            dev.write(buffer, at);
+        }
+    }
+
+    private Process child(final LoopDevices.Loop master, final LoopDevices.Loop pool, final Path log) throws IOException
+    {
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-cp", System.getProperty("java.class.path"), ReplicateChild.class.getName(), master.path(), pool.path(), log.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    private static void kill(final Process child) throws Exception
+    {
+        LoopDevices.run("kill", "-KILL", Long.toString(child.pid()));
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void killedDuringCopyAndStreamingResumesAndConverges() throws Exception
+    {
+        Assumptions.assumeTrue(Ring.unavailableReason() == null, "io_uring unavailable");
+        final LoopDevices.Loop master = loops.create(128 * MIB);
+        final LoopDevices.Loop pool = loops.create(256 * MIB);
+        Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
+        write(master.device(), 0, 48 * MIB, 1);
+        final Path log = Files.createTempDirectory(loops.folder(), "log-");
+
+        // 1. Killed in the middle of the copy.
+        final Process first = child(master, pool, log);
+        final BufferedReader out1 = new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("started new", out1.readLine());
+        long copied = 0;
+        for (String line = out1.readLine(); line != null && copied < 12 * MIB; line = out1.readLine())
+        {
+            assertTrue(line.startsWith("copy "), line);
+            copied = Long.parseLong(line.substring(5));
+        }
+        kill(first);
+        assertTrue(copied < 48 * MIB, "the copy finished before the kill: " + copied);
+
+        // 2. The rerun resumes, is killed while streaming a write made under its tap.
+        final Process second = child(master, pool, log);
+        final BufferedReader out2 = new BufferedReader(new InputStreamReader(second.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("started resumed", out2.readLine());
+        String line = out2.readLine();
+        while (line != null && line.startsWith("copy "))
+        {
+            line = out2.readLine();
+        }
+        assertTrue(line != null && line.startsWith("synced "), String.valueOf(line));
+        final long secondCopied = Long.parseLong(line.substring(7));
+        assertTrue(secondCopied < 48 * MIB, "the resumed run copied everything again: " + secondCopied);
+        write(master.device(), 70 * MIB, 2 * MIB, 2);
+        Thread.sleep(200);
+        kill(second);
+
+        // 3. Untapped writes, then the same job in-process: equal, and far less than the whole copied.
+        write(master.device(), 5 * MIB, MIB, 3);
+        write(master.device(), 100 * MIB, MIB, 4);
+        final ReplicationJob.Options o = new ReplicationJob.Options();
+        o.master = master.device();
+        o.pool = pool.device();
+        o.partition = "m";
+        o.logDirectory = log;
+        o.assumedRateBytesPerSecond = 200e6;
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(o))
+        {
+            assertTrue(job.resumed());
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertTrue(report.copiedBytes() + report.recopiedBytes() < 16 * MIB, report.toString());
+        final Path image = loops.folder().resolve("export.img");
+        try (Pool opened = Pool.openReadOnly(pool.device()))
+        {
+            opened.export("m", image, false);
+        }
+        final byte[] expected = Files.readAllBytes(master.backingFile());
+        final byte[] actual = Files.readAllBytes(image);
+        assertEquals(-1, Arrays.mismatch(expected, actual));
+    }
+}

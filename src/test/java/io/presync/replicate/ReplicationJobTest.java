@@ -1,0 +1,286 @@
+package io.presync.replicate;
+
+import io.presync.cli.Main;
+import io.presync.device.BlockDevice;
+import io.presync.device.LoopDevices;
+import io.presync.device.OpenOptions;
+import io.presync.pool.Pool;
+import io.presync.uring.Ring;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The replication job on loop devices: equality under a concurrent writer, tap loss, resume, refusals. */
+class ReplicationJobTest
+{
+    private static final long MIB = 1L << 20;
+    private static final long MASTER_BYTES = 64 * MIB;
+
+    @RegisterExtension
+    final LoopDevices loops = new LoopDevices();
+
+    @BeforeEach
+    void needsUring()
+    {
+        Assumptions.assumeTrue(Ring.unavailableReason() == null, "io_uring unavailable: " + Ring.unavailableReason());
+    }
+
+    private ReplicationJob.Options options(final LoopDevices.Loop master, final LoopDevices.Loop pool) throws IOException
+    {
+        final ReplicationJob.Options o = new ReplicationJob.Options();
+        o.master = master.device();
+        o.pool = pool.device();
+        o.partition = "m";
+        o.logDirectory = Files.createTempDirectory(loops.folder(), "log-");
+        o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(50);
+        o.assumedRateBytesPerSecond = 200e6;
+        return o;
+    }
+
+    private LoopDevices.Loop master() throws IOException
+    {
+        final LoopDevices.Loop master = loops.create(MASTER_BYTES);
+        final Random random = new Random(1);
+        try (BlockDevice dev = BlockDevice.open(master.device(), OpenOptions.forWriting()); Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment buffer = BlockDevice.allocateAligned(arena, 4 * MIB, 4096);
+            for (final long at : new long[] {0, 9 * MIB, 30 * MIB, 60 * MIB})
+            {
+                fillRandom(buffer, random);
+                dev.write(buffer, at);
+            }
+        }
+        return master;
+    }
+
+    private LoopDevices.Loop pool() throws IOException
+    {
+        final LoopDevices.Loop pool = loops.create(256 * MIB);
+        Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
+        return pool;
+    }
+
+    private static void fillRandom(final MemorySegment buffer, final Random random)
+    {
+        for (long i = 0; i < buffer.byteSize(); i += 8)
+        {
+            buffer.set(ValueLayout.JAVA_LONG, i, random.nextLong());
+        }
+    }
+
+    /** Writes random 4-64 KiB pieces at random 4 KiB-aligned offsets until stopped (about one per ms). */
+    private static Thread writer(final Path device, final AtomicBoolean stop, final long seed)
+    {
+        final Thread t = new Thread(() ->
+        {
+            final Random random = new Random(seed);
+            try (BlockDevice dev = BlockDevice.open(device, OpenOptions.forWriting().withExclusive(false)); Arena arena = Arena.ofConfined())
+            {
+                final MemorySegment buffer = BlockDevice.allocateAligned(arena, 64 * 1024, 4096);
+                while (!stop.get())
+                {
+                    final int blocks = 1 + random.nextInt(16);
+                    final long at = 4096L * random.nextInt((int)(MASTER_BYTES / 4096) - blocks);
+                    fillRandom(buffer, random);
+                    dev.write(buffer.asSlice(0, blocks * 4096L), at);
+                    Thread.sleep(1);
+                }
+            }
+            catch (final Exception ex)
+            {
+                throw new RuntimeException(ex);
+            }
+        });
+        t.start();
+        return t;
+    }
+
+    private static void writeUntapped(final Path device, final long at, final long seed) throws IOException
+    {
+        try (BlockDevice dev = BlockDevice.open(device, OpenOptions.forWriting()); Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment buffer = BlockDevice.allocateAligned(arena, 256 * 1024, 4096);
+            fillRandom(buffer, new Random(seed));
+            dev.write(buffer, at);
+        }
+    }
+
+    private void assertExportEqualsMaster(final LoopDevices.Loop master, final LoopDevices.Loop pool) throws IOException
+    {
+        final Path image = loops.folder().resolve("export-" + System.nanoTime() + ".img");
+        try (Pool opened = Pool.openReadOnly(pool.device()))
+        {
+            opened.export("m", image, false);
+        }
+        final byte[] expected = Files.readAllBytes(master.backingFile());
+        final byte[] actual = Files.readAllBytes(image);
+        assertEquals(expected.length, actual.length);
+        if (!Arrays.equals(expected, actual))
+        {
+            assertEquals(-1, Arrays.mismatch(expected, actual), "first differing byte");
+        }
+        Files.delete(image);
+    }
+
+    @Test
+    void replicaEqualsTheMasterAfterAConcurrentWriterStops() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final AtomicBoolean stop = new AtomicBoolean();
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(options(master, pool)))
+        {
+            final Thread writer = writer(master.device(), stop, 2);
+            job.run(true, null);
+            Thread.sleep(300);
+            stop.set(true);
+            writer.join();
+            Thread.sleep(50);
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertEquals(16 * MIB, report.copiedBytes());
+        assertTrue(report.streamedBytes() > 0, report.toString());
+        assertTrue(report.consistentAtSeq() > 0);
+        assertTrue(report.lagMillisP99() > 0);
+        assertExportEqualsMaster(master, pool);
+    }
+
+    @Test
+    void lostTapEventsFallBackToChecksumsAndStillConverge() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final AtomicBoolean stop = new AtomicBoolean();
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(options(master, pool)))
+        {
+            final Thread writer = writer(master.device(), stop, 3);
+            for (int i = 0; i < 20; i++)
+            {
+                job.doWork();
+            }
+            job.injectLost();
+            job.run(true, null);
+            stop.set(true);
+            writer.join();
+            Thread.sleep(50);
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertEquals(1, report.lostReports());
+        assertTrue(report.verifiedBytes() >= MASTER_BYTES, report.toString());
+        assertExportEqualsMaster(master, pool);
+    }
+
+    @Test
+    void resumeComparesChecksumsAndCopiesOnlyWhatIsMissing() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final ReplicationJob.Options options = options(master, pool);
+        try (ReplicationJob job = ReplicationJob.start(options))
+        {
+            job.run(true, null);
+        }
+        // Written while no job taps the master: only the checksum comparison can find it.
+        writeUntapped(master.device(), 9 * MIB + 64 * 1024, 5);
+        writeUntapped(master.device(), 40 * MIB, 6);
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(options))
+        {
+            assertTrue(job.resumed());
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertEquals(256 * 1024, report.copiedBytes(), report.toString());
+        assertEquals(256 * 1024, report.recopiedBytes(), report.toString());
+        assertEquals(16 * MIB, report.verifiedBytes());
+        assertExportEqualsMaster(master, pool);
+    }
+
+    @Test
+    void growthBeyondThePlanExtendsThePartition() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final ReplicationJob.Options options = options(master, pool);
+        options.maxPartitionBytes = 4 * MIB;
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(options))
+        {
+            assertEquals(4 * MIB, job.plan().partitionBytes());
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertTrue(report.extensions() > 0, report.toString());
+        assertEquals(16 * MIB, report.usedBytes());
+        assertExportEqualsMaster(master, pool);
+    }
+
+    @Test
+    void planPrintsEveryInputAndTheConservativeRule() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final StringWriter out = new StringWriter();
+        final int code = Main.execute(new String[] {"plan", "--master", master.path(), "--pool", pool.path(), "--json"},
+            new PrintWriter(out), new PrintWriter(new StringWriter()));
+        assertEquals(0, code, out.toString());
+        assertTrue(out.toString().contains("\"baseBytes\": " + 16 * MIB), out.toString());
+        assertTrue(out.toString().contains("little history"), out.toString());
+    }
+
+    private static int run(final StringWriter err, final String... args)
+    {
+        return Main.execute(args, new PrintWriter(new StringWriter()), new PrintWriter(err));
+    }
+
+    @Test
+    void refusals() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final LoopDevices.Loop notPool = loops.create(64 * MIB);
+        final LoopDevices.Loop tiny = loops.create(512 * 1024);
+        final Path log = Files.createTempDirectory(loops.folder(), "log-");
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, "replicate", "--master", master.path(), "--pool", master.path(), "--log", log.toString()));
+        assertTrue(err.toString().contains("shares storage"), err.toString());
+        err = new StringWriter();
+        assertEquals(2, run(err, "replicate", "--master", master.path(), "--pool", notPool.path(), "--log", log.toString()));
+        assertTrue(err.toString().contains("pool create"), err.toString());
+        err = new StringWriter();
+        assertEquals(2, run(err, "replicate", "--master", tiny.path(), "--pool", pool.path(), "--log", log.toString()));
+        assertTrue(err.toString().contains("at least 1 MiB"), err.toString());
+        err = new StringWriter();
+        assertEquals(2, run(err, "replicate", "--master", master.backingFile().toString(), "--pool", pool.path(), "--log", log.toString()));
+        assertTrue(err.toString().contains("not a block device"), err.toString());
+        // A foreign signature: an ext4 filesystem on the would-be pool.
+        LoopDevices.run("mkfs.ext4", "-q", "-F", notPool.path());
+        err = new StringWriter();
+        assertEquals(2, run(err, "replicate", "--master", master.path(), "--pool", notPool.path(), "--log", log.toString()));
+        assertTrue(err.toString().contains("not a Presync pool"), err.toString());
+        assertFalse(err.toString().contains("Exception"), err.toString());
+    }
+}
