@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -51,10 +50,7 @@ public final class Verifier implements AutoCloseable
     private final int[] stored = new int[BLOCKS_PER_CHUNK];
     private final boolean[] mapped = new boolean[BLOCKS_PER_CHUNK];
     private final CRC32C crc = new CRC32C();
-    private final List<Mismatch> found = new ArrayList<>();
-    private Mismatch.Kind runKind;
-    private long runStart;
-    private long runEnd;
+    private final MismatchRuns runs = new MismatchRuns(BLOCK);
     private long checkedBytes;
 
     private Verifier(final BlockDevice master, final Partition partition) throws RefusedException
@@ -166,12 +162,12 @@ public final class Verifier implements AutoCloseable
                 {
                     kind = null;
                 }
-                note(position + (long)b * BLOCK, kind);
+                runs.note(position + (long)b * BLOCK, kind);
             }
             checkedBytes += length;
             position += length;
         }
-        endRun();
+        runs.endRun();
     }
 
     private int crcOf(final ByteBuffer view, final int block)
@@ -181,36 +177,9 @@ public final class Verifier implements AutoCloseable
         return (int)crc.getValue();
     }
 
-    /** Extends the current run of mismatches or starts a new one; {@code kind} null means the block matches. */
-    private void note(final long offset, final Mismatch.Kind kind)
-    {
-        if (kind != null && kind == runKind && offset == runEnd)
-        {
-            runEnd += BLOCK;
-            return;
-        }
-        endRun();
-        if (kind != null)
-        {
-            runKind = kind;
-            runStart = offset;
-            runEnd = offset + BLOCK;
-        }
-    }
-
-    private void endRun()
-    {
-        if (runKind != null)
-        {
-            found.add(new Mismatch(runStart, runEnd - runStart, runKind));
-            runKind = null;
-        }
-    }
-
     private VerifyResult result()
     {
-        endRun();
-        return new VerifyResult(found, checkedBytes);
+        return new VerifyResult(runs.finish(), checkedBytes);
     }
 
     private static long blockFloor(final long bytes)

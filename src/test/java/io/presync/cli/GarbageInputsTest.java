@@ -187,6 +187,20 @@ class GarbageInputsTest
             "presync: --horizon must be at least 1 bucket, was -2");
         assertError(run("forecast", "--input", series.toString(), "--horizon", "2", "--window", "-5"), Main.EXIT_USAGE, "presync: --window");
 
+        // plan and replicate check --confidence before they open anything.
+        for (final String command : new String[] {"plan", "replicate"})
+        {
+            for (final String confidence : new String[] {"0", "1", "-0.5", "1.5", "NaN"})
+            {
+                final Run r = run(command, "--master", "/dev/null", "--pool", "/dev/null", "--confidence", confidence);
+                assertEquals(Main.EXIT_USAGE, r.code(), command + " " + confidence + ": " + r.err());
+                assertTrue(r.err().startsWith("presync: --confidence must lie between 0 and 1 (exclusive), not "),
+                    command + " " + confidence + ": " + r.err());
+            }
+            assertError(run(command, "--master", "/dev/null", "--pool", "/dev/null", "--max-partition=-5G"), Main.EXIT_USAGE,
+                "Invalid value for option '--max-partition': '-5G' is not a size (sizes cannot be negative)");
+        }
+
         // Negative sizes are refused by the size parser, before anything is opened.
         assertError(run("pool", "allocate", "--pool", "/dev/null", "--name", "x", "--size=-5G"), Main.EXIT_USAGE,
             "Invalid value for option '--size': '-5G' is not a size (sizes cannot be negative)");
