@@ -9,6 +9,7 @@ import io.presync.forecast.HeatModel;
 import io.presync.pool.MasterIdentity;
 import io.presync.pool.Partition;
 import io.presync.pool.PartitionInfo;
+import io.presync.pool.PartitionState;
 import io.presync.pool.Pool;
 import io.presync.pool.Signatures;
 import io.presync.stream.BlockTap;
@@ -308,6 +309,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                         "pick another --partition or delete that one");
                 }
                 resumed = true;
+                pool.setState(name, PartitionState.COPYING);
                 final Properties state = readState();
                 if (state != null)
                 {
@@ -859,6 +861,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
             verdict = mismatches == 0 ? "ok" : written > 0 ?
                 "not comparable: the master took " + written + " writes during the comparison (" + mismatches + " blocks differed)" :
                 mismatches + " mismatched blocks";
+            if (mismatches == 0)
+            {
+                pool.setState(name, PartitionState.SYNCED);
+            }
         }
         final long used = partition.usedBytes();
         return new Report(name, resumed, plan, plan.partitionBytes(), plan.baseBytes(), plan.predictedGrowthBytes(),
