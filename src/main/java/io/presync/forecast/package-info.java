@@ -4,7 +4,9 @@
  * <p>
  * Public API: {@link io.presync.forecast.EtsFitter} (fit one spec, fit the AICc-best of six, detect a
  * period, or run fixed parameters), {@link io.presync.forecast.FittedModel} (O(1)
- * {@code observe}, per-step and horizon-sum forecasts), and the value types
+ * {@code observe}, per-step and horizon-sum forecasts), {@link io.presync.forecast.CombinedForecast} (the
+ * default forecast of {@code presync forecast}: the ETS sum averaged with seasonal naive's, with an
+ * interval from the in-sample errors of that rule), and the value types
  * {@link io.presync.forecast.EtsSpec}, {@link io.presync.forecast.Trend},
  * {@link io.presync.forecast.Transform}, {@link io.presync.forecast.GrowthForecast}.
  * <p>
