@@ -84,9 +84,7 @@ public final class CopyCommand implements Callable<Integer>
                 throw new RefusedException("--chunk " + chunkBytes + " is not a multiple of the " + sector +
                     "-byte sector size of the devices; use for example 1M");
             }
-            // Console.isTerminal: since JDK 22 System.console() may be non-null with redirected streams.
-            final java.io.Console console = System.console();
-            final boolean showProgress = console != null && console.isTerminal();
+            final boolean showProgress = Main.onTerminal();
             final long start = System.nanoTime();
             try (DeviceCopy copy = DeviceCopy.create(source, destination, queueDepth, chunkBytes))
             {

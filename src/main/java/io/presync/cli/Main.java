@@ -75,6 +75,16 @@ public final class Main implements Runnable
         return code;
     }
 
+    /**
+     * Whether a person is watching: progress lines go to a terminal only. {@code System.console()}
+     * alone is not enough since JDK 22, where it may be non-null with redirected streams.
+     */
+    static boolean onTerminal()
+    {
+        final java.io.Console console = System.console();
+        return console != null && console.isTerminal();
+    }
+
     static int exitCodeOf(final Throwable t)
     {
         if (t instanceof RefusedException || t instanceof IllegalArgumentException ||

@@ -23,26 +23,8 @@ public final class PlanCommand implements Callable<Integer>
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--master", required = true, paramLabel = "DEV", description = "The master block device.")
-    Path master;
-
-    @Option(names = "--pool", required = true, paramLabel = "DEV", description = "The pool's block device.")
-    Path pool;
-
-    @Option(names = "--partition", paramLabel = "NAME", description = "Partition name (default: the master's device name).")
-    String partition;
-
-    @Option(names = "--confidence", defaultValue = "0.95", paramLabel = "C", description = "Confidence of the growth bound (default: ${DEFAULT-VALUE}).")
-    double confidence;
-
-    @Option(names = "--max-partition", converter = SizeConverter.class, paramLabel = "SIZE", description = "Upper limit of the partition size.")
-    long maxPartitionBytes;
-
-    @Option(names = "--history", paramLabel = "FILE", description = "Write history: a trace, a series CSV or a write log.")
-    Path history;
-
-    @Option(names = "--history-format", paramLabel = "FORMAT", description = "blkparse, cloudphysics, msr, log or series (default: guessed).")
-    String historyFormat;
+    @CommandLine.Mixin
+    JobOptions jobOptions;
 
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
@@ -50,8 +32,7 @@ public final class PlanCommand implements Callable<Integer>
     @Override
     public Integer call() throws IOException
     {
-        final Plan plan = ReplicationJob.plan(ReplicateCommand.options(master, pool, partition, confidence, maxPartitionBytes,
-            history, historyFormat, null));
+        final Plan plan = ReplicationJob.plan(jobOptions.toJobOptions(null));
         print(plan, json, spec.commandLine().getOut());
         return Main.EXIT_OK;
     }

@@ -23,26 +23,8 @@ public final class ReplicateCommand implements Callable<Integer>
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--master", required = true, paramLabel = "DEV", description = "The master block device (only read).")
-    Path master;
-
-    @Option(names = "--pool", required = true, paramLabel = "DEV", description = "The pool's block device (presync pool create).")
-    Path pool;
-
-    @Option(names = "--partition", paramLabel = "NAME", description = "Partition name (default: the master's device name).")
-    String partition;
-
-    @Option(names = "--confidence", defaultValue = "0.95", paramLabel = "C", description = "Confidence of the growth bound (default: ${DEFAULT-VALUE}).")
-    double confidence;
-
-    @Option(names = "--max-partition", converter = SizeConverter.class, paramLabel = "SIZE", description = "Upper limit of the partition size.")
-    long maxPartitionBytes;
-
-    @Option(names = "--history", paramLabel = "FILE", description = "Write history: a trace, a series CSV or a write log.")
-    Path history;
-
-    @Option(names = "--history-format", paramLabel = "FORMAT", description = "blkparse, cloudphysics, msr, log or series (default: guessed).")
-    String historyFormat;
+    @CommandLine.Mixin
+    JobOptions jobOptions;
 
     @Option(names = "--log", paramLabel = "DIR", description = "Write log and job state directory (default: /var/lib/presync/PARTITION).")
     Path logDirectory;
@@ -53,30 +35,11 @@ public final class ReplicateCommand implements Callable<Integer>
     @Option(names = "--json", description = "Print the final report as JSON.")
     boolean json;
 
-    static ReplicationJob.Options options(final Path master, final Path pool, final String partition, final double confidence,
-        final long maxPartitionBytes, final Path history, final String historyFormat, final Path logDirectory)
-    {
-        if (!(confidence > 0 && confidence < 1))
-        {
-            throw new IllegalArgumentException("--confidence must lie between 0 and 1 (exclusive), not " + confidence);
-        }
-        final ReplicationJob.Options o = new ReplicationJob.Options();
-        o.master = master;
-        o.pool = pool;
-        o.partition = partition;
-        o.confidence = confidence;
-        o.maxPartitionBytes = maxPartitionBytes;
-        o.history = history;
-        o.historyFormat = historyFormat;
-        o.logDirectory = logDirectory;
-        return o;
-    }
-
     @Override
     public Integer call() throws IOException
     {
         final PrintWriter out = spec.commandLine().getOut();
-        final ReplicationJob.Options o = options(master, pool, partition, confidence, maxPartitionBytes, history, historyFormat, logDirectory);
+        final ReplicationJob.Options o = jobOptions.toJobOptions(logDirectory);
         final ReplicationJob.Report report;
         try (ReplicationJob job = ReplicationJob.start(o))
         {
@@ -106,7 +69,7 @@ public final class ReplicateCommand implements Callable<Integer>
             Runtime.getRuntime().addShutdownHook(hook);
             try
             {
-                report = job.run(untilSynced, System.console() != null && !json ? new PrintWriter(System.err, true) : null);
+                report = job.run(untilSynced, Main.onTerminal() && !json ? new PrintWriter(System.err, true) : null);
             }
             finally
             {

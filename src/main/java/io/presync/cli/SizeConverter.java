@@ -87,23 +87,6 @@ public final class SizeConverter implements CommandLine.ITypeConverter<Long>
     /** A size for people: {@code 512 B}, {@code 4 KiB}, {@code 1.5 GiB} (one decimal when not whole). */
     public static String format(final long bytes)
     {
-        if (bytes < 1024)
-        {
-            return bytes + " B";
-        }
-        final String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-        int unit = -1;
-        double value = bytes;
-        while (value >= 1024 && unit < units.length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-        final long whole = (long)value;
-        if (value == whole)
-        {
-            return whole + " " + units[unit];
-        }
-        return String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
+        return io.presync.ByteSizes.format(bytes);
     }
 }

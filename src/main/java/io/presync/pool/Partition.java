@@ -1,5 +1,6 @@
 package io.presync.pool;
 
+import io.presync.ByteSizes;
 import io.presync.RefusedException;
 import io.presync.btree.ExtentCursor;
 import io.presync.btree.ExtentMap;
@@ -131,8 +132,8 @@ public final class Partition implements AutoCloseable
         final long unmapped = length - map.coveredBytes(logicalOffset, end);
         if (unmapped > freeDataBytes())
         {
-            throw new RefusedException("partition '" + name + "' is full: writing " + Sizes.format(unmapped) + " of new data needs " +
-                "more than its " + Sizes.format(freeDataBytes()) + " free; extend it (presync pool extend)");
+            throw new RefusedException("partition '" + name + "' is full: writing " + ByteSizes.format(unmapped) + " of new data needs " +
+                "more than its " + ByteSizes.format(freeDataBytes()) + " free; extend it (presync pool extend)");
         }
         long position = logicalOffset;
         while (position < end)
@@ -314,7 +315,7 @@ public final class Partition implements AutoCloseable
             final long size = Math.max(INITIAL_MAP_AREA_BYTES, roundUpToBlock(2 * bytes));
             if (size > freeDataBytes())
             {
-                throw new RefusedException("partition '" + name + "' has no room left for its extent map (" + Sizes.format(size) +
+                throw new RefusedException("partition '" + name + "' has no room left for its extent map (" + ByteSizes.format(size) +
                     "); extend it (presync pool extend) and commit again");
             }
             entry.mapAreaOffset[area] = dataHighWater;

@@ -1,5 +1,6 @@
 package io.presync.pool;
 
+import io.presync.ByteSizes;
 import io.presync.RefusedException;
 import io.presync.btree.ExtentCursor;
 import io.presync.device.BlockDevice;
@@ -51,8 +52,8 @@ final class PartitionExport
             {
                 if (out.sizeBytes() < logical)
                 {
-                    throw new RefusedException(target + " holds " + Sizes.format(out.sizeBytes()) + " but partition '" +
-                        partition.name() + "' is " + Sizes.format(logical) + "; use a larger device");
+                    throw new RefusedException(target + " holds " + ByteSizes.format(out.sizeBytes()) + " but partition '" +
+                        partition.name() + "' is " + ByteSizes.format(logical) + "; use a larger device");
                 }
                 if (out.path().toRealPath().equals(poolIo.path().toRealPath()))
                 {

@@ -1,5 +1,6 @@
 package io.presync.pool;
 
+import io.presync.ByteSizes;
 import io.presync.RefusedException;
 import io.presync.btree.ExtentMap;
 
@@ -124,8 +125,8 @@ public final class Pool implements AutoCloseable
         final long minimumBytes = (PoolLayout.reservedUnits(options.unitBytes(), options.maxPartitions()) + 1) * options.unitBytes();
         if (sizeBytes < minimumBytes)
         {
-            throw new RefusedException(io.path() + " has " + Sizes.format(sizeBytes) + ", too small for a pool of " +
-                Sizes.format(options.unitBytes()) + " units, which needs at least " + Sizes.format(minimumBytes) +
+            throw new RefusedException(io.path() + " has " + ByteSizes.format(sizeBytes) + ", too small for a pool of " +
+                ByteSizes.format(options.unitBytes()) + " units, which needs at least " + ByteSizes.format(minimumBytes) +
                 "; use a larger device or a smaller --unit");
         }
         final byte[] id = new byte[16];
@@ -192,8 +193,8 @@ public final class Pool implements AutoCloseable
         final long sizeBytes = io.sizeBytes();
         if (sizeBytes < meta.sb.unitCount * meta.sb.unitBytes)
         {
-            throw new IOException(io.path() + " has " + Sizes.format(sizeBytes) + " but its pool spans " +
-                Sizes.format(meta.sb.unitCount * meta.sb.unitBytes) + "; the device shrank");
+            throw new IOException(io.path() + " has " + ByteSizes.format(sizeBytes) + " but its pool spans " +
+                ByteSizes.format(meta.sb.unitCount * meta.sb.unitBytes) + "; the device shrank");
         }
         return new Pool(io, meta, writable);
     }
@@ -568,8 +569,8 @@ public final class Pool implements AutoCloseable
 
     private RefusedException tooSmall(final String name, final long bytes, final long freeUnits, final long unitBytes)
     {
-        return new RefusedException("pool " + io.path() + " has " + Sizes.format(freeUnits * unitBytes) + " free but '" + name +
-            "' needs " + Sizes.format(bytes) + " (plus checksum pages); free space or use a larger pool");
+        return new RefusedException("pool " + io.path() + " has " + ByteSizes.format(freeUnits * unitBytes) + " free but '" + name +
+            "' needs " + ByteSizes.format(bytes) + " (plus checksum pages); free space or use a larger pool");
     }
 
     /** Prepares the new segments on the device (discard, then reserve), commits, and adopts {@code next}. */

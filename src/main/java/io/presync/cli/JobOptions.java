@@ -1,0 +1,53 @@
+package io.presync.cli;
+
+import io.presync.replicate.ReplicationJob;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** The options {@code presync plan} and {@code presync replicate} share (a picocli mixin). */
+final class JobOptions
+{
+    @Option(names = "--master", required = true, paramLabel = "DEV", description = "The master block device (only read).")
+    Path master;
+
+    @Option(names = "--pool", required = true, paramLabel = "DEV", description = "The pool's block device (presync pool create).")
+    Path pool;
+
+    @Option(names = "--partition", paramLabel = "NAME", description = "Partition name (default: the master's device name).")
+    String partition;
+
+    @Option(names = "--confidence", defaultValue = "0.95", paramLabel = "C",
+        description = "Confidence of the growth bound (default: ${DEFAULT-VALUE}).")
+    double confidence;
+
+    @Option(names = "--max-partition", converter = SizeConverter.class, paramLabel = "SIZE",
+        description = "Upper limit of the partition size.")
+    long maxPartitionBytes;
+
+    @Option(names = "--history", paramLabel = "FILE", description = "Write history: a trace, a series CSV or a write log.")
+    Path history;
+
+    @Option(names = "--history-format", paramLabel = "FORMAT",
+        description = "blkparse, cloudphysics, msr, log or series (default: guessed).")
+    String historyFormat;
+
+    /** The job's options, with the write-log directory ({@code null}: the default). */
+    ReplicationJob.Options toJobOptions(final Path logDirectory)
+    {
+        if (!(confidence > 0 && confidence < 1))
+        {
+            throw new IllegalArgumentException("--confidence must lie between 0 and 1 (exclusive), not " + confidence);
+        }
+        final ReplicationJob.Options o = new ReplicationJob.Options();
+        o.master = master;
+        o.pool = pool;
+        o.partition = partition;
+        o.confidence = confidence;
+        o.maxPartitionBytes = maxPartitionBytes;
+        o.history = history;
+        o.historyFormat = historyFormat;
+        o.logDirectory = logDirectory;
+        return o;
+    }
+}
