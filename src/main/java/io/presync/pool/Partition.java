@@ -223,8 +223,10 @@ public final class Partition implements AutoCloseable
      * Reads the mapped blocks of {@code [logicalOffset, logicalOffset + out.byteSize())} into {@code out}
      * <em>without</em> checking their CRCs (verification compares them itself, block by block) and sets
      * {@code mapped[i]} for each 4 KiB block i; unmapped blocks of {@code out} are left as they were.
+     * Comparisons with the master need the bytes, not only {@link #checksums}: CRC32C cannot tell apart
+     * two versions of a block that holds a structure with its own CRC32C (an ext4 superblock).
      */
-    void readUnchecked(final long logicalOffset, final MemorySegment out, final boolean[] mapped) throws IOException
+    public void readUnchecked(final long logicalOffset, final MemorySegment out, final boolean[] mapped) throws IOException
     {
         final long length = out.byteSize();
         checkRange(logicalOffset, length);

@@ -65,7 +65,9 @@ import java.util.zip.CRC32C;
  *
  * <h2>Loss and resume</h2>
  * A LOST tap event queues a checksum comparison of the whole device: master blocks are read and their
- * CRC32C compared with the partition's stored CRCs; only differing blocks are rewritten. A resumed job
+ * CRC32C compared with the partition's stored CRCs and their bytes with the slave's (a CRC32C match
+ * alone misses a rewritten ext4 superblock, whose own CRC32C makes every version's block CRC equal);
+ * only differing blocks are rewritten. A resumed job
  * (the partition exists for this master) does the same for every range the partition already maps and
  * copies the rest, since writes made while no job was tapping are invisible otherwise. The partition
  * is committed every {@code commitIntervalNanos} and at the end; the job's state file (plan figures,
@@ -169,6 +171,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private final RegionOrder order = this::rankOf;
     private final CRC32C crc = new CRC32C();
     private final int[] stored = new int[CHUNK_BYTES / BLOCK];
+    private final boolean[] slaveMapped = new boolean[CHUNK_BYTES / BLOCK];
+    // The slave's bytes of a chunk under comparison: CRC32C alone cannot tell versions of some blocks apart.
+    private MemorySegment slaveBuffer;
 
     private final Histogram lag = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
     private final long[] lagSeq = new long[LAG_CAPACITY];
@@ -336,6 +341,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         ring.registerBuffers(registered);
         buffers = registered;
+        slaveBuffer = BlockDevice.allocateAligned(arena, CHUNK_BYTES, BLOCK);
         lastCommitNanos = System.nanoTime();
         if (!resumed)
         {
@@ -542,17 +548,18 @@ public final class ReplicationJob implements Agent, AutoCloseable
         if (kind == VERIFY)
         {
             partition.checksums(offset, length, stored);
+            partition.readUnchecked(offset, slaveBuffer.asSlice(0, length), slaveMapped);
             int block = 0;
             final int blocks = length / BLOCK;
             while (block < blocks)
             {
-                if (crcOf(data, block) == stored[block])
+                if (sameOnSlave(data, block))
                 {
                     block++;
                     continue;
                 }
                 int runEnd = block + 1;
-                while (runEnd < blocks && crcOf(data, runEnd) != stored[runEnd])
+                while (runEnd < blocks && !sameOnSlave(data, runEnd))
                 {
                     runEnd++;
                 }
@@ -576,6 +583,35 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         tracking.clear(offset, offset + length, slotSeq[slot]);
         recordLag(offset, offset + length, slotSeq[slot]);
+    }
+
+    /**
+     * Whether master block {@code block} of {@code data} is on the slave: its CRC32C equals the stored one
+     * and its bytes equal the slave's (zeros where unmapped; needs {@link #slaveBuffer} and {@link #slaveMapped}
+     * filled for the chunk). The CRC alone is not enough: a block holding a structure with its own CRC32C
+     * at its end (an ext4 superblock with metadata_csum) has the same block CRC32C whatever its contents,
+     * so a superblock rewritten while no job was tapping would otherwise never be re-copied.
+     */
+    private boolean sameOnSlave(final MemorySegment data, final int block)
+    {
+        if (crcOf(data, block) != stored[block])
+        {
+            return false;
+        }
+        final long at = (long)block * BLOCK;
+        final MemorySegment masterBlock = data.asSlice(at, BLOCK);
+        if (slaveMapped[block])
+        {
+            return masterBlock.mismatch(slaveBuffer.asSlice(at, BLOCK)) < 0;
+        }
+        for (long i = 0; i < BLOCK; i += Long.BYTES)
+        {
+            if (masterBlock.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i) != 0)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private int crcOf(final MemorySegment data, final int block)
@@ -874,7 +910,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             verdict, consistentAtSeq, lostReports, tap.eventsDelivered());
     }
 
-    /** CRC32C of every master block against the partition's stored CRC (synchronous reads, as BlockDevice.read intends). */
+    /** Every master block against the partition's stored CRC and the slave's bytes (synchronous reads, as BlockDevice.read intends). */
     long verifyAll() throws IOException
     {
         long mismatches = 0;
@@ -885,9 +921,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
             final MemorySegment data = buffer.asSlice(0, length);
             master.read(data, at);
             partition.checksums(at, length, stored);
+            partition.readUnchecked(at, slaveBuffer.asSlice(0, length), slaveMapped);
             for (int block = 0; block < length / BLOCK; block++)
             {
-                if (crcOf(data, block) != stored[block])
+                if (!sameOnSlave(data, block))
                 {
                     mismatches++;
                 }

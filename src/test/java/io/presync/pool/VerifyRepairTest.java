@@ -12,12 +12,15 @@ import java.io.StringWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -234,6 +237,63 @@ class VerifyRepairTest
         final Result verified = verifyJson(master, poolLoop);
         assertEquals("{\"consistent\": true, \"mismatches\": [], \"checkedBytes\": " + size + "}", verified.out.strip());
         assertEquals(Main.EXIT_OK, verified.exitCode);
+    }
+
+    /**
+     * A block holding, like ext4's block 0 with metadata_csum, a 1 KiB structure whose last 4 bytes are the
+     * CRC32C of the rest (the kernel's raw register): every payload gives the same block CRC32C.
+     */
+    private static byte[] selfChecksummedBlock(final long seed)
+    {
+        final byte[] block = new byte[BLOCK];
+        final byte[] payload = new byte[1020];
+        new Random(seed).nextBytes(payload);
+        System.arraycopy(payload, 0, block, 1024, payload.length);
+        final CRC32C crc = new CRC32C();
+        crc.update(payload);
+        ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN).putInt(1024 + 1020, ~(int)crc.getValue());
+        return block;
+    }
+
+    private static int crc32c(final byte[] block)
+    {
+        final CRC32C crc = new CRC32C();
+        crc.update(block);
+        return (int)crc.getValue();
+    }
+
+    @Test
+    void reportsAndRepairsAMasterBlockWhoseBytesChangedButNotItsCrc32c() throws Exception
+    {
+        final byte[] first = selfChecksummedBlock(1);
+        final byte[] second = selfChecksummedBlock(2);
+        assertFalse(Arrays.equals(first, second));
+        assertEquals(crc32c(first), crc32c(second), "the precondition: their CRC32C collides");
+        final long size = 1L << 20;
+        final LoopDevices.Loop master = loops.create(size);
+        final LoopDevices.Loop poolLoop = loops.create(24L << 20);
+        final byte[] content = new byte[(int)size];
+        new Random(3).nextBytes(content);
+        System.arraycopy(first, 0, content, 0, BLOCK);
+        writeDevice(master.device(), 0, content);
+        assertEquals(Main.EXIT_OK, execute("pool", "create", poolLoop.path()).exitCode);
+        assertEquals(Main.EXIT_OK, execute("pool", "allocate", "--pool", poolLoop.path(), "--name", "vm", "--size", "2M",
+            "--master", master.path()).exitCode);
+        assertEquals(Main.EXIT_OK, execute("pool", "import", "--pool", poolLoop.path(), "--name", "vm", "--from", master.path()).exitCode);
+        assertEquals(Main.EXIT_OK, verifyJson(master, poolLoop).exitCode);
+
+        // Rewritten behind Presync's back, as ext4 rewrites its superblock.
+        writeDevice(master.device(), 0, second);
+        System.arraycopy(second, 0, content, 0, BLOCK);
+        final Result differs = verifyJson(master, poolLoop);
+        assertEquals(Main.EXIT_FAILURE, differs.exitCode, differs.out);
+        assertEquals("{\"consistent\": false, \"mismatches\": [" + range(0, 1, "master-differs") + "], \"checkedBytes\": " + size + "}",
+            differs.out.strip());
+        assertEquals(Main.EXIT_OK, execute("repair", "--master", master.path(), "--pool", poolLoop.path(), "--partition", "vm").exitCode);
+        assertEquals(Main.EXIT_OK, verifyJson(master, poolLoop).exitCode);
+        final Path image = loops.folder().resolve("export.img");
+        assertEquals(Main.EXIT_OK, execute("export", "--pool", poolLoop.path(), "--partition", "vm", "--to", image.toString()).exitCode);
+        assertArrayEquals(content, Files.readAllBytes(image));
     }
 
     private static void assertRefused(final Result result, final String messageStart)
