@@ -262,7 +262,7 @@ public final class Partition implements AutoCloseable
     }
 
     /** Device offset of the data of the 4 KiB block holding {@code logicalOffset}, or -1 when it is unmapped. */
-    long deviceOffsetOf(final long logicalOffset)
+    public long deviceOffsetOf(final long logicalOffset)
     {
         checkRange(logicalOffset / BLOCK * BLOCK, BLOCK);
         final boolean found = map.firstEndingAfter(logicalOffset, extent);

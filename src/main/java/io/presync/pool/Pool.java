@@ -410,7 +410,7 @@ public final class Pool implements AutoCloseable
      *
      * @throws RefusedException when there is no such partition.
      */
-    Partition viewPartition(final String name) throws IOException
+    public Partition viewPartition(final String name) throws IOException
     {
         final PartitionEntry entry = existing(meta, name);
         final ExtentMap map = ExtentMap.inMemory();

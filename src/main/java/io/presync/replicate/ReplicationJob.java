@@ -10,6 +10,10 @@ import io.presync.pool.MasterIdentity;
 import io.presync.pool.Partition;
 import io.presync.pool.PartitionInfo;
 import io.presync.pool.PartitionState;
+import io.presync.pool.RepairResult;
+import io.presync.pool.Repairer;
+import io.presync.pool.Verifier;
+import io.presync.pool.VerifyResult;
 import io.presync.pool.Pool;
 import io.presync.pool.Signatures;
 import io.presync.stream.BlockTap;
@@ -884,20 +888,42 @@ public final class ReplicationJob implements Agent, AutoCloseable
             100.0 * partition.usedBytes() / Math.max(1, partition.dataBytes()));
     }
 
-    /** The report; verifies master against partition CRCs when {@code verify} (the master should be quiet). */
+    /**
+     * The report. With {@code verify} (the master should be quiet) it runs the pool's {@link Verifier}
+     * over the whole partition (stored CRC32C against the slave's data and the master's) and, when the
+     * master took no writes meanwhile, {@link Repairer} re-transfers exactly the mismatching ranges and
+     * verifies them again. Mismatches while the master was written are not repaired: they may be the
+     * racing writes themselves, which the tracking map re-copies anyway.
+     */
     public Report report(final boolean verify) throws IOException
     {
         String verdict = "not run";
         if (verify)
         {
             final long before = tap.nextSequence();
-            final long mismatches = verifyAll();
+            final VerifyResult result = Verifier.verify(master, partition);
             tap.poll(events, POLL_LIMIT);
             final long written = tap.nextSequence() - before;
-            verdict = mismatches == 0 ? "ok" : written > 0 ?
-                "not comparable: the master took " + written + " writes during the comparison (" + mismatches + " blocks differed)" :
-                mismatches + " mismatched blocks";
-            if (mismatches == 0)
+            boolean consistent = result.consistent();
+            if (consistent)
+            {
+                verdict = "ok";
+            }
+            else if (written > 0)
+            {
+                verdict = "not comparable: the master took " + written + " writes during the comparison (" +
+                    result.mismatches().size() + " ranges differed)";
+            }
+            else
+            {
+                final RepairResult repair = Repairer.repair(master, partition, result);
+                recopiedBytes += repair.repairedBytes();
+                consistent = repair.consistent();
+                verdict = consistent ?
+                    "ok after repairing " + repair.repaired().size() + " ranges (" + repair.repairedBytes() + " bytes)" :
+                    repair.after().mismatches().size() + " ranges still mismatch after repair";
+            }
+            if (consistent)
             {
                 pool.setState(name, PartitionState.SYNCED);
             }
@@ -908,29 +934,6 @@ public final class ReplicationJob implements Agent, AutoCloseable
             copiedBytes, streamedBytes, recopiedBytes, verifiedBytes, (System.nanoTime() - startNanos) / 1e9,
             lag.getValueAtPercentile(50) / 1e6, lag.getValueAtPercentile(99) / 1e6, lag.getValueAtPercentile(99.9) / 1e6,
             verdict, consistentAtSeq, lostReports, tap.eventsDelivered());
-    }
-
-    /** Every master block against the partition's stored CRC and the slave's bytes (synchronous reads, as BlockDevice.read intends). */
-    long verifyAll() throws IOException
-    {
-        long mismatches = 0;
-        final MemorySegment buffer = buffers[0];
-        for (long at = 0; at < sizeBytes; at += CHUNK_BYTES)
-        {
-            final int length = (int)Math.min(CHUNK_BYTES, sizeBytes - at);
-            final MemorySegment data = buffer.asSlice(0, length);
-            master.read(data, at);
-            partition.checksums(at, length, stored);
-            partition.readUnchecked(at, slaveBuffer.asSlice(0, length), slaveMapped);
-            for (int block = 0; block < length / BLOCK; block++)
-            {
-                if (!sameOnSlave(data, block))
-                {
-                    mismatches++;
-                }
-            }
-        }
-        return mismatches;
     }
 
     public Plan plan()

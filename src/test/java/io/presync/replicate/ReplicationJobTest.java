@@ -196,6 +196,36 @@ class ReplicationJobTest
     }
 
     @Test
+    void finalVerifyRepairsASlaveBlockCorruptedUnderneath() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final long logical = 9 * MIB + 4096;
+        try (ReplicationJob job = ReplicationJob.start(options(master, pool)))
+        {
+            assertEquals("ok", job.run(true, null).verify());
+            final long recopiedBefore = job.report(false).recopiedBytes();
+            final long deviceOffset;
+            try (Pool view = Pool.openReadOnly(pool.device()); var partition = view.viewPartition("m"))
+            {
+                deviceOffset = partition.deviceOffsetOf(logical);
+            }
+            assertTrue(deviceOffset >= 0);
+            // Bit rot on the slave, written underneath Presync: only the final verification can see it.
+            try (var device = new java.io.RandomAccessFile(pool.device().toFile(), "rw"))
+            {
+                device.seek(deviceOffset + 100);
+                device.write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+                device.getFD().sync();
+            }
+            final ReplicationJob.Report report = job.report(true);
+            assertEquals("ok after repairing 1 ranges (4096 bytes)", report.verify());
+            assertEquals(4096, report.recopiedBytes() - recopiedBefore);
+        }
+        assertExportEqualsMaster(master, pool);
+    }
+
+    @Test
     void resumeComparesChecksumsAndCopiesOnlyWhatIsMissing() throws Exception
     {
         final LoopDevices.Loop master = master();
