@@ -173,23 +173,29 @@ public final class Verifier implements AutoCloseable
         runs.endRun();
     }
 
-    /** Whether master block {@code block} equals the slave's (zeros where unmapped), byte for byte. */
+    /** Whether master block {@code block} of the chunk equals the slave's (zeros where unmapped). */
     private boolean sameAsSlave(final int block)
     {
         final long at = (long)block * BLOCK;
-        final MemorySegment masterBlock = masterBuffer.asSlice(at, BLOCK);
-        if (mapped[block])
-        {
-            return masterBlock.mismatch(slaveBuffer.asSlice(at, BLOCK)) < 0;
-        }
-        return isZero(masterBlock);
+        return sameAsSlave(masterBuffer.asSlice(at, BLOCK), slaveBuffer.asSlice(at, BLOCK), mapped[block]);
     }
 
-    private static boolean isZero(final MemorySegment block)
+    /**
+     * Whether a master block equals what the slave holds, byte for byte: the slave's block where the
+     * partition maps it ({@code mapped}, as {@link Partition#readUnchecked} reports it), zeros elsewhere.
+     * Every master-versus-replica comparison needs this beside the CRC32C check: a block holding a
+     * structure that ends with its own raw CRC32C (an ext4 superblock with metadata_csum) has the same
+     * block CRC32C whatever its contents.
+     */
+    public static boolean sameAsSlave(final MemorySegment masterBlock, final MemorySegment slaveBlock, final boolean mapped)
     {
-        for (long i = 0; i < block.byteSize(); i += Long.BYTES)
+        if (mapped)
         {
-            if (block.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i) != 0)
+            return masterBlock.mismatch(slaveBlock) < 0;
+        }
+        for (long i = 0; i < masterBlock.byteSize(); i += Long.BYTES)
+        {
+            if (masterBlock.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i) != 0)
             {
                 return false;
             }

@@ -598,24 +598,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
      */
     private boolean sameOnSlave(final MemorySegment data, final int block)
     {
-        if (crcOf(data, block) != stored[block])
-        {
-            return false;
-        }
         final long at = (long)block * BLOCK;
-        final MemorySegment masterBlock = data.asSlice(at, BLOCK);
-        if (slaveMapped[block])
-        {
-            return masterBlock.mismatch(slaveBuffer.asSlice(at, BLOCK)) < 0;
-        }
-        for (long i = 0; i < BLOCK; i += Long.BYTES)
-        {
-            if (masterBlock.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i) != 0)
-            {
-                return false;
-            }
-        }
-        return true;
+        return crcOf(data, block) == stored[block] &&
+            Verifier.sameAsSlave(data.asSlice(at, BLOCK), slaveBuffer.asSlice(at, BLOCK), slaveMapped[block]);
     }
 
     private int crcOf(final MemorySegment data, final int block)
