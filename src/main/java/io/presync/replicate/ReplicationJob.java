@@ -5,6 +5,8 @@ import io.presync.btree.ExtentCursor;
 import io.presync.btree.ExtentMap;
 import io.presync.device.BlockDevice;
 import io.presync.device.OpenOptions;
+import io.presync.ffi.Errno;
+import io.presync.ffi.ErrnoException;
 import io.presync.forecast.HeatModel;
 import io.presync.pool.MasterIdentity;
 import io.presync.pool.Partition;
@@ -26,6 +28,7 @@ import io.presync.tracking.RegionOrder;
 import io.presync.tracking.TrackingMap;
 import io.presync.uring.CompletionHandler;
 import io.presync.uring.Ring;
+import io.presync.uring.UringException;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.Agent;
 
@@ -105,6 +108,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public Path logDirectory;
         public long commitIntervalNanos = TimeUnit.SECONDS.toNanos(2);
         public int tapBufferKb = 4096;
+        /** Pages each per-CPU tap reader may hand out before the job polls (0: the tap's default); tests make it tiny. */
+        public int tapPagesInFlight;
         /** Skip the rate probe (tests): use this rate instead when positive. */
         public double assumedRateBytesPerSecond;
 
@@ -214,7 +219,13 @@ public final class ReplicationJob implements Agent, AutoCloseable
             job.open();
             return job;
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final IOException ex)
+        {
+            final IOException explained = job.explain(ex);
+            job.close();
+            throw explained;
+        }
+        catch (final RuntimeException ex)
         {
             job.close();
             throw ex;
@@ -258,6 +269,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
 
     static Pool openPool(final Path path, final BlockDevice master) throws IOException
     {
+        final long poolDeviceBytes;
         try (BlockDevice poolDevice = BlockDevice.open(path, OpenOptions.forReading()))
         {
             if (BlockDevice.overlap(master, poolDevice))
@@ -265,6 +277,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 throw new RefusedException("the pool " + path + " is the master " + master.path() + " or shares storage with it; " +
                     "give a separate pool device");
             }
+            poolDeviceBytes = poolDevice.sizeBytes();
         }
         try
         {
@@ -280,6 +293,17 @@ public final class ReplicationJob implements Agent, AutoCloseable
             }
             throw ex;
         }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            // Reads of the superblocks run past the end: the device lost its capacity (unplugged, or a loop
+            // device whose backing file was cut), which the read errors alone do not say.
+            if (poolDeviceBytes < MIN_MASTER_BYTES)
+            {
+                throw new RefusedException("the pool " + path + " has only " + poolDeviceBytes + " bytes, too few to hold its " +
+                    "Presync pool, so it went away or shrank; reattach the pool's storage and run the same command again", ex);
+            }
+            throw ex;
+        }
     }
 
     private void open() throws IOException
@@ -291,8 +315,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
         // 1. Tap before T0, with the log's sequence numbers continued.
         Files.createDirectories(options.logDir());
         log = WriteLog.open(options.logDir(), new WriteLog.Options());
-        tap = BlockTap.open(options.master, new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
-            .firstSequence(Math.max(1, log.nextSequence())));
+        final BlockTap.Options tapOptions = new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
+            .firstSequence(Math.max(1, log.nextSequence()));
+        tap = BlockTap.open(options.master, options.tapPagesInFlight > 0 ? tapOptions.pagesInFlight(options.tapPagesInFlight) : tapOptions);
         tracking = new TrackingMap();
         heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
         // 2. History (and heat from it).
@@ -629,6 +654,16 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 throw new RefusedException("the pool " + options.pool + " is full: partition '" + name + "' needs " + needed +
                     " more bytes; the job state is kept, so free or add pool space and run the same command again to resume", ex);
             }
+            catch (final IOException ex)
+            {
+                // The storage below the pool refused the reservation (ENOSPC): nothing of the extension was
+                // committed, so the partition's state is whole and committing keeps the copy's progress.
+                if (errnoOf(ex) == Errno.ENOSPC || errnoOf(ex) == Errno.EDQUOT)
+                {
+                    commitQuietly(ex);
+                }
+                throw ex;
+            }
         }
         partition.write(offset, data);
     }
@@ -814,6 +849,18 @@ public final class ReplicationJob implements Agent, AutoCloseable
      */
     public Report run(final boolean untilSynced, final PrintWriter progress) throws IOException
     {
+        try
+        {
+            return runCycles(untilSynced, progress);
+        }
+        catch (final IOException ex)
+        {
+            throw explain(ex);
+        }
+    }
+
+    private Report runCycles(final boolean untilSynced, final PrintWriter progress) throws IOException
+    {
         long nextProgress = System.nanoTime();
         syncedNow = false;
         while (!stopRequested && !(untilSynced && synced()))
@@ -979,6 +1026,117 @@ public final class ReplicationJob implements Agent, AutoCloseable
         if (arena != null)
         {
             arena.close();
+        }
+    }
+
+    /**
+     * One sentence for a failure of the storage under the job: which device, what happened, that the state
+     * is kept and what to do. The devices are measured again, because a device that vanished (a hot-unplugged
+     * disk or a loop device whose capacity dropped has size 0) shows itself only as short reads and ENOSPC
+     * writes, and ENOSPC from a pool whose size is unchanged means the storage below it is full (a thin
+     * volume, or the file system holding a loop device's backing file). Other failures pass unchanged.
+     */
+    IOException explain(final IOException ex)
+    {
+        if (ex instanceof RefusedException)
+        {
+            return ex;
+        }
+        final String kept = partition == null ? "; the pool is unchanged" :
+            "; the job state is kept (the partition as of its last commit)";
+        if (master != null)
+        {
+            final long now = currentSizeBytes(options.master);
+            if (now != sizeBytes)
+            {
+                return new IOException("the master " + options.master + " went away or changed size during the replication (" +
+                    sizeText(now) + ", was " + sizeBytes + " bytes) after: " + ex.getMessage() + kept +
+                    "; reattach it and run the same command again to resume", ex);
+            }
+        }
+        if (pool != null)
+        {
+            final long spanBytes = pool.info().unitCount() * pool.info().unitBytes();
+            final long now = currentSizeBytes(options.pool);
+            if (now < spanBytes)
+            {
+                return new IOException("the pool " + options.pool + " went away or shrank during the replication (" + sizeText(now) +
+                    ", its pool spans " + spanBytes + " bytes) after: " + ex.getMessage() + kept +
+                    "; reattach it and run the same command again to resume", ex);
+            }
+        }
+        final int errno = errnoOf(ex);
+        if (errno == Errno.ENOSPC || errno == Errno.EDQUOT)
+        {
+            return new IOException("the storage below the pool " + options.pool + backingFileText(options.pool) +
+                " is full (" + ex.getMessage() + ")" + kept + "; free space where the pool's storage lives (or move it to a " +
+                "larger place) and run the same command again to resume", ex);
+        }
+        if ((errno == Errno.EIO || errno == Errno.ENXIO || errno == Errno.ENODEV) && ex.getMessage() != null)
+        {
+            final Path device = ex.getMessage().startsWith(options.pool.toString()) ? options.pool : options.master;
+            return new IOException("the " + (device == options.pool ? "pool " : "master ") + device + " failed an I/O (" +
+                ex.getMessage() + ")" + kept + "; check the device (dmesg) and run the same command again to resume", ex);
+        }
+        return ex;
+    }
+
+    private void commitQuietly(final IOException failure)
+    {
+        try
+        {
+            commit(bulkDone() ? "stream" : "copy");
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            failure.addSuppressed(ex);
+        }
+    }
+
+    /** The errno of a failed call, found along the causes; 0 when none carries one. */
+    static int errnoOf(final Throwable failure)
+    {
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof ErrnoException e)
+            {
+                return e.errno();
+            }
+            if (t instanceof UringException e)
+            {
+                return e.errno();
+            }
+        }
+        return 0;
+    }
+
+    /** The device's size now, or -1 when it cannot be opened any more. */
+    private static long currentSizeBytes(final Path device)
+    {
+        try (BlockDevice d = BlockDevice.open(device, OpenOptions.forReading()))
+        {
+            return d.sizeBytes();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
+        }
+    }
+
+    private static String sizeText(final long bytes)
+    {
+        return bytes < 0 ? "it cannot be opened now" : "it has " + bytes + " bytes now";
+    }
+
+    private static String backingFileText(final Path device)
+    {
+        try (BlockDevice d = BlockDevice.open(device, OpenOptions.forReading()))
+        {
+            return d.backingFile().map(f -> " (its backing file " + f + ")").orElse("");
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "";
         }
     }
 

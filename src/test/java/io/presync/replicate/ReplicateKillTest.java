@@ -1,8 +1,6 @@
 package io.presync.replicate;
 
-import io.presync.device.BlockDevice;
 import io.presync.device.LoopDevices;
-import io.presync.device.OpenOptions;
 import io.presync.pool.Pool;
 import io.presync.uring.Ring;
 import org.junit.jupiter.api.Assumptions;
@@ -12,15 +10,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,31 +28,17 @@ class ReplicateKillTest
 
     private static void write(final Path device, final long at, final long bytes, final long seed) throws IOException
     {
-        try (BlockDevice dev = BlockDevice.open(device, OpenOptions.forWriting().withExclusive(false)); Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment buffer = BlockDevice.allocateAligned(arena, bytes, 4096);
-            final Random random = new Random(seed);
-            for (long i = 0; i < bytes; i += 8)
-            {
-                buffer.set(ValueLayout.JAVA_LONG, i, random.nextLong());
-            }
-            dev.write(buffer, at);
-        }
+        ReplicaFixtures.writeRandom(device, at, bytes, seed);
     }
 
     private Process child(final LoopDevices.Loop master, final LoopDevices.Loop pool, final Path log) throws IOException
     {
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-cp", System.getProperty("java.class.path"), ReplicateChild.class.getName(), master.path(), pool.path(), log.toString())
-            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        return ReplicaFixtures.startJava(ReplicateChild.class, null, null, master.path(), pool.path(), log.toString());
     }
 
     private static void kill(final Process child) throws Exception
     {
-        LoopDevices.run("kill", "-KILL", Long.toString(child.pid()));
-        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        ReplicaFixtures.kill(child);
     }
 
     @Test

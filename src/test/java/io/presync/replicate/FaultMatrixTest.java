@@ -1,0 +1,406 @@
+package io.presync.replicate;
+
+import io.presync.cli.Main;
+import io.presync.device.LoopDevices;
+import io.presync.pool.Partition;
+import io.presync.pool.PartitionInfo;
+import io.presync.pool.Pool;
+import io.presync.uring.Ring;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The fault matrix of issue #8 on real loop devices: a job SIGKILLed at random moments under a write
+ * load, the storage below the pool running full, a master or pool device vanishing mid-copy, and a tap
+ * overrun under a write burst. Each ends with the same command resuming and the export equal to the
+ * master. {@code -Dpresync.long=true} runs larger devices and later kill moments; {@code
+ * -Dpresync.seed=N} repeats a run's kill moments (they are printed).
+ */
+class FaultMatrixTest
+{
+    private static final long MIB = 1L << 20;
+    private static final boolean LONG = Boolean.getBoolean("presync.long");
+    private static final String PARTITION = "m";
+
+    @RegisterExtension
+    final LoopDevices loops = new LoopDevices();
+
+    @BeforeEach
+    void needsUring()
+    {
+        Assumptions.assumeTrue(Ring.unavailableReason() == null, "io_uring unavailable: " + Ring.unavailableReason());
+    }
+
+    /** A master with random data in {@code pieces} 4 MiB pieces spread over it. */
+    private LoopDevices.Loop master(final long sizeBytes, final int pieces) throws IOException
+    {
+        final LoopDevices.Loop master = loops.create(sizeBytes);
+        for (int i = 0; i < pieces; i++)
+        {
+            ReplicaFixtures.writeRandom(master.device(), i * (sizeBytes / pieces) & -MIB, 4 * MIB, 100 + i);
+        }
+        return master;
+    }
+
+    private LoopDevices.Loop pool(final long sizeBytes) throws IOException
+    {
+        final LoopDevices.Loop pool = loops.create(sizeBytes);
+        Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
+        return pool;
+    }
+
+    record Cli(int code, String out, String err)
+    {
+    }
+
+    private static Cli cli(final String... args)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int code = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
+        return new Cli(code, out.toString(), err.toString());
+    }
+
+    private static String[] replicate(final LoopDevices.Loop master, final Path pool, final Path log, final String... more)
+    {
+        final List<String> args = new ArrayList<>(List.of("replicate", "--master", master.path(), "--pool", pool.toString(),
+            "--partition", PARTITION, "--log", log.toString()));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    /** One sentence for the user: a single "presync: " line, no exception name, no stack trace. */
+    private static void assertOneSentence(final String err)
+    {
+        assertTrue(err.startsWith("presync: "), err);
+        assertEquals(1, err.strip().lines().count(), err);
+        assertFalse(err.contains("Exception") || err.contains("\tat "), err);
+    }
+
+    private static Optional<PartitionInfo> committedPartition(final Path pool) throws IOException
+    {
+        try (Pool opened = Pool.openReadOnly(pool))
+        {
+            final Optional<PartitionInfo> info = opened.partition(PARTITION);
+            if (info.isPresent())
+            {
+                // Its committed extent map must load (its CRC32C checks) after every fault.
+                try (Partition view = opened.viewPartition(PARTITION))
+                {
+                    assertTrue(view.usedBytes() >= 0);
+                }
+            }
+            return info;
+        }
+    }
+
+    private static String phase(final Path log) throws IOException
+    {
+        final Path state = log.resolve("job.state");
+        if (!Files.exists(state))
+        {
+            return "none";
+        }
+        final Properties p = new Properties();
+        try (var in = Files.newInputStream(state))
+        {
+            p.load(in);
+        }
+        return p.getProperty("phase", "?");
+    }
+
+    /** Only when a test failed before a job's tap could remove its dead predecessors' instances. */
+    private static void removeTraceInstancesOf(final List<Long> pids)
+    {
+        for (final long pid : pids)
+        {
+            final Path instance = Path.of("/sys/kernel/tracing/instances", "presync-" + pid);
+            if (Files.exists(instance))
+            {
+                try
+                {
+                    LoopDevices.run("rmdir", instance.toString());
+                }
+                catch (final IOException ex)
+                {
+                    System.err.println("FaultMatrixTest: could not remove " + instance + ": " + ex.getMessage());
+                }
+            }
+        }
+    }
+
+    /** The tap's trace instance of a killed child is removed by the next job's tap; none may be left. */
+    private static void assertNoTraceInstanceOf(final List<Long> pids)
+    {
+        for (final long pid : pids)
+        {
+            for (final String root : new String[] {"/sys/kernel/tracing/instances", "/sys/kernel/debug/tracing/instances"})
+            {
+                assertFalse(Files.exists(Path.of(root, "presync-" + pid)), "trace instance of child " + pid + " left behind");
+            }
+        }
+    }
+
+    @Test
+    void sigkillAtTwentyRandomMomentsUnderLoadThenResumeEqualsTheMaster() throws Exception
+    {
+        final long masterBytes = LONG ? 512 * MIB : 64 * MIB;
+        final int kills = LONG ? 40 : 20;
+        final int latestKillMillis = LONG ? 15_000 : 6_000;
+        final long seed = Long.getLong("presync.seed", 20261125L);
+        final Random random = new Random(seed);
+        final int[] moments = new int[kills];
+        for (int i = 0; i < kills; i++)
+        {
+            // From the child's start: JVM start-up, tap, map, probe, allocation, copy and streaming all get hit.
+            moments[i] = 150 + random.nextInt(latestKillMillis - 150);
+        }
+        System.out.println("FaultMatrixTest: seed " + seed + " (-Dpresync.seed), SIGKILL at ms after each start " +
+            Arrays.toString(moments));
+        final LoopDevices.Loop master = master(masterBytes, (int)(masterBytes / (8 * MIB)));
+        final LoopDevices.Loop pool = pool(2 * masterBytes + 64 * MIB);
+        final Path log = loops.folder().resolve("log");
+        final List<Long> pids = new ArrayList<>();
+        final List<String> phases = new ArrayList<>();
+        try
+        {
+            killAndResume(master, pool, log, moments, seed, pids, phases);
+        }
+        finally
+        {
+            removeTraceInstancesOf(pids);
+        }
+    }
+
+    private void killAndResume(
+        final LoopDevices.Loop master, final LoopDevices.Loop pool, final Path log, final int[] moments, final long seed,
+        final List<Long> pids, final List<String> phases)
+        throws Exception
+    {
+        final long masterBytes = Files.size(master.backingFile());
+        final int kills = moments.length;
+        int resumedRuns = 0;
+        try (ReplicaFixtures.RateWriter writer = new ReplicaFixtures.RateWriter(master.device(), masterBytes, 250, seed))
+        {
+            for (int i = 0; i < kills; i++)
+            {
+                final Path out = loops.folder().resolve("kill-" + i + ".out");
+                final Path err = loops.folder().resolve("kill-" + i + ".err");
+                final boolean hadPartition = committedPartition(pool.device()).isPresent();
+                final Process child = ReplicaFixtures.startJava(Main.class, out, err,
+                    replicate(master, pool.device(), log));
+                pids.add(child.pid());
+                final boolean exited = child.waitFor(moments[i], TimeUnit.MILLISECONDS);
+                assertFalse(exited, "run " + i + " ended by itself before its kill, exit " + (exited ? child.exitValue() : 0) + ": " +
+                    Files.readString(err));
+                ReplicaFixtures.kill(child);
+                final Optional<PartitionInfo> after = committedPartition(pool.device());
+                final String said = Files.readString(out, StandardCharsets.UTF_8);
+                if (said.contains("resuming partition"))
+                {
+                    resumedRuns++;
+                    assertTrue(hadPartition, "run " + i + " resumed a partition that was not committed");
+                }
+                phases.add(phase(log));
+                System.out.println("FaultMatrixTest: kill " + i + " at " + moments[i] + " ms: " +
+                    (said.isEmpty() ? "before its plan was printed" : said.contains("resuming") ? "resumed run" : "new run, planned") +
+                    ", job state phase " + phase(log) +
+                    ", partition " + after.map(p -> p.state() + " with " + (p.usedBytes() >> 20) + " MiB committed").orElse("not allocated") +
+                    ", writer writes so far " + writer.writes());
+            }
+        }
+        System.out.println("FaultMatrixTest: phases at the kills " + phases + ", runs that resumed " + resumedRuns);
+        assertTrue(resumedRuns > 0, "no run got far enough to resume: " + phases);
+
+        // The writer has stopped: the same command with --until-synced catches up, verifies and ends equal.
+        final Path out = loops.folder().resolve("final.out");
+        final Path err = loops.folder().resolve("final.err");
+        final Process last = ReplicaFixtures.startJava(Main.class, out, err,
+            replicate(master, pool.device(), log, "--until-synced", "--json"));
+        pids.add(last.pid());
+        assertTrue(last.waitFor(300, TimeUnit.SECONDS), "the final run did not catch up");
+        final String report = Files.readString(out);
+        assertEquals(0, last.exitValue(), report + Files.readString(err));
+        assertTrue(report.contains("\"resumed\": \"yes\""), report);
+        assertTrue(report.contains("\"verify\": \"ok\""), report);
+        ReplicaFixtures.assertExportEqualsMaster(master, pool.device(), PARTITION, loops.folder().resolve("export.img"));
+        assertNoTraceInstanceOf(pids);
+    }
+
+    @Test
+    void slaveBackingStorageFullIsOneClearErrorAndResumesOnceSpaceIsFreed() throws Exception
+    {
+        final long masterBytes = 64 * MIB;
+        final LoopDevices.Loop master = master(masterBytes, 6);
+        final byte[] masterBefore = Files.readAllBytes(master.backingFile());
+        final Path fs = Files.createDirectory(loops.folder().resolve("fs"));
+        final Path log = loops.folder().resolve("log");
+        // The pool's loop device is 128 MiB, the tmpfs below its backing file far smaller.
+        LoopDevices.run("mount", "-t", "tmpfs", "-o", "size=8m", "presync-faults", fs.toString());
+        LoopDevices.Loop pool = null;
+        try
+        {
+            final Path file = fs.resolve("pool.img");
+            try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw"))
+            {
+                raf.setLength(128 * MIB);
+            }
+            pool = loops.attach(file, 512);
+            Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
+            final String expected = "presync: the storage below the pool " + pool.path() + " (its backing file " + file + ") is full (";
+
+            // 1. The planned partition cannot be reserved: nothing is allocated.
+            final Cli full = cli(replicate(master, pool.device(), log, "--until-synced"));
+            assertNotEquals(0, full.code(), full.out() + full.err());
+            assertOneSentence(full.err());
+            assertTrue(full.err().startsWith(expected), full.err());
+            assertTrue(full.err().contains("the pool is unchanged; free space"), full.err());
+            assertTrue(full.err().contains("run the same command again to resume"), full.err());
+            assertTrue(committedPartition(pool.device()).isEmpty(), "nothing may be committed for a failed allocation");
+
+            // 2. Room for a small partition but not for its extensions: the copy stops part-way, committed.
+            LoopDevices.run("mount", "-o", "remount,size=16m", fs.toString());
+            final Cli stopped = cli(replicate(master, pool.device(), log, "--until-synced", "--max-partition", "4M"));
+            assertNotEquals(0, stopped.code(), stopped.out() + stopped.err());
+            assertOneSentence(stopped.err());
+            assertTrue(stopped.err().startsWith(expected), stopped.err());
+            assertTrue(stopped.err().contains("the job state is kept"), stopped.err());
+            final PartitionInfo kept = committedPartition(pool.device()).orElseThrow();
+            System.out.println("FaultMatrixTest: storage full: " + full.err().strip() + " / after extensions: " + kept);
+            assertArrayEquals(masterBefore, Files.readAllBytes(master.backingFile()), "the master must be untouched");
+
+            // 3. Space freed: the same command resumes and ends equal.
+            LoopDevices.run("mount", "-o", "remount,size=256m", fs.toString());
+            final Cli resumed = cli(replicate(master, pool.device(), log, "--until-synced", "--json"));
+            assertEquals(0, resumed.code(), resumed.out() + resumed.err());
+            assertTrue(resumed.out().contains("\"resumed\": \"yes\""), resumed.out());
+            assertTrue(resumed.out().contains("\"verify\": \"ok\""), resumed.out());
+            ReplicaFixtures.assertExportEqualsMaster(master, pool.device(), PARTITION, loops.folder().resolve("export.img"));
+        }
+        finally
+        {
+            if (pool != null)
+            {
+                loops.detach(pool);
+            }
+            LoopDevices.run("umount", fs.toString());
+        }
+    }
+
+    @Test
+    void masterVanishingMidCopyKeepsTheStateAndResumesOnceBack() throws Exception
+    {
+        vanishMidCopy(true);
+    }
+
+    @Test
+    void poolVanishingMidCopyKeepsTheStateAndResumesOnceBack() throws Exception
+    {
+        vanishMidCopy(false);
+    }
+
+    /**
+     * {@code losetup -d} on a device that is open only sets autoclear (I/O goes on until the last close),
+     * and this kernel has no device-mapper to swap in an error target, so the device's capacity is taken
+     * away instead (LOOP_SET_STATUS64 with a 4 KiB size limit): what a hot-unplugged disk looks like to
+     * its openers. Giving the limit back is the disk coming back, data as it was.
+     */
+    private void vanishMidCopy(final boolean masterVanishes) throws Exception
+    {
+        final LoopDevices.Loop master = master(64 * MIB, 8);
+        final LoopDevices.Loop pool = pool(256 * MIB);
+        final LoopDevices.Loop victim = masterVanishes ? master : pool;
+        final String role = masterVanishes ? "master" : "pool";
+        final ReplicationJob.Options o = new ReplicationJob.Options();
+        o.master = master.device();
+        o.pool = pool.device();
+        o.partition = PARTITION;
+        o.logDirectory = loops.folder().resolve("log");
+        o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(20);
+        o.assumedRateBytesPerSecond = 200e6;
+        final long committedBefore;
+        try (ReplicationJob job = ReplicationJob.start(o))
+        {
+            while (job.copiedBytes() < 8 * MIB)
+            {
+                job.doWork();
+            }
+            Thread.sleep(30);
+            job.doWork();
+            committedBefore = committedPartition(pool.device()).orElseThrow().usedBytes();
+            assertTrue(committedBefore > 0 && job.copiedBytes() < 32 * MIB, "mid-copy: " + job.copiedBytes());
+            ReplicaFixtures.limitLoopCapacity(victim.device(), 4096);
+            final IOException failure = assertThrows(IOException.class, () -> job.run(true, null));
+            System.out.println("FaultMatrixTest: " + role + " vanished: " + failure.getMessage());
+            assertTrue(failure.getMessage().startsWith("the " + role + " " + victim.path() + " went away"), failure.getMessage());
+            assertTrue(failure.getMessage().contains("the job state is kept"), failure.getMessage());
+            assertTrue(failure.getMessage().endsWith("reattach it and run the same command again to resume"), failure.getMessage());
+        }
+        // While it is gone, the same command says why it cannot run, naming the device.
+        final Cli gone = cli(replicate(master, pool.device(), o.logDirectory, "--until-synced"));
+        System.out.println("FaultMatrixTest: rerun while the " + role + " is gone: " + gone.err().strip());
+        assertNotEquals(0, gone.code());
+        assertOneSentence(gone.err());
+        assertTrue(gone.err().contains(victim.path() + " has " + (masterVanishes ? "" : "only ") + "4096 bytes"), gone.err());
+
+        ReplicaFixtures.limitLoopCapacity(victim.device(), 0);
+        assertTrue(committedPartition(pool.device()).orElseThrow().usedBytes() >= committedBefore, "the committed copy is kept");
+        final Cli back = cli(replicate(master, pool.device(), o.logDirectory, "--until-synced", "--json"));
+        assertEquals(0, back.code(), back.out() + back.err());
+        assertTrue(back.out().contains("\"resumed\": \"yes\""), back.out());
+        assertTrue(back.out().contains("\"verify\": \"ok\""), back.out());
+        ReplicaFixtures.assertExportEqualsMaster(master, pool.device(), PARTITION, loops.folder().resolve("export.img"));
+    }
+
+    @Test
+    void tapOverrunUnderAWriteBurstFallsBackToChecksumsAndEndsEqual() throws Exception
+    {
+        final long masterBytes = 64 * MIB;
+        final LoopDevices.Loop master = master(masterBytes, 4);
+        final LoopDevices.Loop pool = pool(256 * MIB);
+        final ReplicationJob.Options o = new ReplicationJob.Options();
+        o.master = master.device();
+        o.pool = pool.device();
+        o.partition = PARTITION;
+        o.logDirectory = loops.folder().resolve("log");
+        o.assumedRateBytesPerSecond = 200e6;
+        // One 4 KiB kernel page per CPU and two pages handed out: a burst the job does not poll overruns it.
+        o.tapBufferKb = 4;
+        o.tapPagesInFlight = 2;
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(o))
+        {
+            job.run(true, null);
+            LoopDevices.run("dd", "if=/dev/urandom", "of=" + master.path(), "bs=4k", "count=3000", "seek=2000",
+                "oflag=direct", "status=none");
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertTrue(report.lostReports() > 0, "the overrun must be detected: " + report);
+        assertTrue(report.verifiedBytes() >= masterBytes, "a loss compares the whole device: " + report);
+        ReplicaFixtures.assertExportEqualsMaster(master, pool.device(), PARTITION, loops.folder().resolve("export.img"));
+    }
+}
