@@ -289,12 +289,86 @@ class FaultMatrixTest
             assertTrue(stopped.err().startsWith(expected), stopped.err());
             assertTrue(stopped.err().contains("the job state is kept"), stopped.err());
             final PartitionInfo kept = committedPartition(pool.device()).orElseThrow();
-            System.out.println("FaultMatrixTest: storage full: " + full.err().strip() + " / after extensions: " + kept);
+            System.out.println("FaultMatrixTest: storage full at allocation: " + full.err().strip());
+            System.out.println("FaultMatrixTest: storage full at an extension: " + stopped.err().strip() + " / committed: " + kept);
             assertArrayEquals(masterBefore, Files.readAllBytes(master.backingFile()), "the master must be untouched");
 
             // 3. Space freed: the same command resumes and ends equal.
             LoopDevices.run("mount", "-o", "remount,size=256m", fs.toString());
             final Cli resumed = cli(replicate(master, pool.device(), log, "--until-synced", "--json"));
+            assertEquals(0, resumed.code(), resumed.out() + resumed.err());
+            assertTrue(resumed.out().contains("\"resumed\": \"yes\""), resumed.out());
+            assertTrue(resumed.out().contains("\"verify\": \"ok\""), resumed.out());
+            ReplicaFixtures.assertExportEqualsMaster(master, pool.device(), PARTITION, loops.folder().resolve("export.img"));
+        }
+        finally
+        {
+            if (pool != null)
+            {
+                loops.detach(pool);
+            }
+            LoopDevices.run("umount", fs.toString());
+        }
+    }
+
+    /**
+     * The storage below does not keep the pool's reservation (thin storage that reclaimed it, shown here
+     * by punching the partition's range out of the backing file and filling the tmpfs with another file):
+     * the loop driver fails the data writes with ENOSPC, which must read as the same sentence; deleting
+     * the filler file frees the space and the same command resumes.
+     */
+    @Test
+    void slaveBackingStorageFullOnDataWritesIsTheSameErrorAndResumesAfterDeletingAFiller() throws Exception
+    {
+        final LoopDevices.Loop master = master(64 * MIB, 4);
+        final Path fs = Files.createDirectory(loops.folder().resolve("fs"));
+        LoopDevices.run("mount", "-t", "tmpfs", "-o", "size=32m", "presync-faults", fs.toString());
+        LoopDevices.Loop pool = null;
+        try
+        {
+            final Path file = fs.resolve("pool.img");
+            try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw"))
+            {
+                raf.setLength(128 * MIB);
+            }
+            pool = loops.attach(file, 512);
+            Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
+            final ReplicationJob.Options o = new ReplicationJob.Options();
+            o.master = master.device();
+            o.pool = pool.device();
+            o.partition = PARTITION;
+            o.logDirectory = loops.folder().resolve("log");
+            o.assumedRateBytesPerSecond = 200e6;
+            final Path filler = fs.resolve("filler");
+            try (ReplicationJob job = ReplicationJob.start(o))
+            {
+                final long unitBytes;
+                final long startUnit;
+                try (Pool view = Pool.openReadOnly(pool.device()))
+                {
+                    unitBytes = view.info().unitBytes();
+                    startUnit = view.partition(PARTITION).orElseThrow().segments().get(0).startUnit();
+                }
+                LoopDevices.run("fallocate", "--punch-hole", "--offset", Long.toString(startUnit * unitBytes),
+                    "--length", Long.toString(128 * MIB - startUnit * unitBytes), file.toString());
+                try
+                {
+                    LoopDevices.run("dd", "if=/dev/zero", "of=" + filler, "bs=1M", "status=none");
+                }
+                catch (final IOException full)
+                {
+                    // dd stops at ENOSPC: the tmpfs is full now.
+                }
+                final IOException failure = assertThrows(IOException.class, () -> job.run(true, null));
+                System.out.println("FaultMatrixTest: storage full on data writes: " + failure.getMessage());
+                assertTrue(failure.getMessage().startsWith("the storage below the pool " + pool.path() + " (its backing file " + file +
+                    ") is full ("), failure.getMessage());
+                assertTrue(failure.getMessage().contains("ENOSPC"), failure.getMessage());
+                assertTrue(failure.getMessage().endsWith("run the same command again to resume"), failure.getMessage());
+            }
+            assertTrue(committedPartition(pool.device()).isPresent(), "the allocation stays committed");
+            Files.delete(filler);
+            final Cli resumed = cli(replicate(master, pool.device(), o.logDirectory, "--until-synced", "--json"));
             assertEquals(0, resumed.code(), resumed.out() + resumed.err());
             assertTrue(resumed.out().contains("\"resumed\": \"yes\""), resumed.out());
             assertTrue(resumed.out().contains("\"verify\": \"ok\""), resumed.out());
