@@ -28,6 +28,7 @@ import io.presync.tracking.RegionOrder;
 import io.presync.tracking.TrackingMap;
 import io.presync.uring.CompletionHandler;
 import io.presync.uring.Ring;
+import io.presync.uring.SqeDescriptor;
 import io.presync.uring.UringException;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.Agent;
@@ -40,6 +41,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
@@ -569,6 +571,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
         final int length = slotLength[slot];
         slotKind[slot] = FREE;
         inFlight--;
+        if (slotResult[slot] < 0)
+        {
+            // Typed, so that explain() can tell an I/O error of the master from the rest.
+            throw UringException.forResult(SqeDescriptor.OP_READ_FIXED, slotResult[slot],
+                options.master + " (a read of " + length + " bytes at offset " + offset + ")");
+        }
         if (slotResult[slot] != length)
         {
             throw new IOException(options.master + ": read of " + length + " bytes at " + offset + " returned " + slotResult[slot]);
@@ -1066,19 +1074,53 @@ public final class ReplicationJob implements Agent, AutoCloseable
             }
         }
         final int errno = errnoOf(ex);
-        if (errno == Errno.ENOSPC || errno == Errno.EDQUOT)
+        final boolean onPool = failedOnPool(ex);
+        // The loop driver may report a backing file system that ran full as EIO (page-cache writeback).
+        if (errno == Errno.ENOSPC || errno == Errno.EDQUOT || (errno == Errno.EIO && onPool && backingFileSystemFull(options.pool)))
         {
             return new IOException("the storage below the pool " + options.pool + backingFileText(options.pool) +
                 " is full (" + ex.getMessage() + ")" + kept + "; free space where the pool's storage lives (or move it to a " +
                 "larger place) and run the same command again to resume", ex);
         }
-        if ((errno == Errno.EIO || errno == Errno.ENXIO || errno == Errno.ENODEV) && ex.getMessage() != null)
+        if (errno == Errno.EIO || errno == Errno.ENXIO || errno == Errno.ENODEV)
         {
-            final Path device = ex.getMessage().startsWith(options.pool.toString()) ? options.pool : options.master;
-            return new IOException("the " + (device == options.pool ? "pool " : "master ") + device + " failed an I/O (" +
-                ex.getMessage() + ")" + kept + "; check the device (dmesg) and run the same command again to resume", ex);
+            return new IOException("the " + (onPool ? "pool " + options.pool : "master " + options.master) + " failed an I/O (" +
+                ex.getMessage() + ")" + kept + "; check the device and the storage below it (dmesg), then run the same command " +
+                "again to resume", ex);
         }
         return ex;
+    }
+
+    /** Whether the failed call was on the pool device: its path starts the message (Libc) or is the ring's path. */
+    private boolean failedOnPool(final Throwable failure)
+    {
+        final String pool = options.pool.toString();
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof UringException e && e.path() != null)
+            {
+                return e.path().equals(pool) || e.path().startsWith(pool + " ");
+            }
+            if (t instanceof ErrnoException && t.getMessage() != null)
+            {
+                return t.getMessage().startsWith(pool + ":");
+            }
+        }
+        return false;
+    }
+
+    /** True when the pool is a loop device whose backing file lies on a file system with less than 1 MiB free. */
+    private static boolean backingFileSystemFull(final Path device)
+    {
+        try (BlockDevice d = BlockDevice.open(device, OpenOptions.forReading()))
+        {
+            final Optional<Path> file = d.backingFile();
+            return file.isPresent() && Files.getFileStore(file.get()).getUsableSpace() < MIN_MASTER_BYTES;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return false;
+        }
     }
 
     private void commitQuietly(final IOException failure)

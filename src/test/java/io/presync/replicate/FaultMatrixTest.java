@@ -450,6 +450,112 @@ class FaultMatrixTest
     }
 
     @Test
+    void masterFailingWithIoErrorsNamesTheMasterAndResumesOnceItsStorageIsBack() throws Exception
+    {
+        failWithIoErrorsMidCopy(true);
+    }
+
+    @Test
+    void poolFailingWithIoErrorsNamesThePoolAndResumesOnceItsStorageIsBack() throws Exception
+    {
+        failWithIoErrorsMidCopy(false);
+    }
+
+    /**
+     * The other way a device dies: it stays, but every I/O fails with EIO. The device's loop device sits
+     * over a file on an ext4 file system that is shut down mid-copy (after a sync); unmounting, mounting
+     * again and attaching a new loop device over the same file is the storage coming back.
+     */
+    private void failWithIoErrorsMidCopy(final boolean masterFails) throws Exception
+    {
+        final LoopDevices.Loop fsDevice = loops.create(200 * MIB);
+        LoopDevices.run("mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", fsDevice.path());
+        final Path mountPoint = Files.createDirectory(loops.folder().resolve("ext4"));
+        final Path file = mountPoint.resolve(masterFails ? "master.img" : "pool.img");
+        LoopDevices.run("mount", fsDevice.path(), mountPoint.toString());
+        boolean mounted = true;
+        LoopDevices.Loop onFs = null;
+        try
+        {
+            try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw"))
+            {
+                raf.setLength(masterFails ? 64 * MIB : 128 * MIB);
+            }
+            onFs = loops.attach(file, 512);
+            final LoopDevices.Loop master;
+            final LoopDevices.Loop pool;
+            if (masterFails)
+            {
+                master = onFs;
+                for (int i = 0; i < 8; i++)
+                {
+                    ReplicaFixtures.writeRandom(master.device(), i * 8 * MIB, 4 * MIB, 200 + i);
+                }
+                pool = pool(256 * MIB);
+            }
+            else
+            {
+                master = master(64 * MIB, 8);
+                pool = onFs;
+                Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
+            }
+            final String role = masterFails ? "master" : "pool";
+            final ReplicationJob.Options o = new ReplicationJob.Options();
+            o.master = master.device();
+            o.pool = pool.device();
+            o.partition = PARTITION;
+            o.logDirectory = loops.folder().resolve("log");
+            o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(20);
+            o.assumedRateBytesPerSecond = 200e6;
+            final long committedBefore;
+            try (ReplicationJob job = ReplicationJob.start(o))
+            {
+                while (job.copiedBytes() < 8 * MIB)
+                {
+                    job.doWork();
+                }
+                Thread.sleep(30);
+                job.doWork();
+                committedBefore = committedPartition(pool.device()).orElseThrow().usedBytes();
+                assertTrue(committedBefore > 0 && job.copiedBytes() < 32 * MIB, "mid-copy: " + job.copiedBytes());
+                ReplicaFixtures.shutDownFileSystem(mountPoint);
+                final IOException failure = assertThrows(IOException.class, () -> job.run(true, null));
+                System.out.println("FaultMatrixTest: " + role + " failing with EIO: " + failure.getMessage());
+                assertTrue(failure.getMessage().startsWith("the " + role + " " + onFs.path() + " failed an I/O ("), failure.getMessage());
+                assertTrue(failure.getMessage().contains("EIO"), failure.getMessage());
+                assertTrue(failure.getMessage().contains("the job state is kept"), failure.getMessage());
+                assertTrue(failure.getMessage().endsWith("run the same command again to resume"), failure.getMessage());
+            }
+            // The storage comes back: the same file under a new loop device (the old one cannot recover).
+            loops.detach(onFs);
+            LoopDevices.run("umount", mountPoint.toString());
+            mounted = false;
+            LoopDevices.run("mount", fsDevice.path(), mountPoint.toString());
+            mounted = true;
+            onFs = loops.attach(file, 512);
+            final LoopDevices.Loop masterBack = masterFails ? onFs : master;
+            final Path poolBack = masterFails ? pool.device() : onFs.device();
+            assertTrue(committedPartition(poolBack).orElseThrow().usedBytes() >= committedBefore, "the committed copy is kept");
+            final Cli back = cli(replicate(masterBack, poolBack, o.logDirectory, "--until-synced", "--json"));
+            assertEquals(0, back.code(), back.out() + back.err());
+            assertTrue(back.out().contains("\"resumed\": \"yes\""), back.out());
+            assertTrue(back.out().contains("\"verify\": \"ok\""), back.out());
+            ReplicaFixtures.assertExportEqualsMaster(masterBack, poolBack, PARTITION, loops.folder().resolve("export.img"));
+        }
+        finally
+        {
+            if (onFs != null)
+            {
+                loops.detach(onFs);
+            }
+            if (mounted)
+            {
+                LoopDevices.run("umount", mountPoint.toString());
+            }
+        }
+    }
+
+    @Test
     void tapOverrunUnderAWriteBurstFallsBackToChecksumsAndEndsEqual() throws Exception
     {
         final long masterBytes = 64 * MIB;

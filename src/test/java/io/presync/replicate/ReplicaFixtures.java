@@ -37,6 +37,9 @@ final class ReplicaFixtures
     /** struct loop_info64: lo_device, lo_inode, lo_rdevice, lo_offset, then lo_sizelimit (all u64). */
     private static final long LO_SIZELIMIT_OFFSET = 32;
     private static final long LOOP_INFO64_BYTES = 232;
+    /** _IOR('X', 125, __u32): ext4's (and xfs's) forced shutdown, as xfstests' godown uses it. */
+    private static final long EXT4_IOC_SHUTDOWN = 0x8004587DL;
+    private static final int EXT4_GOING_FLAGS_DEFAULT = 0;
 
     private ReplicaFixtures()
     {
@@ -116,10 +119,7 @@ final class ReplicaFixtures
      */
     static void limitLoopCapacity(final Path loop, final long sizeLimitBytes) throws IOException
     {
-        final Linker linker = Linker.nativeLinker();
-        final MethodHandle ioctl = linker.downcallHandle(linker.defaultLookup().find("ioctl").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
-            Linker.Option.firstVariadicArg(2));
+        final MethodHandle ioctl = ioctl();
         final int fd = Libc.open(loop.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         try (Arena arena = Arena.ofConfined())
         {
@@ -146,6 +146,46 @@ final class ReplicaFixtures
         {
             Libc.close(fd);
         }
+    }
+
+    /**
+     * Shuts the ext4 file system mounted at {@code mountPoint} down after syncing it (EXT4_IOC_SHUTDOWN):
+     * from then on every read and write of its files fails with EIO, so a loop device over one of them
+     * fails its I/O as a dying disk does. Unmounting and mounting again brings it back with what was synced.
+     */
+    static void shutDownFileSystem(final Path mountPoint) throws IOException
+    {
+        final MethodHandle ioctl = ioctl();
+        final int fd = Libc.open(mountPoint.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment flags = arena.allocate(ValueLayout.JAVA_INT);
+            flags.set(ValueLayout.JAVA_INT, 0, EXT4_GOING_FLAGS_DEFAULT);
+            if ((int)ioctl.invokeExact(fd, EXT4_IOC_SHUTDOWN, flags) != 0)
+            {
+                throw new IOException(mountPoint + ": ioctl(EXT4_IOC_SHUTDOWN) failed");
+            }
+        }
+        catch (final IOException | RuntimeException | Error ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw new IOException(t);
+        }
+        finally
+        {
+            Libc.close(fd);
+        }
+    }
+
+    private static MethodHandle ioctl()
+    {
+        final Linker linker = Linker.nativeLinker();
+        return linker.downcallHandle(linker.defaultLookup().find("ioctl").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
+            Linker.Option.firstVariadicArg(2));
     }
 
     /** Writes random 4 KiB blocks at random aligned offsets of a device at a fixed rate until closed. */
