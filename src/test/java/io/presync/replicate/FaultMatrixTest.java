@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -274,7 +273,7 @@ class FaultMatrixTest
 
             // 1. The planned partition cannot be reserved: nothing is allocated.
             final Cli full = cli(replicate(master, pool.device(), log, "--until-synced"));
-            assertNotEquals(0, full.code(), full.out() + full.err());
+            assertEquals(Main.EXIT_FAILURE, full.code(), full.out() + full.err());
             assertOneSentence(full.err());
             assertTrue(full.err().startsWith(expected), full.err());
             assertTrue(full.err().contains("the pool is unchanged; free space"), full.err());
@@ -284,7 +283,7 @@ class FaultMatrixTest
             // 2. Room for a small partition but not for its extensions: the copy stops part-way, committed.
             LoopDevices.run("mount", "-o", "remount,size=16m", fs.toString());
             final Cli stopped = cli(replicate(master, pool.device(), log, "--until-synced", "--max-partition", "4M"));
-            assertNotEquals(0, stopped.code(), stopped.out() + stopped.err());
+            assertEquals(Main.EXIT_FAILURE, stopped.code(), stopped.out() + stopped.err());
             assertOneSentence(stopped.err());
             assertTrue(stopped.err().startsWith(expected), stopped.err());
             assertTrue(stopped.err().contains("the job state is kept"), stopped.err());
@@ -436,7 +435,7 @@ class FaultMatrixTest
         // While it is gone, the same command says why it cannot run, naming the device.
         final Cli gone = cli(replicate(master, pool.device(), o.logDirectory, "--until-synced"));
         System.out.println("FaultMatrixTest: rerun while the " + role + " is gone: " + gone.err().strip());
-        assertNotEquals(0, gone.code());
+        assertEquals(Main.EXIT_USAGE, gone.code(), "refused: the device cannot hold what the command needs");
         assertOneSentence(gone.err());
         assertTrue(gone.err().contains(victim.path() + " has " + (masterVanishes ? "" : "only ") + "4096 bytes"), gone.err());
 
