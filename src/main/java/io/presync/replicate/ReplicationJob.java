@@ -1075,10 +1075,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         final int errno = errnoOf(ex);
         final boolean onPool = failedOnPool(ex);
+        // Only the pool's own calls: ENOSPC elsewhere (the write log's file system) is not the pool's storage.
         // The loop driver may report a backing file system that ran full as EIO (page-cache writeback).
-        if (errno == Errno.ENOSPC || errno == Errno.EDQUOT || (errno == Errno.EIO && onPool && backingFileSystemFull(options.pool)))
+        if (onPool && (errno == Errno.ENOSPC || errno == Errno.EDQUOT || (errno == Errno.EIO && backingFileSystemFull(options.pool))))
         {
-            return new IOException("the storage below the pool " + options.pool + backingFileText(options.pool) +
+            return new IOException("the storage below the pool " + options.pool +
+                backingFile(options.pool).map(f -> " (its backing file " + f + ")").orElse("") +
                 " is full (" + ex.getMessage() + ")" + kept + "; free space where the pool's storage lives (or move it to a " +
                 "larger place) and run the same command again to resume", ex);
         }
@@ -1091,10 +1093,14 @@ public final class ReplicationJob implements Agent, AutoCloseable
         return ex;
     }
 
-    /** Whether the failed call was on the pool device: its path starts the message (Libc) or is the ring's path. */
+    /**
+     * Whether the failed call was on the pool: the pool's path (or its loop device's backing file, which
+     * the reservation's fallback calls) starts the message (Libc) or is the ring's path.
+     */
     private boolean failedOnPool(final Throwable failure)
     {
         final String pool = options.pool.toString();
+        final String file = backingFile(options.pool).map(Path::toString).orElse(pool);
         for (Throwable t = failure; t != null; t = t.getCause())
         {
             if (t instanceof UringException e && e.path() != null)
@@ -1103,7 +1109,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             }
             if (t instanceof ErrnoException && t.getMessage() != null)
             {
-                return t.getMessage().startsWith(pool + ":");
+                return t.getMessage().startsWith(pool + ":") || t.getMessage().startsWith(file + ":");
             }
         }
         return false;
@@ -1112,12 +1118,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
     /** True when the pool is a loop device whose backing file lies on a file system with less than 1 MiB free. */
     private static boolean backingFileSystemFull(final Path device)
     {
-        try (BlockDevice d = BlockDevice.open(device, OpenOptions.forReading()))
+        try
         {
-            final Optional<Path> file = d.backingFile();
+            final Optional<Path> file = backingFile(device);
             return file.isPresent() && Files.getFileStore(file.get()).getUsableSpace() < MIN_MASTER_BYTES;
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final IOException ex)
         {
             return false;
         }
@@ -1170,15 +1176,15 @@ public final class ReplicationJob implements Agent, AutoCloseable
         return bytes < 0 ? "it cannot be opened now" : "it has " + bytes + " bytes now";
     }
 
-    private static String backingFileText(final Path device)
+    private static Optional<Path> backingFile(final Path device)
     {
         try (BlockDevice d = BlockDevice.open(device, OpenOptions.forReading()))
         {
-            return d.backingFile().map(f -> " (its backing file " + f + ")").orElse("");
+            return d.backingFile();
         }
         catch (final IOException | RuntimeException ex)
         {
-            return "";
+            return Optional.empty();
         }
     }
 
