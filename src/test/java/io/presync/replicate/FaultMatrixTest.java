@@ -30,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The fault matrix of issue #8 on real loop devices: a job SIGKILLed at random moments under a write
@@ -240,7 +241,11 @@ class FaultMatrixTest
         final Process last = ReplicaFixtures.startJava(Main.class, out, err,
             replicate(master, pool.device(), log, "--until-synced", "--json"));
         pids.add(last.pid());
-        assertTrue(last.waitFor(300, TimeUnit.SECONDS), "the final run did not catch up");
+        if (!last.waitFor(300, TimeUnit.SECONDS))
+        {
+            ReplicaFixtures.kill(last);
+            fail("the final run did not catch up in 5 minutes: " + Files.readString(err));
+        }
         final String report = Files.readString(out);
         assertEquals(0, last.exitValue(), report + Files.readString(err));
         assertTrue(report.contains("\"resumed\": \"yes\""), report);
