@@ -169,17 +169,19 @@ class FaultMatrixTest
     {
         final long masterBytes = LONG ? 512 * MIB : 64 * MIB;
         final int kills = LONG ? 40 : 20;
-        final int latestKillMillis = LONG ? 15_000 : 6_000;
+        final int latestKillMillis = LONG ? 12_000 : 4_000;
         final long seed = Long.getLong("presync.seed", 20261125L);
         final Random random = new Random(seed);
+        // A negative moment counts from the child's start (JVM start-up, tap, map, probe, allocation), a
+        // positive one from its printed plan (the job runs: copy, comparison, streaming, commits). Counting
+        // the latter from the plan keeps them inside the replication however slow a loaded machine starts.
         final int[] moments = new int[kills];
         for (int i = 0; i < kills; i++)
         {
-            // From the child's start: JVM start-up, tap, map, probe, allocation, copy and streaming all get hit.
-            moments[i] = 150 + random.nextInt(latestKillMillis - 150);
+            moments[i] = random.nextInt(4) == 0 ? -(200 + random.nextInt(4_000)) : 1 + random.nextInt(latestKillMillis);
         }
-        System.out.println("FaultMatrixTest: seed " + seed + " (-Dpresync.seed), SIGKILL at ms after each start " +
-            Arrays.toString(moments));
+        System.out.println("FaultMatrixTest: seed " + seed + " (-Dpresync.seed), SIGKILL at ms (negative: after the child's " +
+            "start, positive: after its plan) " + Arrays.toString(moments));
         final LoopDevices.Loop master = master(masterBytes, (int)(masterBytes / (8 * MIB)));
         final LoopDevices.Loop pool = pool(2 * masterBytes + 64 * MIB);
         final Path log = loops.folder().resolve("log");
@@ -213,7 +215,11 @@ class FaultMatrixTest
                 final Process child = ReplicaFixtures.startJava(Main.class, out, err,
                     replicate(master, pool.device(), log));
                 pids.add(child.pid());
-                final boolean exited = child.waitFor(moments[i], TimeUnit.MILLISECONDS);
+                if (moments[i] > 0)
+                {
+                    awaitPlan(child, out, err);
+                }
+                final boolean exited = child.waitFor(Math.abs(moments[i]), TimeUnit.MILLISECONDS);
                 assertFalse(exited, "run " + i + " ended by itself before its kill, exit " + (exited ? child.exitValue() : 0) + ": " +
                     Files.readString(err));
                 ReplicaFixtures.kill(child);
@@ -225,7 +231,8 @@ class FaultMatrixTest
                     assertTrue(hadPartition, "run " + i + " resumed a partition that was not committed");
                 }
                 phases.add(phase(log));
-                System.out.println("FaultMatrixTest: kill " + i + " at " + moments[i] + " ms: " +
+                System.out.println("FaultMatrixTest: kill " + i + " at " + Math.abs(moments[i]) + " ms after its " +
+                    (moments[i] < 0 ? "start" : "plan") + ": " +
                     (said.isEmpty() ? "before its plan was printed" : said.contains("resuming") ? "resumed run" : "new run, planned") +
                     ", job state phase " + phase(log) +
                     ", partition " + after.map(p -> p.state() + " with " + (p.usedBytes() >> 20) + " MiB committed").orElse("not allocated") +
@@ -252,6 +259,25 @@ class FaultMatrixTest
         assertTrue(report.contains("\"verify\": \"ok\""), report);
         ReplicaFixtures.assertExportEqualsMaster(master, pool.device(), PARTITION, loops.folder().resolve("export.img"));
         assertNoTraceInstanceOf(pids);
+    }
+
+    /** Waits until the child printed its plan: the job has started (tapping, allocated or resumed). */
+    private static void awaitPlan(final Process child, final Path out, final Path err) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (Files.size(out) == 0)
+        {
+            if (!child.isAlive())
+            {
+                fail("the child ended before its plan, exit " + child.exitValue() + ": " + Files.readString(err));
+            }
+            if (System.nanoTime() > deadline)
+            {
+                ReplicaFixtures.kill(child);
+                fail("the child printed no plan in 120 s: " + Files.readString(err));
+            }
+            Thread.sleep(5);
+        }
     }
 
     @Test
