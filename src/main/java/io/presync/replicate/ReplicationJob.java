@@ -91,6 +91,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private static final int LAG_CAPACITY = 1 << 16;
     private static final int POLL_LIMIT = 256;
     private static final long MAP_HEADROOM_BYTES = 1L << 20;
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long RUN_RECORD_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Dirty-set samples, one a tick: the backlog grows when it rose over most of the last 5 s. */
+    private static final int DIRTY_SAMPLES = 10;
+    /** A projected transfer this much longer than the horizon (and 0.5 s) re-plans the buffer. */
+    private static final double HORIZON_SLACK = 1.2;
 
     /** Settings of a job. */
     public static final class Options
@@ -107,6 +113,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public int tapBufferKb = 4096;
         /** Skip the rate probe (tests): use this rate instead when positive. */
         public double assumedRateBytesPerSecond;
+        /** Learn history from the write log already in {@link #logDir()} too (a second run plans from what the first saw). */
+        public boolean historyFromLog = true;
 
         /** The partition name, defaulting to the master device's file name. */
         public String partitionName()
@@ -127,9 +135,26 @@ public final class ReplicationJob implements Agent, AutoCloseable
         long growthUpperBytes, double confidence, long actualGrowthBytes, long usedBytes, int extensions,
         long copiedBytes, long streamedBytes, long recopiedBytes, long verifiedBytes, double durationSeconds,
         double lagMillisP50, double lagMillisP99, double lagMillisP999, String verify, long consistentAtSeq,
-        long lostReports, long tapEvents)
+        long lostReports, long tapEvents,
+        boolean consistentReached, double secondsToConsistent, boolean timedOut, double horizonSeconds,
+        double measuredCopyBytesPerSecond, java.util.List<String> extensionReasons, boolean dirtyBacklogGrowing,
+        long dirtyBytes, long peakDirtyBytes)
     {
+        Report withTimedOut()
+        {
+            return new Report(partition, resumed, plan, plannedPartitionBytes, baseBytes, predictedGrowthBytes, growthUpperBytes,
+                confidence, actualGrowthBytes, usedBytes, extensions, copiedBytes, streamedBytes, recopiedBytes, verifiedBytes,
+                durationSeconds, lagMillisP50, lagMillisP99, lagMillisP999, verify, consistentAtSeq, lostReports, tapEvents,
+                consistentReached, secondsToConsistent, true, horizonSeconds, measuredCopyBytesPerSecond, extensionReasons,
+                dirtyBacklogGrowing, dirtyBytes, peakDirtyBytes);
+        }
     }
+
+    /**
+     * Called at points of the job a crash test wants to kill it at ("plan", "commit": after the partition's
+     * commit, before the job state's); null in production.
+     */
+    static volatile java.util.function.Consumer<String> phaseHook;
 
     private final Options options;
     private final String name;
@@ -199,6 +224,25 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private volatile boolean stopRequested;
     private boolean syncedNow;
 
+    // Horizon refinement (see tick): the growth model, the current horizon and what the copy achieves.
+    private Planner.Growth growth;
+    private double horizonSeconds;
+    private long bulkTotalBytes;
+    private long bulkStartNanos;
+    private double measuredRate;
+    private int aheadExtensions;
+    private final java.util.List<String> extensionReasons = new java.util.ArrayList<>();
+    private long nextTickNanos;
+    private long nextRunRecordNanos;
+    private long runStartEpochNanos;
+    // Convergence: the first consistent point of the current run() and the dirty backlog's trend.
+    private boolean consistentReached;
+    private long consistentNanos;
+    private long runStartNanos;
+    private final long[] dirtySamples = new long[DIRTY_SAMPLES];
+    private int dirtySampleCount;
+    private long peakDirtyBytes;
+
     private ReplicationJob(final Options options)
     {
         this.options = options;
@@ -232,15 +276,61 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 unitBytes = pool.info().unitBytes();
             }
             final HeatModel heat = new HeatModel(master.sizeBytes(), REGION_BYTES, TimeUnit.HOURS.toNanos(1));
-            final History history = options.history == null ? History.none() : History.load(options.history, options.historyFormat, heat);
+            final History history = history(options, heat);
             try (ExtentMap map = MasterMap.build(master, ring))
             {
-                final double rate = options.assumedRateBytesPerSecond > 0 ? options.assumedRateBytesPerSecond :
-                    RateProbe.measure(master, ring, map);
-                return Planner.plan(map.totalBytes(), master.sizeBytes(), rate, history.newBytes(), history.intervalSeconds(),
-                    options.confidence, options.maxPartitionBytes, unitBytes);
+                final CopyRate rate = probe(options, master, ring, map, null);
+                return Planner.plan(Planner.Growth.of(history.newBytes(), history.intervalSeconds(), options.confidence, map.totalBytes(),
+                    unitBytes), map.totalBytes(), master.sizeBytes(), rate.bytesPerSecond(), options.maxPartitionBytes, unitBytes)
+                    .withInputs(rate, history);
             }
         }
+    }
+
+    /** {@code --history FILE} followed by what the job's own write log observed (see {@link History#fromLog}). */
+    static History history(final Options options, final HeatModel heat) throws IOException
+    {
+        final History file = options.history == null ? History.none() : History.load(options.history, options.historyFormat, heat);
+        final Path logDir = options.logDir();
+        if (!options.historyFromLog || options.history != null && Files.exists(logDir) && Files.isSameFile(options.history, logDir))
+        {
+            return file;
+        }
+        final History log = History.fromLog(logDir, file.newBytes().length > 0 ? file.intervalSeconds() : History.LOG_INTERVAL_SECONDS);
+        return History.combine(file, log);
+    }
+
+    /**
+     * The copy rate: the minimum of the master's read rate and the pool's write rate, both probed
+     * ({@link RateProbe}); the pool's is probed in its free space, which {@code pool} (open, or null to open
+     * it here) describes.
+     */
+    static CopyRate probe(final Options options, final BlockDevice master, final Ring ring, final ExtentMap data, final Pool pool)
+        throws IOException
+    {
+        if (options.assumedRateBytesPerSecond > 0)
+        {
+            return CopyRate.given(options.assumedRateBytesPerSecond);
+        }
+        final double read = RateProbe.measure(master, ring, data);
+        final long[] range;
+        if (pool != null)
+        {
+            range = RateProbe.freeRange(pool);
+        }
+        else
+        {
+            try (Pool opened = Pool.openReadOnly(options.pool))
+            {
+                range = RateProbe.freeRange(opened);
+            }
+        }
+        if (range == null)
+        {
+            return CopyRate.probed(read, Double.NaN, "the pool has less than " + (RateProbe.MIN_WRITE_PROBE_BYTES >> 20) +
+                " MiB of free space to probe");
+        }
+        return CopyRate.probed(read, RateProbe.measureWrite(options.pool, range, ring), null);
     }
 
     static BlockDevice openMaster(final Path path) throws IOException
@@ -293,20 +383,25 @@ public final class ReplicationJob implements Agent, AutoCloseable
         log = WriteLog.open(options.logDir(), new WriteLog.Options());
         tap = BlockTap.open(options.master, new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
             .firstSequence(Math.max(1, log.nextSequence())));
+        runStartEpochNanos = epochOffsetNanos + System.nanoTime();
+        History.recordRun(options.logDir(), runStartEpochNanos, runStartEpochNanos, true);
         tracking = new TrackingMap();
         heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
         // 2. History (and heat from it).
-        final History history = options.history == null ? History.none() : History.load(options.history, options.historyFormat, heat);
+        final History history = history(options, heat);
         // 3. Allocation map and its snapshot at T0.
         final ExtentMap live = MasterMap.build(master, ring);
         final ExtentMap snapshot = live.snapshotView();
         try
         {
             // 4. Plan.
-            final double rate = options.assumedRateBytesPerSecond > 0 ? options.assumedRateBytesPerSecond :
-                RateProbe.measure(master, ring, snapshot);
-            plan = Planner.plan(snapshot.totalBytes(), sizeBytes, rate, history.newBytes(), history.intervalSeconds(),
-                options.confidence, options.maxPartitionBytes, pool.info().unitBytes());
+            hook("plan");
+            final CopyRate rate = probe(options, master, ring, snapshot, pool);
+            growth = Planner.Growth.of(history.newBytes(), history.intervalSeconds(), options.confidence, snapshot.totalBytes(),
+                pool.info().unitBytes());
+            plan = Planner.plan(growth, snapshot.totalBytes(), sizeBytes, rate.bytesPerSecond(), options.maxPartitionBytes,
+                pool.info().unitBytes()).withInputs(rate, history);
+            horizonSeconds = plan.horizonSeconds();
             // 5. Allocate before the first byte is copied, or resume.
             final MasterIdentity identity = MasterIdentity.of(identityKey(master), sizeBytes);
             final java.util.Optional<PartitionInfo> existing = pool.partition(name);
@@ -350,6 +445,19 @@ public final class ReplicationJob implements Agent, AutoCloseable
         if (!resumed)
         {
             writeState("copy");
+        }
+        for (int i = 0; i < workCount; i++)
+        {
+            bulkTotalBytes += workEnd[i] - workStart[i];
+        }
+    }
+
+    private static void hook(final String phase)
+    {
+        final java.util.function.Consumer<String> h = phaseHook;
+        if (h != null)
+        {
+            h.accept(phase);
         }
     }
 
@@ -462,6 +570,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             commit(bulkDone() ? "stream" : "copy");
         }
+        if (now >= nextTickNanos)
+        {
+            tick(now);
+        }
         // Consistent only after a poll that left nothing ready in the tap and with nothing dirty or in flight.
         syncedNow = false;
         if (bulkDone() && inFlight == 0 && tracking.dirtyBytes() == 0 && polled < POLL_LIMIT)
@@ -473,7 +585,124 @@ public final class ReplicationJob implements Agent, AutoCloseable
             consistentAtSeq = tap.nextSequence() - 1;
             syncedNow = true;
         }
+        if (!consistentReached && synced())
+        {
+            consistentReached = true;
+            consistentNanos = now;
+        }
         return work;
+    }
+
+    /**
+     * Twice a second: samples the dirty backlog, refines the horizon from the copy rate achieved, and
+     * records the tapping span for the history a later run reads from the log.
+     * <p>
+     * The plan's horizon came from a probe; the copy also pays for CRC32C, the partition's metadata and
+     * the streaming it does meanwhile. When the rate measured since the bulk pass began says the
+     * transfer (the rest of the bulk pass and the dirty backlog) ends later than the horizon by more than
+     * {@value #HORIZON_SLACK}x, the horizon moves there and the growth bound is recomputed for it; when
+     * base plus the new bound no longer fits, the partition is extended now, ahead of need (at most to
+     * {@code --max-partition} or the master's size), rather than when a write finds it full.
+     */
+    private void tick(final long now) throws IOException
+    {
+        nextTickNanos = now + TICK_NANOS;
+        final long dirty = tracking.dirtyBytes();
+        peakDirtyBytes = Math.max(peakDirtyBytes, dirty);
+        dirtySamples[dirtySampleCount++ % DIRTY_SAMPLES] = dirty;
+        if (now >= nextRunRecordNanos)
+        {
+            nextRunRecordNanos = now + RUN_RECORD_NANOS;
+            History.recordRun(options.logDir(), runStartEpochNanos, epochOffsetNanos + now, false);
+        }
+        if (bulkStartNanos == 0)
+        {
+            // The first duty cycle: the bulk pass starts now.
+            bulkStartNanos = now;
+            return;
+        }
+        if (bulkStartNanos == 0 || bulkDone() || now - bulkStartNanos < TICK_NANOS)
+        {
+            return;
+        }
+        final double elapsed = (now - bulkStartNanos) / 1e9;
+        final long done = copiedBytes + verifiedBytes;
+        measuredRate = done / elapsed;
+        if (done < 4L * CHUNK_BYTES || measuredRate <= 0)
+        {
+            return;
+        }
+        final long remaining = Math.max(0, bulkTotalBytes - done) + (verifyCursor >= 0 ? sizeBytes - verifyCursor : 0) + dirty;
+        final double projected = elapsed + remaining / measuredRate;
+        if (projected <= horizonSeconds * HORIZON_SLACK || projected <= horizonSeconds + 0.5)
+        {
+            return;
+        }
+        final double before = horizonSeconds;
+        final long boundBefore = (long)growth.upper;
+        horizonSeconds = projected;
+        growth.evaluate(horizonSeconds);
+        final long unit = pool.info().unitBytes();
+        long target = (long)Math.ceil(plan.baseBytes() + growth.upper) + 2 * MAP_HEADROOM_BYTES;
+        if (options.maxPartitionBytes > 0)
+        {
+            target = Math.min(target, options.maxPartitionBytes);
+        }
+        target = Math.min(target, sizeBytes + 2 * MAP_HEADROOM_BYTES);
+        final long capacity = partition.usedBytes() + partition.freeDataBytes();
+        if (target <= capacity)
+        {
+            return;
+        }
+        final long grow = (target - capacity + unit - 1) / unit * unit;
+        final String reason = String.format(Locale.ROOT,
+            "ahead of need: copy rate %.0f MiB/s measured (planned %.0f MiB/s), horizon %.1f s -> %.1f s, growth bound %d -> %d MiB, +%d MiB",
+            measuredRate / (1 << 20), plan.rateBytesPerSecond() / (1 << 20), before, horizonSeconds, boundBefore >> 20,
+            (long)growth.upper >> 20, grow >> 20);
+        try
+        {
+            pool.extend(name, grow);
+        }
+        catch (final RefusedException ex)
+        {
+            // The pool lacks the space now; a write that really needs it stops the job with the clear error.
+            extensionReasons.add("not extended " + reason.substring("ahead of need".length()) + ": " + ex.getMessage());
+            return;
+        }
+        extensions++;
+        aheadExtensions++;
+        extensionReasons.add(reason);
+    }
+
+    /** Whether the dirty set grew over most of the last 5 s: the writer dirties faster than the job copies. */
+    public boolean dirtyBacklogGrowing()
+    {
+        if (dirtySampleCount < DIRTY_SAMPLES)
+        {
+            return false;
+        }
+        int rises = 0;
+        for (int i = 1; i < DIRTY_SAMPLES; i++)
+        {
+            final long previous = dirtySamples[(dirtySampleCount - DIRTY_SAMPLES + i - 1) % DIRTY_SAMPLES];
+            final long current = dirtySamples[(dirtySampleCount - DIRTY_SAMPLES + i) % DIRTY_SAMPLES];
+            rises += current > previous ? 1 : 0;
+        }
+        final long oldest = dirtySamples[dirtySampleCount % DIRTY_SAMPLES];
+        final long newest = dirtySamples[(dirtySampleCount - 1) % DIRTY_SAMPLES];
+        return rises >= DIRTY_SAMPLES * 2 / 3 && newest > oldest + CHUNK_BYTES;
+    }
+
+    /** Bytes per second the dirty set grew over the last 5 s (negative when it shrank). */
+    private double dirtyGrowthRate()
+    {
+        if (dirtySampleCount < DIRTY_SAMPLES)
+        {
+            return 0;
+        }
+        final long oldest = dirtySamples[dirtySampleCount % DIRTY_SAMPLES];
+        final long newest = dirtySamples[(dirtySampleCount - 1) % DIRTY_SAMPLES];
+        return (newest - oldest) / ((DIRTY_SAMPLES - 1) * TICK_NANOS / 1e9);
     }
 
     private boolean bulkDone()
@@ -741,6 +970,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private void commit(final String phase) throws IOException
     {
         partition.commit();
+        hook("commit");
         writeState(phase);
         lastCommitNanos = System.nanoTime();
     }
@@ -814,10 +1044,31 @@ public final class ReplicationJob implements Agent, AutoCloseable
      */
     public Report run(final boolean untilSynced, final PrintWriter progress) throws IOException
     {
+        return run(untilSynced, 0, progress);
+    }
+
+    /**
+     * {@link #run(boolean, PrintWriter)} with a limit: with {@code untilSynced}, the run ends at the first
+     * consistent point after the bulk pass (the dirty set empty, nothing in flight, the tap drained: the
+     * partition equals the master up to {@link #consistentAtSeq()}), reached once; under steady writes
+     * the dirty set refills right after, which the next run() streams. When {@code syncTimeoutNanos} is
+     * positive and that point is not reached in time, the run ends anyway with
+     * {@link Report#timedOut()} and the state committed, so the same command resumes.
+     */
+    public Report run(final boolean untilSynced, final long syncTimeoutNanos, final PrintWriter progress) throws IOException
+    {
         long nextProgress = System.nanoTime();
         syncedNow = false;
-        while (!stopRequested && !(untilSynced && synced()))
+        consistentReached = false;
+        runStartNanos = System.nanoTime();
+        boolean timedOut = false;
+        while (!stopRequested && !(untilSynced && consistentReached))
         {
+            if (syncTimeoutNanos > 0 && System.nanoTime() - runStartNanos >= syncTimeoutNanos)
+            {
+                timedOut = true;
+                break;
+            }
             final int work = doWork();
             if (work == 0)
             {
@@ -853,11 +1104,13 @@ public final class ReplicationJob implements Agent, AutoCloseable
             }
         }
         commit(synced() ? "synced" : bulkDone() ? "stream" : "copy");
+        History.recordRun(options.logDir(), runStartEpochNanos, epochOffsetNanos + System.nanoTime(), false);
         if (progress != null)
         {
             progress.println();
         }
-        return report(untilSynced && synced());
+        final Report report = report(untilSynced && consistentReached && synced());
+        return timedOut ? report.withTimedOut() : report;
     }
 
     /** copied/total, rate, ETA, dirty backlog, partition fill. */
@@ -868,9 +1121,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
         final double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
         final double rate = (copiedBytes + streamedBytes + verifiedBytes) / seconds;
         final double eta = rate > 0 ? Math.max(0, total - done) / rate : 0;
-        return String.format(Locale.ROOT, "copied %d/%d MiB  %.0f MiB/s  ETA %.0f s  dirty %d KiB  partition %.0f%% full   ",
-            done >> 20, total >> 20, rate / (1 << 20), eta, tracking.dirtyBytes() >> 10,
-            100.0 * partition.usedBytes() / Math.max(1, partition.dataBytes()));
+        final String backlog = dirtyBacklogGrowing() ?
+            String.format(Locale.ROOT, " (growing +%.1f MiB/s: writes outpace the copy)", dirtyGrowthRate() / (1 << 20)) : "";
+        return String.format(Locale.ROOT, "copied %d/%d MiB  %.0f MiB/s  ETA %.0f s  dirty %d KiB%s  partition %.0f%% full%s   ",
+            done >> 20, total >> 20, rate / (1 << 20), eta, tracking.dirtyBytes() >> 10, backlog,
+            100.0 * partition.usedBytes() / Math.max(1, partition.dataBytes()),
+            consistentReached ? String.format(Locale.ROOT, "  consistent at seq %d", consistentAtSeq) : "");
     }
 
     /**
@@ -918,7 +1174,21 @@ public final class ReplicationJob implements Agent, AutoCloseable
             plan.growthUpperBytes(), plan.confidence(), Math.max(0, used - plan.baseBytes()), used, extensions,
             copiedBytes, streamedBytes, recopiedBytes, verifiedBytes, (System.nanoTime() - startNanos) / 1e9,
             lag.getValueAtPercentile(50) / 1e6, lag.getValueAtPercentile(99) / 1e6, lag.getValueAtPercentile(99.9) / 1e6,
-            verdict, consistentAtSeq, lostReports, tap.eventsDelivered());
+            verdict, consistentAtSeq, lostReports, tap.eventsDelivered(),
+            consistentReached, consistentReached ? (consistentNanos - runStartNanos) / 1e9 : Double.NaN, false, horizonSeconds,
+            measuredRate, java.util.List.copyOf(extensionReasonsNow()), dirtyBacklogGrowing(), tracking.dirtyBytes(), peakDirtyBytes);
+    }
+
+    /** The ahead-of-need reasons, then the extensions writes forced when they found the partition full. */
+    private java.util.List<String> extensionReasonsNow()
+    {
+        final java.util.List<String> reasons = new java.util.ArrayList<>(extensionReasons);
+        final int atWrite = extensions - aheadExtensions;
+        if (atWrite > 0)
+        {
+            reasons.add(atWrite + " at need: growth outran the buffer, a write found the partition full");
+        }
+        return reasons;
     }
 
     public Plan plan()
