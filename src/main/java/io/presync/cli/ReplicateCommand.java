@@ -37,6 +37,11 @@ public final class ReplicateCommand implements Callable<Integer>
             "exit code 3, the job state kept (default: wait as long as it takes).")
     long syncTimeoutNanos;
 
+    @Option(names = "--tap-buffer", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "4M",
+        description = "Kernel trace buffer per CPU for the tap (default: ${DEFAULT-VALUE}); when it overruns, the job " +
+            "compares checksums instead of trusting the lost events.")
+    long tapBufferBytes;
+
     @Option(names = "--json", description = "Print the final report as JSON.")
     boolean json;
 
@@ -48,6 +53,7 @@ public final class ReplicateCommand implements Callable<Integer>
     {
         final PrintWriter out = spec.commandLine().getOut();
         final ReplicationJob.Options o = jobOptions.toJobOptions(logDirectory);
+        o.tapBufferKb = (int)Math.max(1, Math.min(Integer.MAX_VALUE, tapBufferBytes >> 10));
         final ReplicationJob.Report report;
         try (ReplicationJob job = ReplicationJob.start(o))
         {

@@ -115,6 +115,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public double assumedRateBytesPerSecond;
         /** Learn history from the write log already in {@link #logDir()} too (a second run plans from what the first saw). */
         public boolean historyFromLog = true;
+        /** When positive, the bulk pass reads at most this many bytes per second (streaming is never held back). */
+        public double bulkLimitBytesPerSecond;
 
         /** The partition name, defaulting to the master device's file name. */
         public String partitionName()
@@ -911,7 +913,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             submitted++;
             verifyCursor = end >= sizeBytes ? -1 : end;
         }
-        while (inFlight < SLOTS && workCursor < workCount)
+        while (inFlight < SLOTS && workCursor < workCount && !bulkLimited())
         {
             if (!submit(workKind[workCursor], workStart[workCursor], workEnd[workCursor]))
             {
@@ -921,6 +923,25 @@ public final class ReplicationJob implements Agent, AutoCloseable
             workCursor++;
         }
         return submitted;
+    }
+
+    /** Whether the bulk pass is ahead of {@link Options#bulkLimitBytesPerSecond}. */
+    private boolean bulkLimited()
+    {
+        if (options.bulkLimitBytesPerSecond <= 0)
+        {
+            return false;
+        }
+        if (bulkStartNanos == 0)
+        {
+            bulkStartNanos = System.nanoTime();
+        }
+        long submitted = copiedBytes + verifiedBytes;
+        for (int slot = 0; slot < SLOTS; slot++)
+        {
+            submitted += slotKind[slot] == COPY || slotKind[slot] == VERIFY ? slotLength[slot] : 0;
+        }
+        return submitted > options.bulkLimitBytesPerSecond * ((System.nanoTime() - bulkStartNanos) / 1e9);
     }
 
     private void onDirtyRange(final long start, final long end)
@@ -1138,6 +1159,11 @@ public final class ReplicationJob implements Agent, AutoCloseable
      */
     public Report report(final boolean verify) throws IOException
     {
+        if (bulkStartNanos != 0)
+        {
+            final long end = bulkDone() && bulkDoneNanos != 0 ? bulkDoneNanos : System.nanoTime();
+            measuredRate = (copiedBytes + verifiedBytes) / Math.max(1e-3, (end - bulkStartNanos) / 1e9);
+        }
         String verdict = "not run";
         if (verify)
         {
