@@ -28,8 +28,11 @@ import java.util.Locale;
  * @param source          what was read, for the plan's output
  * @param fileBuckets     of the values, those from a file ({@code --history})
  * @param logBuckets      of the values, those from the job's own write log (after the file's: they are newer)
+ * @param observedBytesPerSecond new bytes per second of tapping the write log saw, partial buckets included
+ *                        (0 when it saw none): a run shorter than one bucket still tells the next run its rate
  */
-public record History(double[] newBytes, double intervalSeconds, String source, int fileBuckets, int logBuckets)
+public record History(double[] newBytes, double intervalSeconds, String source, int fileBuckets, int logBuckets,
+    double observedBytesPerSecond)
 {
     public static final int TRACE_INTERVAL_SECONDS = 60;
     /** Bucket length of a history read from the job's write log alone: a copy's horizon is seconds to minutes. */
@@ -40,7 +43,7 @@ public record History(double[] newBytes, double intervalSeconds, String source, 
     /** A history read from one file. */
     public History(final double[] newBytes, final double intervalSeconds, final String source)
     {
-        this(newBytes, intervalSeconds, source, newBytes.length, 0);
+        this(newBytes, intervalSeconds, source, newBytes.length, 0, 0);
     }
 
     /** No history at all. */
@@ -198,13 +201,13 @@ public record History(double[] newBytes, double intervalSeconds, String source, 
         final String where = "write log " + directory;
         if (!Files.isDirectory(directory))
         {
-            return new History(new double[0], intervalSeconds, where + ": none yet", 0, 0);
+            return new History(new double[0], intervalSeconds, where + ": none yet", 0, 0, 0);
         }
         try (var list = Files.list(directory))
         {
             if (list.noneMatch(f -> f.getFileName().toString().endsWith(".wlog")))
             {
-                return new History(new double[0], intervalSeconds, where + ": none yet", 0, 0);
+                return new History(new double[0], intervalSeconds, where + ": none yet", 0, 0, 0);
             }
         }
         final long intervalNanos = Math.max(1_000_000_000L, Math.round(intervalSeconds * 1e9));
@@ -214,6 +217,8 @@ public record History(double[] newBytes, double intervalSeconds, String source, 
         final long[][] runs = readRuns(directory);
         final double[] y;
         final WriteLogReader.Result replayed;
+        long observedBytes = 0;
+        long observedNanos = 0;
         try (WriteAggregator aggregator = new WriteAggregator(resolutionNanos, 1 << 20, null))
         {
             try
@@ -222,7 +227,7 @@ public record History(double[] newBytes, double intervalSeconds, String source, 
             }
             catch (final IOException | RuntimeException ex)
             {
-                return new History(new double[0], intervalSeconds, where + ": not read (" + ex.getMessage() + ")", 0, 0);
+                return new History(new double[0], intervalSeconds, where + ": not read (" + ex.getMessage() + ")", 0, 0, 0);
             }
             final int n = aggregator.intervals();
             final long origin = n > 0 ? aggregator.intervalEndNanos(0) - resolutionNanos : runs.length > 0 ? runs[0][0] : 0;
@@ -231,6 +236,13 @@ public record History(double[] newBytes, double intervalSeconds, String source, 
             int count = 0;
             for (final long[] span : spans)
             {
+                final long from = Math.max(0, Math.floorDiv(span[0] - origin, resolutionNanos));
+                final long to = Math.min(n, Math.floorDiv(span[1] - origin + resolutionNanos - 1, resolutionNanos));
+                for (long j = from; j < to; j++)
+                {
+                    observedBytes += aggregator.newBytes((int)j);
+                }
+                observedNanos += span[1] - span[0];
                 long first = Math.floorDiv(span[0] - origin + resolutionNanos - 1, resolutionNanos);
                 while (origin + (first + k) * resolutionNanos <= span[1])
                 {
@@ -249,9 +261,13 @@ public record History(double[] newBytes, double intervalSeconds, String source, 
             }
             y = Arrays.copyOf(values, count);
         }
+        // Under a second of tapping says nothing about a rate.
+        final double rate = observedNanos >= 1_000_000_000L ? observedBytes / (observedNanos / 1e9) : 0;
         return new History(y, intervalNanos / 1e9, String.format(Locale.ROOT,
-            "%s: %d whole buckets of %.0f s from %d records in %d tapping spans (first writes of a block count as new)",
-            where, y.length, intervalNanos / 1e9, replayed.records(), Math.max(1, runs.length)), 0, y.length);
+            "%s: %d whole buckets of %.0f s from %d records in %d tapping spans of %.1f s, %.1f MiB/s of first writes " +
+                "(a first write of a block counts as new)",
+            where, y.length, intervalNanos / 1e9, replayed.records(), Math.max(1, runs.length), observedNanos / 1e9,
+            rate / (1 << 20)), 0, y.length, rate);
     }
 
     /** The spans of {@value #RUNS_FILE}, oldest first; empty when there is none. Lines that do not parse are skipped. */
@@ -304,6 +320,7 @@ public record History(double[] newBytes, double intervalSeconds, String source, 
         final double[] y = Arrays.copyOf(file.newBytes(), file.newBytes().length + log.newBytes().length);
         System.arraycopy(log.newBytes(), 0, y, file.newBytes().length, log.newBytes().length);
         final double interval = file.newBytes().length > 0 ? file.intervalSeconds() : log.intervalSeconds();
-        return new History(y, interval, file.source() + "; " + log.source(), file.fileBuckets(), log.logBuckets());
+        return new History(y, interval, file.source() + "; " + log.source(), file.fileBuckets(), log.logBuckets(),
+            log.observedBytesPerSecond());
     }
 }

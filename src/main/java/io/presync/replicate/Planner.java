@@ -68,6 +68,11 @@ public final class Planner
         final int n = growth.historyBuckets;
         final double rate = Math.max(1.0, rateBytesPerSecond);
         String note = growth.model == null ? growth.conservativeNote() : null;
+        if (growth.floorBytesPerSecond > 0)
+        {
+            note = (note == null ? "" : note + "; ") + String.format(java.util.Locale.ROOT,
+                "buffer at least the write log's observed %.1f MiB/s of first writes x horizon", growth.floorBytesPerSecond / (1 << 20));
+        }
         final String modelName = growth.name();
         double horizon = baseBytes / rate;
         int iterations = 0;
@@ -76,7 +81,7 @@ public final class Planner
         {
             iterations++;
             growth.evaluate(horizon);
-            final boolean stable = growth.model == null ||
+            final boolean stable = growth.model == null && growth.floorBytesPerSecond == 0 ||
                 i > 0 && Math.abs(growth.upper - buffer) <= 0.01 * Math.max(buffer, 1);
             buffer = growth.upper;
             horizon = (baseBytes + buffer) / rate;
@@ -114,6 +119,8 @@ public final class Planner
         final double intervalSeconds;
         final double confidence;
         final double conservative;
+        /** New bytes per second the job's own write log observed (0: none): the bound never goes below that rate over the horizon. */
+        double floorBytesPerSecond;
         double horizonSeconds;
         double mean;
         double lower;
@@ -151,6 +158,13 @@ public final class Planner
             return new Growth(model, n, intervalSeconds, confidence, conservativeBuffer(baseBytes, unitBytes, confidence));
         }
 
+        /** Sets {@link #floorBytesPerSecond} (NaN or ≤ 0: none). */
+        Growth withFloor(final double bytesPerSecond)
+        {
+            floorBytesPerSecond = bytesPerSecond > 0 ? bytesPerSecond : 0;
+            return this;
+        }
+
         String name()
         {
             return model == null ? "conservative rule" : model.name();
@@ -170,11 +184,12 @@ public final class Planner
         void evaluate(final double horizon)
         {
             horizonSeconds = horizon;
+            final double floor = floorBytesPerSecond * horizon;
             if (model == null)
             {
-                mean = conservative;
+                mean = Math.max(conservative, floor);
                 lower = 0;
-                upper = conservative;
+                upper = Math.max(conservative, floor);
                 return;
             }
             final double buckets = Math.max(horizon / intervalSeconds, 1e-9);
@@ -184,6 +199,7 @@ public final class Planner
             mean = Math.max(0, g.mean() * f);
             upper = Math.max(mean, mean + (g.upper() - g.mean()) * Math.sqrt(f));
             lower = Math.max(0, mean - (g.mean() - g.lower()) * Math.sqrt(f));
+            upper = Math.max(upper, floor);
         }
     }
 

@@ -97,6 +97,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private static final int DIRTY_SAMPLES = 10;
     /** A projected transfer this much longer than the horizon (and 0.5 s) re-plans the buffer. */
     private static final double HORIZON_SLACK = 1.2;
+    /** The recent copy rate is measured over this window (whole ticks). */
+    private static final long RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final int DONE_SAMPLES = 8;
 
     /** Settings of a job. */
     public static final class Options
@@ -235,6 +238,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private int aheadExtensions;
     private final java.util.List<String> extensionReasons = new java.util.ArrayList<>();
     private long nextTickNanos;
+    private final long[] doneSamples = new long[DONE_SAMPLES];
+    private int tickCount;
+    private int slowTicks;
     private long nextRunRecordNanos;
     private long runStartEpochNanos;
     // Convergence: the first consistent point of the current run() and the dirty backlog's trend.
@@ -283,7 +289,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             {
                 final CopyRate rate = probe(options, master, ring, map, null);
                 return Planner.plan(Planner.Growth.of(history.newBytes(), history.intervalSeconds(), options.confidence, map.totalBytes(),
-                    unitBytes), map.totalBytes(), master.sizeBytes(), rate.bytesPerSecond(), options.maxPartitionBytes, unitBytes)
+                    unitBytes).withFloor(history.observedBytesPerSecond()), map.totalBytes(), master.sizeBytes(), rate.bytesPerSecond(), options.maxPartitionBytes, unitBytes)
                     .withInputs(rate, history);
             }
         }
@@ -386,11 +392,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
         tap = BlockTap.open(options.master, new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
             .firstSequence(Math.max(1, log.nextSequence())));
         runStartEpochNanos = epochOffsetNanos + System.nanoTime();
-        History.recordRun(options.logDir(), runStartEpochNanos, runStartEpochNanos, true);
         tracking = new TrackingMap();
         heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
         // 2. History (and heat from it).
         final History history = history(options, heat);
+        // This run's tapping span starts after the history is read: the log's earlier runs are the history.
+        History.recordRun(options.logDir(), runStartEpochNanos, runStartEpochNanos, true);
         // 3. Allocation map and its snapshot at T0.
         final ExtentMap live = MasterMap.build(master, ring);
         final ExtentMap snapshot = live.snapshotView();
@@ -400,7 +407,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             hook("plan");
             final CopyRate rate = probe(options, master, ring, snapshot, pool);
             growth = Planner.Growth.of(history.newBytes(), history.intervalSeconds(), options.confidence, snapshot.totalBytes(),
-                pool.info().unitBytes());
+                pool.info().unitBytes()).withFloor(history.observedBytesPerSecond());
             plan = Planner.plan(growth, snapshot.totalBytes(), sizeBytes, rate.bytesPerSecond(), options.maxPartitionBytes,
                 pool.info().unitBytes()).withInputs(rate, history);
             horizonSeconds = plan.horizonSeconds();
@@ -426,6 +433,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
             {
                 pool.allocate(name, identity, plan.partitionBytes());
             }
+            // A restored plan keeps this run's probe figures and history split.
+            plan = plan.withInputs(rate, history);
             partition = pool.openPartition(name);
             buildWorkList(snapshot);
         }
@@ -600,9 +609,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
      * records the tapping span for the history a later run reads from the log.
      * <p>
      * The plan's horizon came from a probe; the copy also pays for CRC32C, the partition's metadata and
-     * the streaming it does meanwhile. When the rate measured since the bulk pass began says the
-     * transfer (the rest of the bulk pass and the dirty backlog) ends later than the horizon by more than
-     * {@value #HORIZON_SLACK}x, the horizon moves there and the growth bound is recomputed for it; when
+     * the streaming it does meanwhile. When the measured copy rate (the faster of the rate since the bulk
+     * pass began and the last second's, so neither warm-up nor one slow second alone counts) says in two
+     * successive ticks that the transfer (the rest of the bulk pass and the dirty backlog) ends later than
+     * the horizon by more than {@value #HORIZON_SLACK}x, the horizon moves there and the growth bound is recomputed for it; when
      * base plus the new bound no longer fits, the partition is extended now, ahead of need (at most to
      * {@code --max-partition} or the master's size), rather than when a write finds it full.
      */
@@ -629,14 +639,24 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         final double elapsed = (now - bulkStartNanos) / 1e9;
         final long done = copiedBytes + verifiedBytes;
-        measuredRate = done / elapsed;
-        if (done < 4L * CHUNK_BYTES || measuredRate <= 0)
+        final int window = (int)(RATE_WINDOW_NANOS / TICK_NANOS);
+        final long doneBefore = doneSamples[(tickCount + DONE_SAMPLES - window) % DONE_SAMPLES];
+        doneSamples[tickCount++ % DONE_SAMPLES] = done;
+        // The faster of the rate since the start (which pays for warm-up) and the last second's (noisy):
+        // only a copy that both say is slow moves the horizon.
+        measuredRate = Math.max(done / elapsed, tickCount > window ? (done - doneBefore) / (RATE_WINDOW_NANOS / 1e9) : 0);
+        if (done < 4L * CHUNK_BYTES || measuredRate <= 0 || now - bulkStartNanos < RATE_WINDOW_NANOS)
         {
             return;
         }
         final long remaining = Math.max(0, bulkTotalBytes - done) + (verifyCursor >= 0 ? sizeBytes - verifyCursor : 0) + dirty;
         final double projected = elapsed + remaining / measuredRate;
         if (projected <= horizonSeconds * HORIZON_SLACK || projected <= horizonSeconds + 0.5)
+        {
+            slowTicks = 0;
+            return;
+        }
+        if (++slowTicks < 2)
         {
             return;
         }

@@ -75,4 +75,32 @@ class PlannerTest
         assertTrue(slow.horizonSeconds() > fast.horizonSeconds());
         assertTrue(slow.growthUpperBytes() > fast.growthUpperBytes(), fast + " vs " + slow);
     }
+
+    @Test
+    void anObservedRateIsAFloorOfTheBufferOverTheHorizon()
+    {
+        final Planner.Growth growth = Planner.Growth.of(new double[0], 10, 0.95, GIB, UNIT).withFloor(50e6);
+        final Plan plan = Planner.plan(growth, GIB, 16 * GIB, 100e6, 0, UNIT);
+        // Horizon = (base + buffer) / rate and buffer >= 50 MB/s x horizon: the fixed point is buffer = base,
+        // approached within the planner's iterations.
+        assertTrue(plan.growthUpperBytes() >= 50e6 * plan.horizonSeconds() * 0.9, plan.toString());
+        assertTrue(plan.growthUpperBytes() > 0.9 * GIB, plan.toString());
+        assertTrue(plan.growthUpperBytes() > Planner.conservativeBuffer(GIB, UNIT, 0.95), plan.toString());
+        assertTrue(plan.note().contains("observed"), plan.note());
+        assertFalse(plan.fitted());
+    }
+
+    @Test
+    void theGrowthBoundOfALongerHorizonIsNotSmaller()
+    {
+        final Planner.Growth growth = Planner.Growth.of(history(24 * 7), 60, 0.95, GIB, UNIT);
+        double previous = -1;
+        for (final double horizon : new double[] {0.001, 1, 30, 60, 600, 3600, 86_400})
+        {
+            growth.evaluate(horizon);
+            assertTrue(growth.upper >= previous, horizon + ": " + growth.upper + " < " + previous);
+            assertTrue(growth.upper >= growth.mean && growth.mean >= growth.lower, horizon + "");
+            previous = growth.upper;
+        }
+    }
 }

@@ -538,6 +538,8 @@ class ReplicationJobTest
         // Whole 10 s buckets inside the spans only: 3 of the first, 2 of the second; the gap is not a quiet interval.
         assertEquals(5, fromLog.logBuckets(), fromLog.toString());
         assertEquals(0, fromLog.fileBuckets());
+        // Partial buckets count for the observed rate: 60 MiB of first writes in 60 s of tapping.
+        assertEquals(MIB, fromLog.observedBytesPerSecond(), 0.01 * MIB, fromLog.toString());
         for (final double y : fromLog.newBytes())
         {
             assertEquals(10 * MIB, y, 1.0, Arrays.toString(fromLog.newBytes()));
