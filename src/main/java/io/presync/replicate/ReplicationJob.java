@@ -49,9 +49,14 @@ import java.util.zip.CRC32C;
  * <ol>
  *   <li>Tap the master ({@link BlockTap}) and append every event to the write log (sequence numbers
  *       continue the log's); the tap starts before T0 so every write completing after T0 is seen.</li>
- *   <li>History: {@code --history} (see {@link History}); heat for the copy order from it.</li>
+ *   <li>History: {@code --history} (see {@link History}); heat for the copy order from it; then what the
+ *       write log of earlier runs observed ({@link History#fromLog}: whole buckets inside the spans when a
+ *       job was tapping, and their first-write rate as a floor of the buffer).</li>
  *   <li>Allocation map of the master ({@link MasterMap}) and its snapshot at T0.</li>
- *   <li>Plan ({@link Planner}) with the read rate measured on the master.</li>
+ *   <li>Plan ({@link Planner}) with the copy rate probed on these devices: the slower of the master's read
+ *       rate and the pool's write rate (written into the pool's free space, see {@link RateProbe}). As the
+ *       copy runs, the horizon is refined from the rate achieved and the partition extended ahead of need
+ *       when the growth bound of the longer horizon no longer fits (see {@code tick}).</li>
  *   <li>Allocate the partition before the first byte is copied (or resume the existing one of the same master).</li>
  * </ol>
  *
@@ -66,6 +71,13 @@ import java.util.zip.CRC32C;
  * offers no ring-based write yet. A range is cleared in the tracking map only by a read submitted when
  * the tap's next sequence was past the write that dirtied it; ranges in flight never overlap, so two
  * reads of one range cannot complete out of order.
+ *
+ * <h2>Convergence</h2>
+ * The replica is consistent when the bulk pass is done and the dirty set is empty with nothing in flight
+ * and nothing left in the tap: it then equals the master up to {@link #consistentAtSeq()}. {@code run(true, ...)}
+ * ends at the first such point (reached once; under steady writes the dirty set refills right after), or
+ * at its timeout with the state committed. The dirty set's trend over the last 5 s says whether the
+ * writer dirties faster than the job copies ({@link #dirtyBacklogGrowing()}).
  *
  * <h2>Loss and resume</h2>
  * A LOST tap event queues a checksum comparison of the whole device: master blocks are read and their
