@@ -632,6 +632,49 @@ class ReplicationJobTest
         assertExportEqualsMaster(master, pool);
     }
 
+    /** The long variant (-Dpresync.long=true): fio on the mounted filesystem for 20 s, the job streaming throughout. */
+    @Test
+    void longAMountedExt4MasterUnderFioReplicatesAndEqualsItAfterUnmount() throws Exception
+    {
+        Assumptions.assumeTrue(Boolean.getBoolean("presync.long"), "long variant: run with -Dpresync.long=true");
+        Assumptions.assumeTrue(onPath("fio"), "fio is not installed");
+        final LoopDevices.Loop master = loops.create(8 * MASTER_BYTES);
+        final LoopDevices.Loop pool = loops.create(1024 * MIB);
+        Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
+        LoopDevices.run("mkfs.ext4", "-q", "-F", "-b", "4096", "-E", "lazy_itable_init=0,lazy_journal_init=0", master.path());
+        final Path mountPoint = Files.createTempDirectory(loops.folder(), "mnt-");
+        boolean mounted = false;
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(options(master, pool)))
+        {
+            LoopDevices.run("mount", master.path(), mountPoint.toString());
+            mounted = true;
+            final Process fio = new ProcessBuilder("fio", "--name=files", "--directory=" + mountPoint, "--rw=randrw", "--bs=16k",
+                "--size=32m", "--nrfiles=8", "--numjobs=2", "--direct=1", "--fsync=16", "--time_based", "--runtime=20",
+                "--output=/dev/null").redirectErrorStream(true).start();
+            assertTrue(job.run(true, TimeUnit.SECONDS.toNanos(60), null).consistentReached());
+            while (fio.isAlive())
+            {
+                job.doWork();
+                Thread.sleep(1);
+            }
+            assertEquals(0, fio.waitFor());
+            LoopDevices.run("umount", mountPoint.toString());
+            mounted = false;
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        finally
+        {
+            if (mounted)
+            {
+                LoopDevices.run("umount", mountPoint.toString());
+            }
+        }
+        assertTrue(report.streamedBytes() > 0, report.toString());
+        assertExportEqualsMaster(master, pool);
+    }
+
     /** Creates 256 KiB files, overwrites the middle of older ones in place and deletes some, each with fsync, until stopped. */
     private static Thread fileWriter(final Path directory, final AtomicBoolean stop)
     {
