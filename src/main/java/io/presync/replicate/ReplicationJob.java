@@ -711,20 +711,30 @@ public final class ReplicationJob implements Agent, AutoCloseable
     /** Whether the dirty set grew over most of the last 5 s: the writer dirties faster than the job copies. */
     public boolean dirtyBacklogGrowing()
     {
-        if (dirtySampleCount < DIRTY_SAMPLES)
+        return backlogGrowing(dirtySamples, dirtySampleCount);
+    }
+
+    /**
+     * Over the last {@code samples.length} samples of a ring ({@code count} written so far): rose in at least
+     * two thirds of the steps and by more than one chunk in all. Fewer samples than that say nothing.
+     */
+    static boolean backlogGrowing(final long[] samples, final int count)
+    {
+        final int n = samples.length;
+        if (count < n)
         {
             return false;
         }
         int rises = 0;
-        for (int i = 1; i < DIRTY_SAMPLES; i++)
+        for (int i = 1; i < n; i++)
         {
-            final long previous = dirtySamples[(dirtySampleCount - DIRTY_SAMPLES + i - 1) % DIRTY_SAMPLES];
-            final long current = dirtySamples[(dirtySampleCount - DIRTY_SAMPLES + i) % DIRTY_SAMPLES];
+            final long previous = samples[(count - n + i - 1) % n];
+            final long current = samples[(count - n + i) % n];
             rises += current > previous ? 1 : 0;
         }
-        final long oldest = dirtySamples[dirtySampleCount % DIRTY_SAMPLES];
-        final long newest = dirtySamples[(dirtySampleCount - 1) % DIRTY_SAMPLES];
-        return rises >= DIRTY_SAMPLES * 2 / 3 && newest > oldest + CHUNK_BYTES;
+        final long oldest = samples[count % n];
+        final long newest = samples[(count - 1) % n];
+        return rises >= n * 2 / 3 && newest > oldest + CHUNK_BYTES;
     }
 
     /** Bytes per second the dirty set grew over the last 5 s (negative when it shrank). */

@@ -103,4 +103,31 @@ class PlannerTest
             previous = growth.upper;
         }
     }
+
+    @Test
+    void theDirtyBacklogGrowsOnlyWhenItRoseMostOfTheWindowByMoreThanAChunk()
+    {
+        final long mib = 1L << 20;
+        final long[] ring = new long[10];
+        int count = 0;
+        for (int i = 0; i < 9; i++)
+        {
+            ring[count++ % 10] = i * mib;
+        }
+        assertFalse(ReplicationJob.backlogGrowing(ring, count), "too few samples");
+        ring[count++ % 10] = 9 * mib;
+        assertTrue(ReplicationJob.backlogGrowing(ring, count));
+        // Twelve more samples going up and down around 9 MiB: no trend.
+        for (int i = 0; i < 12; i++)
+        {
+            ring[count++ % 10] = (9 + i % 2) * mib;
+        }
+        assertFalse(ReplicationJob.backlogGrowing(ring, count));
+        // Rising in small steps that add up to less than a chunk: not a backlog worth reporting.
+        for (int i = 0; i < 10; i++)
+        {
+            ring[count++ % 10] = 10 * mib + i * 4096;
+        }
+        assertFalse(ReplicationJob.backlogGrowing(ring, count));
+    }
 }
