@@ -1,5 +1,6 @@
 package io.presync.cli;
 
+import io.presync.RefusedException;
 import io.presync.replicate.ReplicationJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,7 +30,8 @@ public final class ReplicateCommand implements Callable<Integer>
     @Option(names = "--log", paramLabel = "DIR", description = "Write log and job state directory (default: /var/lib/presync/PARTITION).")
     Path logDirectory;
 
-    @Option(names = "--until-synced", description = "Exit once the partition is consistent with the master.")
+    @Option(names = "--until-synced", description = "Exit at the first consistent point after the copy: the dirty set " +
+        "empty, the partition equal to the master up to the reported sequence.")
     boolean untilSynced;
 
     @Option(names = "--sync-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
@@ -52,6 +54,10 @@ public final class ReplicateCommand implements Callable<Integer>
     public Integer call() throws IOException
     {
         final PrintWriter out = spec.commandLine().getOut();
+        if (syncTimeoutNanos > 0 && !untilSynced)
+        {
+            throw new RefusedException("--sync-timeout limits --until-synced; add --until-synced or drop the timeout");
+        }
         final ReplicationJob.Options o = jobOptions.toJobOptions(logDirectory);
         o.tapBufferKb = (int)Math.max(1, Math.min(Integer.MAX_VALUE, tapBufferBytes >> 10));
         final ReplicationJob.Report report;

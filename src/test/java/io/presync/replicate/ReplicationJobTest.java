@@ -510,6 +510,10 @@ class ReplicationJobTest
             new PrintWriter(err));
         assertEquals(3, code, err.toString());
         assertTrue(err.toString().contains("not synced within") && err.toString().contains("run the same command again"), err.toString());
+        final StringWriter refused = new StringWriter();
+        assertEquals(2, Main.execute(new String[] {"replicate", "--master", master.path(), "--pool", pool.path(), "--partition", "m",
+            "--log", options.logDir().toString(), "--sync-timeout", "10s"}, new PrintWriter(new StringWriter()), new PrintWriter(refused)));
+        assertTrue(refused.toString().contains("add --until-synced"), refused.toString());
     }
 
     @Test
