@@ -290,19 +290,20 @@ public final class ReplicationJob implements Agent, AutoCloseable
     {
         try (BlockDevice master = openMaster(options.master); Ring ring = Ring.create(64))
         {
-            final long unitBytes;
+            // Held open (exclusively) through the write probe: nobody allocates the free units it writes meanwhile.
             try (Pool pool = openPool(options.pool, master))
             {
-                unitBytes = pool.info().unitBytes();
-            }
-            final HeatModel heat = new HeatModel(master.sizeBytes(), REGION_BYTES, TimeUnit.HOURS.toNanos(1));
-            final History history = history(options, heat);
-            try (ExtentMap map = MasterMap.build(master, ring))
-            {
-                final CopyRate rate = probe(options, master, ring, map, null);
-                return Planner.plan(Planner.Growth.of(history.newBytes(), history.intervalSeconds(), options.confidence, map.totalBytes(),
-                    unitBytes).withFloor(history.observedBytesPerSecond()), map.totalBytes(), master.sizeBytes(), rate.bytesPerSecond(), options.maxPartitionBytes, unitBytes)
-                    .withInputs(rate, history);
+                final long unitBytes = pool.info().unitBytes();
+                final HeatModel heat = new HeatModel(master.sizeBytes(), REGION_BYTES, TimeUnit.HOURS.toNanos(1));
+                final History history = history(options, heat);
+                try (ExtentMap map = MasterMap.build(master, ring))
+                {
+                    final CopyRate rate = probe(options, master, ring, map, pool);
+                    return Planner.plan(Planner.Growth.of(history.newBytes(), history.intervalSeconds(), options.confidence,
+                            map.totalBytes(), unitBytes).withFloor(history.observedBytesPerSecond()), map.totalBytes(), master.sizeBytes(),
+                        rate.bytesPerSecond(), options.maxPartitionBytes, unitBytes)
+                        .withInputs(rate, history);
+                }
             }
         }
     }
@@ -322,8 +323,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
 
     /**
      * The copy rate: the minimum of the master's read rate and the pool's write rate, both probed
-     * ({@link RateProbe}); the pool's is probed in its free space, which {@code pool} (open, or null to open
-     * it here) describes.
+     * ({@link RateProbe}); the pool's is probed in its free space, which {@code pool} describes and, open
+     * for writing (exclusively), keeps free meanwhile.
      */
     static CopyRate probe(final Options options, final BlockDevice master, final Ring ring, final ExtentMap data, final Pool pool)
         throws IOException
@@ -333,18 +334,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             return CopyRate.given(options.assumedRateBytesPerSecond);
         }
         final double read = RateProbe.measure(master, ring, data);
-        final long[] range;
-        if (pool != null)
-        {
-            range = RateProbe.freeRange(pool);
-        }
-        else
-        {
-            try (Pool opened = Pool.openReadOnly(options.pool))
-            {
-                range = RateProbe.freeRange(opened);
-            }
-        }
+        final long[] range = RateProbe.freeRange(pool);
         if (range == null)
         {
             return CopyRate.probed(read, Double.NaN, "the pool has less than " + (RateProbe.MIN_WRITE_PROBE_BYTES >> 20) +

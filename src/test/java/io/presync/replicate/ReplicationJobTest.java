@@ -563,7 +563,19 @@ class ReplicationJobTest
         assertEquals(0, Main.execute(new String[] {"plan", "--master", master.path(), "--pool", pool.path(), "--log", log.toString()},
             new PrintWriter(out), new PrintWriter(new StringWriter())), out.toString());
         assertTrue(out.toString().contains("5 whole buckets"), out.toString());
-        assertTrue(out.toString().contains("probes: master read"), out.toString());
+        assertTrue(out.toString().matches("(?s).*probes: master read [0-9.]+ [KMG]?i?B/s, pool write [0-9.]+ [KMG]?i?B/s.*"), out.toString());
+        // The write probe went into the pool's free units and gave them back: they read as zeros, the pool is intact.
+        try (Pool opened = Pool.openReadOnly(pool.device()))
+        {
+            assertTrue(opened.partitions().isEmpty());
+            final long[] range = RateProbe.freeRange(opened);
+            final byte[] probed = new byte[(int)range[1]];
+            try (var file = java.nio.channels.FileChannel.open(pool.backingFile()))
+            {
+                file.read(java.nio.ByteBuffer.wrap(probed), range[0]);
+            }
+            assertEquals(-1, Arrays.mismatch(probed, new byte[probed.length]));
+        }
     }
 
     @Test
