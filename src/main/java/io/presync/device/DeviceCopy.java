@@ -23,7 +23,7 @@ import java.lang.foreign.MemorySegment;
  * </pre>
  * Setup validates, allocates and registers once; {@link #copy} allocates nothing per chunk (slot
  * state lives in primitive arrays, completions come through one handler object). Not thread safe:
- * one copy at a time, on the thread that created it (a Ring belongs to one thread).
+ * one copy at a time, on the thread that created it and that closes it (its ring is single-issuer).
  * {@link #copy} does not flush; call {@link BlockDevice#flush()} on the destination when done.
  */
 public final class DeviceCopy implements AutoCloseable
@@ -86,7 +86,9 @@ public final class DeviceCopy implements AutoCloseable
             slotOffset = new long[queueDepth];
             slotLength = new int[queueDepth];
             slotDone = new int[queueDepth];
-            created = Ring.create(queueDepth);
+            // One thread creates, drives and closes the copy: the ring can skip the kernel's
+            // multi-submitter locking and run completion work only when we wait for it.
+            created = Ring.create(queueDepth, Ring.OPTION_SINGLE_ISSUER | Ring.OPTION_DEFER_TASKRUN);
             created.registerBuffers(buffers);
             created.registerFiles(new int[] {source.fd(), destination.fd()});
             ring = created;
