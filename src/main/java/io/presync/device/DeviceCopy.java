@@ -51,6 +51,8 @@ public final class DeviceCopy implements AutoCloseable
     private final int queueDepth;
     private final int chunkBytes;
     private final Arena arena;
+    /** The buffers' mapping (null when mmap failed and the buffers come from the arena). */
+    private final MappedBuffers mapping;
     private final Ring ring;
     private final MemorySegment[] buffers;
     private final long[] slotOffset;
@@ -75,13 +77,17 @@ public final class DeviceCopy implements AutoCloseable
         this.queueDepth = queueDepth;
         this.chunkBytes = chunkBytes;
         this.arena = Arena.ofShared();
+        // Slots start 4 KiB aligned (O_DIRECT) inside one anonymous mapping.
+        final long slotBytes = (chunkBytes + BUFFER_ALIGNMENT - 1) & -(long)BUFFER_ALIGNMENT;
+        this.mapping = MappedBuffers.map(slotBytes * queueDepth);
         Ring created = null;
         try
         {
             buffers = new MemorySegment[queueDepth];
             for (int i = 0; i < queueDepth; i++)
             {
-                buffers[i] = BlockDevice.allocateAligned(arena, chunkBytes, BUFFER_ALIGNMENT);
+                buffers[i] = mapping != null ? mapping.region().asSlice(slotBytes * i, chunkBytes) :
+                    BlockDevice.allocateAligned(arena, chunkBytes, BUFFER_ALIGNMENT);
             }
             slotOffset = new long[queueDepth];
             slotLength = new int[queueDepth];
@@ -98,6 +104,10 @@ public final class DeviceCopy implements AutoCloseable
             if (created != null)
             {
                 created.close();
+            }
+            if (mapping != null)
+            {
+                mapping.close();
             }
             arena.close();
             throw ex;
@@ -312,6 +322,10 @@ public final class DeviceCopy implements AutoCloseable
         {
             closed = true;
             ring.close();
+            if (mapping != null)
+            {
+                mapping.close();
+            }
             arena.close();
         }
     }
