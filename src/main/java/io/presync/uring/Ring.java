@@ -710,7 +710,8 @@ public final class Ring implements AutoCloseable
         // The kernel moved the SQ head during our last enter, on this thread: a plain read sees it.
         final int toSubmit = tail - (int)INT.get(sqHead, 0L);
         int submitted = 0;
-        if (toSubmit > 0 || deferTaskrun || (waitNr == 0 && needsFlush()))
+        // With nothing to submit, a wait does the flushing itself (GETEVENTS runs deferred task work).
+        if (toSubmit > 0 || (waitNr == 0 && (deferTaskrun || needsFlush())))
         {
             // Submitting never sleeps (the kernel punts blocking work to its workers) and GETEVENTS
             // with min_complete 0 only flushes: the cheap critical downcall.
