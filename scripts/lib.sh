@@ -109,11 +109,18 @@ ensure_aot_cache() {
 
 # Sets PRESYNC_CMD to the java command line that runs the presync CLI from the jar, with the start-up
 # cache when there is one (PRESYNC_NO_AOT=1 leaves it out; PRESYNC_JAVA_OPTS adds JVM options).
+# Given the command's arguments, it adds flags that suit that subcommand: `copy` runs C1 only
+# (-XX:TieredStopAtLevel=1) because its Java work is a small loop around io_uring, while C2 compiling
+# start-up code takes CPU from the copy (about a third of the process's CPU time on 2 cores); commands
+# that run for hours (replicate, verify) keep C2.
 presync_command() {
   PRESYNC_CMD=("$JAVA_HOME/bin/java" "${PRESYNC_JVM_FLAGS[@]}")
   if [ -z "${PRESYNC_NO_AOT:-}" ] && [ -f "$(aot_cache)" ]; then
     PRESYNC_CMD+=(-XX:AOTCache="$(aot_cache)" -Xlog:aot=off -Xlog:cds=off)
   fi
+  case "${1:-}" in
+    copy) PRESYNC_CMD+=(-XX:TieredStopAtLevel=1) ;;
+  esac
   # shellcheck disable=SC2206
   PRESYNC_CMD+=(${PRESYNC_JAVA_OPTS:-} -jar "$(agent_jar)")
 }

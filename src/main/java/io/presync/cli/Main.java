@@ -54,7 +54,7 @@ public final class Main implements Runnable
     /** Runs the command line with the given streams and returns the exit code (tests call this). */
     public static int execute(final String[] args, final PrintWriter out, final PrintWriter err)
     {
-        final CommandLine commandLine = new CommandLine(new Main());
+        final CommandLine commandLine = commandLineFor(args);
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExitCodeExceptionMapper(Main::exitCodeOf);
@@ -73,6 +73,65 @@ public final class Main implements Runnable
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * The command tree for these arguments. Picocli builds the model of every subcommand it is given by
+     * reflection, which is most of the start-up of a short command; when the first argument names a
+     * subcommand, only that one is built, under {@link Lean}, a root equal to Main without subcommands.
+     * Anything else (no argument, an option such as --help, a misspelt name) gets the full tree, so
+     * help and error messages list every subcommand.
+     */
+    static CommandLine commandLineFor(final String[] args)
+    {
+        if (args.length > 0 && !args[0].startsWith("-"))
+        {
+            for (final Class<?> subcommand : Main.class.getAnnotation(Command.class).subcommands())
+            {
+                final Command command = subcommand.getAnnotation(Command.class);
+                if (command != null && subcommand != CommandLine.HelpCommand.class && names(command, args[0]))
+                {
+                    final CommandLine lean = new CommandLine(new Lean());
+                    lean.addSubcommand(new CommandLine(subcommand));
+                    return lean;
+                }
+            }
+        }
+        return new CommandLine(new Main());
+    }
+
+    private static boolean names(final Command command, final String name)
+    {
+        if (command.name().equals(name))
+        {
+            return true;
+        }
+        for (final String alias : command.aliases())
+        {
+            if (alias.equals(name))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Main without subcommands (see {@link #commandLineFor}); keep its header equal to Main's. */
+    @Command(
+        name = "presync",
+        mixinStandardHelpOptions = true,
+        version = "presync 0.1.0",
+        description = "Replicates a live master block volume into a right-sized partition of a slave pool.")
+    static final class Lean implements Runnable
+    {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run()
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+        }
     }
 
     /**

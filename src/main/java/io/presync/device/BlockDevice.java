@@ -624,14 +624,14 @@ public final class BlockDevice implements AutoCloseable
         {
             return true;
         }
-        for (final String[] partition : DeviceUsage.partitionsOf(aId))
+        for (final String[] partition : DeviceUsage.partitionsOf(DeviceUsage.SYS_DEV_BLOCK, aId))
         {
             if (partition[1].equals(bId))
             {
                 return true;
             }
         }
-        for (final String[] partition : DeviceUsage.partitionsOf(bId))
+        for (final String[] partition : DeviceUsage.partitionsOf(DeviceUsage.SYS_DEV_BLOCK, bId))
         {
             if (partition[1].equals(aId))
             {

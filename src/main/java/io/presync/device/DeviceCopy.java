@@ -23,7 +23,7 @@ import java.lang.foreign.MemorySegment;
  * </pre>
  * Setup validates, allocates and registers once; {@link #copy} allocates nothing per chunk (slot
  * state lives in primitive arrays, completions come through one handler object). Not thread safe:
- * one copy at a time, on the thread that created it (a Ring belongs to one thread).
+ * one copy at a time, on the thread that created it and that closes it (its ring is single-issuer).
  * {@link #copy} does not flush; call {@link BlockDevice#flush()} on the destination when done.
  */
 public final class DeviceCopy implements AutoCloseable
@@ -51,6 +51,8 @@ public final class DeviceCopy implements AutoCloseable
     private final int queueDepth;
     private final int chunkBytes;
     private final Arena arena;
+    /** The buffers' mapping (null when mmap failed and the buffers come from the arena). */
+    private final MappedBuffers mapping;
     private final Ring ring;
     private final MemorySegment[] buffers;
     private final long[] slotOffset;
@@ -75,18 +77,24 @@ public final class DeviceCopy implements AutoCloseable
         this.queueDepth = queueDepth;
         this.chunkBytes = chunkBytes;
         this.arena = Arena.ofShared();
+        // Slots start 4 KiB aligned (O_DIRECT) inside one anonymous mapping.
+        final long slotBytes = (chunkBytes + BUFFER_ALIGNMENT - 1) & -(long)BUFFER_ALIGNMENT;
+        this.mapping = MappedBuffers.map(slotBytes * queueDepth);
         Ring created = null;
         try
         {
             buffers = new MemorySegment[queueDepth];
             for (int i = 0; i < queueDepth; i++)
             {
-                buffers[i] = BlockDevice.allocateAligned(arena, chunkBytes, BUFFER_ALIGNMENT);
+                buffers[i] = mapping != null ? mapping.region().asSlice(slotBytes * i, chunkBytes) :
+                    BlockDevice.allocateAligned(arena, chunkBytes, BUFFER_ALIGNMENT);
             }
             slotOffset = new long[queueDepth];
             slotLength = new int[queueDepth];
             slotDone = new int[queueDepth];
-            created = Ring.create(queueDepth);
+            // One thread creates, drives and closes the copy: the ring can skip the kernel's
+            // multi-submitter locking and run completion work only when we wait for it.
+            created = Ring.create(queueDepth, Ring.OPTION_SINGLE_ISSUER | Ring.OPTION_DEFER_TASKRUN);
             created.registerBuffers(buffers);
             created.registerFiles(new int[] {source.fd(), destination.fd()});
             ring = created;
@@ -96,6 +104,10 @@ public final class DeviceCopy implements AutoCloseable
             if (created != null)
             {
                 created.close();
+            }
+            if (mapping != null)
+            {
+                mapping.close();
             }
             arena.close();
             throw ex;
@@ -310,6 +322,10 @@ public final class DeviceCopy implements AutoCloseable
         {
             closed = true;
             ring.close();
+            if (mapping != null)
+            {
+                mapping.close();
+            }
             arena.close();
         }
     }

@@ -21,6 +21,7 @@ import java.util.List;
 final class DeviceUsage
 {
     static final Path SYS_DEV_BLOCK = Path.of("/sys/dev/block");
+    static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
     private DeviceUsage()
     {
@@ -29,12 +30,19 @@ final class DeviceUsage
     /** One sentence saying why the device must not be written, or null when it is free. */
     static String whyInUse(final String path, final int major, final int minor) throws IOException
     {
+        return whyInUse(path, major, minor, SYS_DEV_BLOCK, MOUNTINFO);
+    }
+
+    /** As {@link #whyInUse(String, int, int)} over another sysfs and mountinfo (tests without device-mapper). */
+    static String whyInUse(final String path, final int major, final int minor, final Path sysDevBlock,
+        final Path mountinfoFile) throws IOException
+    {
         final List<String[]> devices = new ArrayList<>(); // {name, "maj:min"}
         final String self = major + ":" + minor;
         devices.add(new String[] {null, self});
-        devices.addAll(partitionsOf(self));
+        devices.addAll(partitionsOf(sysDevBlock, self));
 
-        final List<String> mountinfo = readLines(Path.of("/proc/self/mountinfo"));
+        final List<String> mountinfo = readLines(mountinfoFile);
         for (final String[] device : devices)
         {
             for (final String line : mountinfo)
@@ -53,7 +61,7 @@ final class DeviceUsage
 
         for (final String[] device : devices)
         {
-            final List<String> holders = holdersOf(device[1]);
+            final List<String> holders = holdersOf(sysDevBlock, device[1]);
             if (!holders.isEmpty())
             {
                 return (device[0] == null ? path : path + " (partition " + device[0] + ")") + " is in use by " +
@@ -89,10 +97,10 @@ final class DeviceUsage
     }
 
     /** {name, "maj:min"} of every partition of a whole-disk device (none for partitions themselves). */
-    static List<String[]> partitionsOf(final String majorMinor) throws IOException
+    static List<String[]> partitionsOf(final Path sysDevBlock, final String majorMinor) throws IOException
     {
         final List<String[]> partitions = new ArrayList<>();
-        final Path dir = SYS_DEV_BLOCK.resolve(majorMinor);
+        final Path dir = sysDevBlock.resolve(majorMinor);
         if (!Files.isDirectory(dir))
         {
             return partitions;
@@ -111,10 +119,10 @@ final class DeviceUsage
         return partitions;
     }
 
-    static List<String> holdersOf(final String majorMinor) throws IOException
+    static List<String> holdersOf(final Path sysDevBlock, final String majorMinor) throws IOException
     {
         final List<String> holders = new ArrayList<>();
-        final Path dir = SYS_DEV_BLOCK.resolve(majorMinor).resolve("holders");
+        final Path dir = sysDevBlock.resolve(majorMinor).resolve("holders");
         if (!Files.isDirectory(dir))
         {
             return holders;

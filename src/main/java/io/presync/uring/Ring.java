@@ -25,13 +25,26 @@ import static io.presync.uring.SqeDescriptor.OP_WRITE;
 import static io.presync.uring.SqeDescriptor.OP_WRITE_FIXED;
 import static io.presync.uring.SqeDescriptor.SQE_SHIFT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
  * An io_uring instance driven from Java: operations are written as SQEs straight into the submission
  * ring the kernel mapped, made visible with one release store of the SQ tail and submitted in batches
- * with one {@code io_uring_submit} downcall (no downcall per operation); completions are read from the
+ * with one {@code io_uring_enter} downcall (no downcall per operation); completions are read from the
  * mapped completion ring and handed to a {@link CompletionHandler} without allocating.
+ * <p>
+ * {@code io_uring_enter} is called directly rather than through liburing's submit helpers: a submit
+ * that cannot sleep goes through a critical downcall (no thread-state transition), and
+ * {@link #submitAndWait} takes the blocking downcall only when the completions it waits for are not
+ * there after submitting (NOPs and cached reads complete during the submit itself).
+ * <p>
+ * {@link #create(int, int)} takes set-up options for a ring that one thread creates, uses and closes:
+ * {@link #OPTION_SINGLE_ISSUER} (IORING_SETUP_SINGLE_ISSUER, plus the ring fd registered with
+ * io_uring_register_ring_fd so that io_uring_enter skips the fd lookup), {@link #OPTION_DEFER_TASKRUN}
+ * and {@link #OPTION_COOP_TASKRUN}. A kernel that does not know an option sets the ring up without
+ * options ({@link #setupOptions()} says what was applied).
  * <p>
  * Set-up goes through liburing 2.3 ({@code io_uring_queue_init_params}, which maps the rings); the
  * pointers into the rings are then read once from liburing's {@code struct io_uring} through the
@@ -76,6 +89,29 @@ public final class Ring implements AutoCloseable
      */
     public static final String UNAVAILABLE_PROPERTY = "presync.uring.unavailable";
 
+    /**
+     * IORING_SETUP_SINGLE_ISSUER (Linux 6.0): only the creating thread submits, so the kernel skips
+     * some locking; also registers the ring fd (a per-thread table) to spare io_uring_enter the fd
+     * lookup. The ring must be created, used and closed on one thread.
+     */
+    public static final int OPTION_SINGLE_ISSUER = 1;
+    /**
+     * IORING_SETUP_DEFER_TASKRUN (Linux 6.1, implies {@link #OPTION_SINGLE_ISSUER}): completion work
+     * runs only when this thread enters the kernel, so completions become visible to {@link #reap}
+     * only after {@link #submit()} or {@link #submitAndWait}; a polling loop must call one of them.
+     */
+    public static final int OPTION_DEFER_TASKRUN = 2;
+    /** IORING_SETUP_COOP_TASKRUN (Linux 5.19): no interrupt of the thread to post a completion. */
+    public static final int OPTION_COOP_TASKRUN = 4;
+
+    // IORING_SETUP_* and IORING_SQ_* (uapi io_uring.h; ABI values).
+    static final int SETUP_COOP_TASKRUN = 1 << 8;
+    static final int SETUP_TASKRUN_FLAG = 1 << 9;
+    static final int SETUP_SINGLE_ISSUER = 1 << 12;
+    static final int SETUP_DEFER_TASKRUN = 1 << 13;
+    static final int SQ_CQ_OVERFLOW = 1 << 1;
+    static final int SQ_TASKRUN = 1 << 2;
+
     /** struct iovec as io_uring_register_buffers reads it (LP64); checked by RingLayoutTest. */
     static final int IOVEC_BYTES = 16;
     static final int IOVEC_BASE_OFFSET = 0;
@@ -88,6 +124,7 @@ public final class Ring implements AutoCloseable
     private final MemorySegment sqStruct;
     private final MemorySegment sqHead;
     private final MemorySegment sqTail;
+    private final MemorySegment sqFlags;
     private final MemorySegment sqes;
     private final MemorySegment cqHead;
     private final MemorySegment cqTail;
@@ -97,6 +134,12 @@ public final class Ring implements AutoCloseable
     private final int cqEntries;
     private final int cqMask;
     private final int features;
+    private final int options;
+    /** The ring fd, or its registered index when enterFlags has ENTER_REGISTERED_RING. */
+    private final int enterFd;
+    private final int enterFlags;
+    /** DEFER_TASKRUN: every enter asks for completions (GETEVENTS), else they are never posted. */
+    private final boolean deferTaskrun;
 
     /** Next SQ slot to fill; slots up to here are prepared but maybe not yet published. */
     private int sqeTail;
@@ -112,7 +155,7 @@ public final class Ring implements AutoCloseable
     private long[] bufferLengths = new long[0];
     private int registeredFiles;
 
-    private Ring(final Arena arena, final MemorySegment ring)
+    private Ring(final Arena arena, final MemorySegment ring, final int options, final boolean registeredRing)
     {
         this.arena = arena;
         this.ring = ring;
@@ -124,10 +167,15 @@ public final class Ring implements AutoCloseable
         cqEntries = io_uring_cq.ring_entries(cqStruct);
         cqMask = io_uring_cq.ring_mask(cqStruct);
         features = io_uring.features(ring);
+        this.options = options;
+        enterFd = registeredRing ? io_uring.enter_ring_fd(ring) : io_uring.ring_fd(ring);
+        enterFlags = registeredRing ? EnterCalls.ENTER_REGISTERED_RING : 0;
+        deferTaskrun = (options & OPTION_DEFER_TASKRUN) != 0;
 
         // Pointers into the kernel's mappings: valid until io_uring_queue_exit, which only close() calls.
         sqHead = io_uring_sq.khead(sqStruct).reinterpret(Integer.BYTES);
         sqTail = io_uring_sq.ktail(sqStruct).reinterpret(Integer.BYTES);
+        sqFlags = io_uring_sq.kflags(sqStruct).reinterpret(Integer.BYTES);
         sqes = io_uring_sq.sqes(sqStruct).reinterpret((long)sqEntries << SQE_SHIFT);
         cqHead = io_uring_cq.khead(cqStruct).reinterpret(Integer.BYTES);
         cqTail = io_uring_cq.ktail(cqStruct).reinterpret(Integer.BYTES);
@@ -156,6 +204,24 @@ public final class Ring implements AutoCloseable
      */
     public static Ring create(final int entries) throws IOException
     {
+        return create(entries, 0);
+    }
+
+    /**
+     * As {@link #create(int)} with set-up options ({@code OPTION_*} bits, 0 for none). The options are
+     * for speed only: when the kernel refuses them (EINVAL, older than the option), the ring is set up
+     * without them and {@link #setupOptions()} returns 0.
+     */
+    public static Ring create(final int entries, final int options) throws IOException
+    {
+        if ((options & ~(OPTION_SINGLE_ISSUER | OPTION_DEFER_TASKRUN | OPTION_COOP_TASKRUN)) != 0)
+        {
+            throw new IllegalArgumentException("unknown ring options 0x" + Integer.toHexString(options));
+        }
+        if ((options & OPTION_DEFER_TASKRUN) != 0 && (options & OPTION_COOP_TASKRUN) != 0)
+        {
+            throw new IllegalArgumentException("OPTION_DEFER_TASKRUN and OPTION_COOP_TASKRUN exclude each other");
+        }
         if (entries < 1 || entries > MAX_ENTRIES)
         {
             throw new IllegalArgumentException("entries must be 1.." + MAX_ENTRIES + ", not " + entries);
@@ -170,8 +236,17 @@ public final class Ring implements AutoCloseable
         {
             final MemorySegment ring = arena.allocate(io_uring.layout());
             final MemorySegment params = arena.allocate(io_uring_params.layout());
-            io_uring_params.flags(params, Liburing.IORING_SETUP_CLAMP());
-            final int ret = Liburing.io_uring_queue_init_params(entries, ring, params);
+            int applied = (options & OPTION_DEFER_TASKRUN) != 0 ? options | OPTION_SINGLE_ISSUER : options;
+            io_uring_params.flags(params, Liburing.IORING_SETUP_CLAMP() | setupFlagsOf(applied));
+            int ret = Liburing.io_uring_queue_init_params(entries, ring, params);
+            if (ret == -Errno.EINVAL && applied != 0)
+            {
+                // A kernel older than the option: the same ring without it.
+                applied = 0;
+                params.fill((byte)0);
+                io_uring_params.flags(params, Liburing.IORING_SETUP_CLAMP());
+                ret = Liburing.io_uring_queue_init_params(entries, ring, params);
+            }
             if (ret < 0)
             {
                 final int errno = -ret;
@@ -187,7 +262,10 @@ public final class Ring implements AutoCloseable
                 Liburing.io_uring_queue_exit(ring);
                 throw new IllegalStateException("the kernel set up 128-byte SQEs or 32-byte CQEs unasked");
             }
-            return new Ring(arena, ring);
+            // The registered-ring table is per thread: only a single-issuer ring is used by the thread
+            // that registers it here. Failure (a full table) just leaves the plain fd in use.
+            final boolean registeredRing = (applied & OPTION_SINGLE_ISSUER) != 0 && EnterCalls.registerRingFd(ring) == 1;
+            return new Ring(arena, ring, applied, registeredRing);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -209,6 +287,18 @@ public final class Ring implements AutoCloseable
     public static MemorySegment allocateBuffer(final Arena arena, final long lengthBytes)
     {
         return arena.allocate(lengthBytes, BUFFER_ALIGNMENT_BYTES);
+    }
+
+    /** The {@code OPTION_*} bits the ring was set up with (0 when the kernel refused those asked for). */
+    public int setupOptions()
+    {
+        return options;
+    }
+
+    /** Whether io_uring_enter is given the registered ring index instead of the fd. */
+    boolean registeredRingForTest()
+    {
+        return enterFlags != 0;
     }
 
     /** Submission slots (a power of two, at least what was asked for). */
@@ -523,9 +613,10 @@ public final class Ring implements AutoCloseable
             while (done < count)
             {
                 final long base = (long)((head + done) & mask) << CqeDescriptor.CQE_SHIFT;
-                final long userData = cqes.get(JAVA_LONG, base + CqeDescriptor.USER_DATA_OFFSET);
-                final int res = cqes.get(JAVA_INT, base + CqeDescriptor.RES_OFFSET);
-                final int flags = cqes.get(JAVA_INT, base + CqeDescriptor.FLAGS_OFFSET);
+                // CQEs are 16-byte aligned: the unaligned layouts only spare the JIT an alignment check.
+                final long userData = cqes.get(JAVA_LONG_UNALIGNED, base + CqeDescriptor.USER_DATA_OFFSET);
+                final int res = cqes.get(JAVA_INT_UNALIGNED, base + CqeDescriptor.RES_OFFSET);
+                final int flags = cqes.get(JAVA_INT_UNALIGNED, base + CqeDescriptor.FLAGS_OFFSET);
                 done++;
                 handler.onCompletion(userData, res, flags);
             }
@@ -611,23 +702,70 @@ public final class Ring implements AutoCloseable
         {
             // Release: the SQE stores above happen before the kernel can see the new tail.
             INT.setRelease(sqTail, 0L, tail);
-            // liburing's own bookkeeping: with sqe_head == sqe_tail it publishes nothing itself and
-            // submits tail - *khead, exactly what we made visible.
+            // liburing's own bookkeeping, kept in step for anyone calling liburing on this ring.
             io_uring_sq.sqe_head(sqStruct, tail);
             io_uring_sq.sqe_tail(sqStruct, tail);
             publishedTail = tail;
         }
-        int ret;
-        do
+        // The kernel moved the SQ head during our last enter, on this thread: a plain read sees it.
+        final int toSubmit = tail - (int)INT.get(sqHead, 0L);
+        int submitted = 0;
+        // With nothing to submit, a wait does the flushing itself (GETEVENTS runs deferred task work).
+        if (toSubmit > 0 || (waitNr == 0 && (deferTaskrun || needsFlush())))
         {
-            ret = waitNr == 0 ? Liburing.io_uring_submit(ring) : Liburing.io_uring_submit_and_wait(ring, waitNr);
+            // Submitting never sleeps (the kernel punts blocking work to its workers) and GETEVENTS
+            // with min_complete 0 only flushes: the cheap critical downcall.
+            final int flags = enterFlags | (deferTaskrun || toSubmit == 0 ? EnterCalls.ENTER_GETEVENTS : 0);
+            int ret;
+            do
+            {
+                ret = EnterCalls.enterNonBlocking(enterFd, toSubmit, flags);
+            }
+            while (ret == -Errno.EINTR);
+            if (ret < 0)
+            {
+                throw UringException.forCall("io_uring_enter", ret, null);
+            }
+            submitted = ret;
         }
-        while (ret == -Errno.EINTR);
-        if (ret < 0)
+        if (waitNr > 0 && (int)INT.getAcquire(cqTail, 0L) - cqHeadLocal < waitNr)
         {
-            throw UringException.forCall(waitNr == 0 ? "io_uring_submit" : "io_uring_submit_and_wait", ret, null);
+            int ret;
+            do
+            {
+                ret = EnterCalls.enterBlocking(enterFd, 0, waitNr, enterFlags | EnterCalls.ENTER_GETEVENTS);
+            }
+            while (ret == -Errno.EINTR);
+            if (ret < 0)
+            {
+                throw UringException.forCall("io_uring_enter", ret, null);
+            }
         }
-        return ret;
+        return submitted;
+    }
+
+    /** The kernel asks us to enter: completions overflowed the CQ, or task work waits (TASKRUN_FLAG). */
+    private boolean needsFlush()
+    {
+        return ((int)INT.getAcquire(sqFlags, 0L) & (SQ_CQ_OVERFLOW | SQ_TASKRUN)) != 0;
+    }
+
+    static int setupFlagsOf(final int options)
+    {
+        int flags = 0;
+        if ((options & OPTION_SINGLE_ISSUER) != 0)
+        {
+            flags |= SETUP_SINGLE_ISSUER;
+        }
+        if ((options & OPTION_DEFER_TASKRUN) != 0)
+        {
+            flags |= SETUP_DEFER_TASKRUN;
+        }
+        if ((options & OPTION_COOP_TASKRUN) != 0)
+        {
+            flags |= SETUP_COOP_TASKRUN | SETUP_TASKRUN_FLAG;
+        }
+        return flags;
     }
 
     private void checkOpen()

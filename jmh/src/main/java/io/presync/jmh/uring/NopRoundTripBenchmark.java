@@ -10,6 +10,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -23,6 +24,10 @@ import java.util.concurrent.TimeUnit;
  * Cost per operation of a full NOP round trip through the ring: prepare N NOP SQEs in the mapped SQ,
  * one io_uring_submit_and_wait(N) syscall, reap N CQEs. Batch 1 is dominated by the syscall; at batch
  * 32 the syscall is shared (goal: at most 100 ns per operation).
+ * <p>
+ * {@code setup} picks the ring's set-up options ({@link Ring#create(int, int)}): {@code plain},
+ * {@code single} (SINGLE_ISSUER + registered ring fd), {@code defer} (SINGLE_ISSUER + DEFER_TASKRUN),
+ * {@code coop} (COOP_TASKRUN). scripts/bench uring runs {@code single} and {@code plain}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -33,6 +38,9 @@ import java.util.concurrent.TimeUnit;
 public class NopRoundTripBenchmark
 {
     private static final int BATCH = 32;
+
+    @Param({"single", "plain", "defer", "coop"})
+    String setup;
 
     private Ring ring;
     private final Sum sum = new Sum();
@@ -52,7 +60,15 @@ public class NopRoundTripBenchmark
     @Setup(Level.Trial)
     public void setUp() throws IOException
     {
-        ring = Ring.create(64);
+        final int options = switch (setup)
+        {
+            case "plain" -> 0;
+            case "single" -> Ring.OPTION_SINGLE_ISSUER;
+            case "defer" -> Ring.OPTION_DEFER_TASKRUN;
+            case "coop" -> Ring.OPTION_COOP_TASKRUN;
+            default -> throw new IllegalArgumentException("unknown setup " + setup);
+        };
+        ring = Ring.create(64, options);
     }
 
     @TearDown(Level.Trial)

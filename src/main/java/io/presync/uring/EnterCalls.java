@@ -1,0 +1,88 @@
+package io.presync.uring;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * The liburing 2.3 entry points the jextract bindings leave out, bound by hand because the ring's hot
+ * path needs them: {@code io_uring_enter} (liburing's raw syscall wrapper: returns {@code -errno}, never
+ * touches errno) and {@code io_uring_register_ring_fd}.
+ * <p>
+ * {@code io_uring_enter} has two handles. {@link #ENTER_NONBLOCKING} is a critical downcall (no
+ * thread-state transition, so no safepoint can happen during it): only for calls that cannot sleep,
+ * i.e. submitting, or reaping with {@code min_complete == 0}. {@link #ENTER_BLOCKING} is an ordinary
+ * downcall for waiting, which may take as long as the I/O does.
+ */
+final class EnterCalls
+{
+    /** {@code IORING_ENTER_GETEVENTS}: wait for (or with min_complete 0, just flush) completions. */
+    static final int ENTER_GETEVENTS = 1;
+    /** {@code IORING_ENTER_REGISTERED_RING}: fd is an index from io_uring_register_ring_fd. */
+    static final int ENTER_REGISTERED_RING = 1 << 4;
+
+    static final MethodHandle ENTER_NONBLOCKING;
+    static final MethodHandle ENTER_BLOCKING;
+    static final MethodHandle REGISTER_RING_FD;
+
+    static
+    {
+        final Linker linker = Linker.nativeLinker();
+        final SymbolLookup liburing = SymbolLookup.libraryLookup("liburing.so.2", Arena.global());
+        final MemorySegment enter = liburing.findOrThrow("io_uring_enter");
+        // int io_uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete, unsigned flags, sigset_t *sig)
+        final FunctionDescriptor enterDescriptor =
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        ENTER_NONBLOCKING = linker.downcallHandle(enter, enterDescriptor, Linker.Option.critical(false));
+        ENTER_BLOCKING = linker.downcallHandle(enter, enterDescriptor);
+        // int io_uring_register_ring_fd(struct io_uring *ring): 1 on success, -errno on failure.
+        REGISTER_RING_FD = linker.downcallHandle(liburing.findOrThrow("io_uring_register_ring_fd"),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    private EnterCalls()
+    {
+    }
+
+    static int enterNonBlocking(final int fd, final int toSubmit, final int flags)
+    {
+        try
+        {
+            return (int)ENTER_NONBLOCKING.invokeExact(fd, toSubmit, 0, flags, MemorySegment.NULL);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError("io_uring_enter downcall failed", t);
+        }
+    }
+
+    static int enterBlocking(final int fd, final int toSubmit, final int minComplete, final int flags)
+    {
+        try
+        {
+            return (int)ENTER_BLOCKING.invokeExact(fd, toSubmit, minComplete, flags, MemorySegment.NULL);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError("io_uring_enter downcall failed", t);
+        }
+    }
+
+    static int registerRingFd(final MemorySegment ring)
+    {
+        try
+        {
+            return (int)REGISTER_RING_FD.invokeExact(ring);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError("io_uring_register_ring_fd downcall failed", t);
+        }
+    }
+}
