@@ -351,6 +351,12 @@ public final class ShadowPageStore implements PageStore
         dirtyCount = 0;
     }
 
+    /** Reports every resident page id (the live tree's and its snapshots'): consistency checks. */
+    public void forEachPage(final java.util.function.LongConsumer consumer)
+    {
+        slots.forEachLong((pageId, slot) -> consumer.accept(pageId));
+    }
+
     @Override
     public void close()
     {

@@ -101,6 +101,8 @@ public final class Partition implements AutoCloseable
     private long jobStatePageCount;
     private boolean dirty;
     private boolean closed;
+    /** Non-null once a change failed half way: every further change and commit is refused. */
+    private String brokenReason;
 
     /** Loads the committed state of {@code entry}: extent map, job state and the free data space. */
     Partition(final Pool pool, final PoolIo io, final PartitionEntry entry, final long unitBytes, final boolean writable)
@@ -231,6 +233,19 @@ public final class Partition implements AutoCloseable
         requireWritable();
         final long end = logicalOffset + length;
         ensureSpace(logicalOffset, end);
+        try
+        {
+            mapAndWrite(logicalOffset, data, end);
+        }
+        catch (final PageStoreFullException ex)
+        {
+            throw broken(ex);
+        }
+        dirty = true;
+    }
+
+    private void mapAndWrite(final long logicalOffset, final MemorySegment data, final long end) throws IOException
+    {
         long position = logicalOffset;
         while (position < end)
         {
@@ -261,7 +276,18 @@ public final class Partition implements AutoCloseable
             }
             position = pieceEnd;
         }
-        dirty = true;
+    }
+
+    /**
+     * The tree ran out of pages in the middle of a change (the space check's estimate was short): the
+     * in-memory map may be half changed, so the partition refuses everything until reopened; the last
+     * commit on the device is intact.
+     */
+    private IOException broken(final RuntimeException cause)
+    {
+        brokenReason = "partition '" + name + "' ran out of data space for its extent map in the middle of a change; " +
+            "reopen it (its last commit is intact) and extend it (presync pool extend)";
+        return new IOException(brokenReason, cause);
     }
 
     /**
@@ -295,7 +321,8 @@ public final class Partition implements AutoCloseable
     private void ensureSpace(final long start, final long end) throws IOException
     {
         long needed = 0;
-        long pieces = 2;
+        long gaps = 0;
+        long mappedPieces = 0;
         long position = start;
         while (position < end)
         {
@@ -306,25 +333,25 @@ public final class Partition implements AutoCloseable
                 final long dataOffset = extent[2] + position;
                 needed += (pieceEnd - position) - fresh.coveredBytes(dataOffset, dataOffset + (pieceEnd - position));
                 position = pieceEnd;
+                mappedPieces++;
             }
             else
             {
                 final long pieceEnd = found ? Math.min(end, extent[0]) : end;
                 needed += pieceEnd - position;
                 position = pieceEnd;
+                gaps++;
             }
-            pieces++;
         }
-        if (needed > 0 && free.bestFit(needed) < 0)
-        {
-            // Fragmented free space: every free extent may become a piece.
-            pieces += Math.min(free.extentCount(), needed / BLOCK);
-        }
-        if (!topUpPages(BASE_RESERVE_PAGES + pieces * PAGES_PER_PIECE, needed) && deferredCount > 0)
+        // New extents come from the gaps and from the free runs the new data lands in (one when a free
+        // extent holds it all); overwritten extents are removed leaf by leaf.
+        final long fragments = needed == 0 ? 0 : free.bestFit(needed) >= 0 ? 1 : Math.min(32, Math.min(free.extentCount(), needed / BLOCK));
+        final long wanted = BASE_RESERVE_PAGES + PAGES_PER_PIECE * (gaps + fragments + 2) + mappedPieces / 8;
+        if (!topUpPages(wanted, needed) && deferredCount > 0)
         {
             commit();
         }
-        if (!topUpPages(BASE_RESERVE_PAGES + pieces * PAGES_PER_PIECE, needed))
+        if (!topUpPages(wanted, needed))
         {
             throw new RefusedException("partition '" + name + "' is full: writing " + ByteSizes.format(end - start) + " needs " +
                 ByteSizes.format(needed) + " of free data space (plus map pages) but it has " + ByteSizes.format(free.freeBytes()) +
@@ -426,7 +453,14 @@ public final class Partition implements AutoCloseable
             }
             position = pieceEnd;
         }
-        map.remove(logicalOffset, end);
+        try
+        {
+            map.remove(logicalOffset, end);
+        }
+        catch (final PageStoreFullException ex)
+        {
+            throw broken(ex);
+        }
         dirty = true;
     }
 
@@ -899,6 +933,59 @@ public final class Partition implements AutoCloseable
         }
     }
 
+    /**
+     * Checks the space accounting (tests): free extents, mapped data, tree pages, the page pool,
+     * deferred frees and the job state tile the data space exactly.
+     *
+     * @throws IllegalStateException naming the first block used twice or not at all.
+     */
+    void checkSpace()
+    {
+        final java.util.BitSet used = new java.util.BitSet();
+        final java.util.function.BiConsumer<long[], String> mark = (range, what) ->
+        {
+            for (long b = range[0] / BLOCK; b < (range[0] + range[1]) / BLOCK; b++)
+            {
+                if (used.get((int)b))
+                {
+                    throw new IllegalStateException("data block " + b + " of '" + name + "' is used twice (" + what + ")");
+                }
+                used.set((int)b);
+            }
+        };
+        for (final long[] e : free.extents())
+        {
+            mark.accept(e, "free");
+        }
+        final ExtentCursor c = map.cursor(0);
+        while (c.next())
+        {
+            mark.accept(new long[] {c.start() + c.payload(), c.end() - c.start()}, "data");
+        }
+        pages.forEachPage(id -> mark.accept(new long[] {pageOffset(id), BLOCK}, "tree page"));
+        for (int i = 0; i < pagePoolCount; i++)
+        {
+            mark.accept(new long[] {pageOffset(pagePool[i]), BLOCK}, "page pool");
+        }
+        for (int i = 0; i < deferredCount; i += 3)
+        {
+            mark.accept(new long[] {deferred[i], deferred[i + 1]}, "deferred");
+        }
+        if (jobStateHeaderPage != PageStore.NO_PAGE)
+        {
+            mark.accept(new long[] {pageOffset(jobStateHeaderPage), BLOCK}, "job-state header");
+            for (int i = 0; i < jobStatePieces.length; i += 2)
+            {
+                mark.accept(new long[] {jobStatePieces[i], jobStatePieces[i + 1]}, "job state");
+            }
+        }
+        final int blocks = (int)(space.dataBytes() / BLOCK);
+        if (used.cardinality() != blocks || used.length() > blocks)
+        {
+            throw new IllegalStateException("data block " + used.nextClearBit(0) + " of '" + name + "' is neither free nor used");
+        }
+    }
+
     static long pageId(final long dataOffset)
     {
         return dataOffset / BLOCK + 1;
@@ -1068,6 +1155,10 @@ public final class Partition implements AutoCloseable
         if (!writable)
         {
             throw new IllegalStateException("partition '" + name + "' was opened for reading only");
+        }
+        if (brokenReason != null)
+        {
+            throw new IllegalStateException(brokenReason);
         }
     }
 
