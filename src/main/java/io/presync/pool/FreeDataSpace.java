@@ -152,14 +152,22 @@ final class FreeDataSpace implements AutoCloseable
         return taken;
     }
 
+    /** {@link #allocate(long, long, long)} without room for a stream to grow: the tightest fit. */
+    long allocate(final long length, final long hint)
+    {
+        return allocate(length, hint, 0);
+    }
+
     /**
      * Takes a run for {@code length} bytes: at {@code hint} when that byte is free (continuing a
-     * sequential run, as much as is free there), else the smallest extent that holds all of it (lowest
-     * start on a tie), else the whole largest extent. {@link #lastLength()} gives the run's length.
+     * sequential run, as much as is free there), else the smallest extent that holds
+     * {@code max(length, roomBytes)} (so that a stream starting here can go on contiguously), else the
+     * smallest that holds {@code length} (lowest start on a tie), else the whole largest extent.
+     * {@link #lastLength()} gives the run's length.
      *
      * @return the run's start, or -1 when nothing is free.
      */
-    long allocate(final long length, final long hint)
+    long allocate(final long length, final long hint, final long roomBytes)
     {
         if (hint >= 0)
         {
@@ -170,7 +178,11 @@ final class FreeDataSpace implements AutoCloseable
                 return hint;
             }
         }
-        final long start = bestFit(length);
+        long start = roomBytes > length ? bestFit(roomBytes) : -1;
+        if (start < 0)
+        {
+            start = bestFit(length);
+        }
         if (start >= 0)
         {
             lastLength = takeAt(start, length);

@@ -60,6 +60,8 @@ public final class Partition implements AutoCloseable
      */
     static final int BASE_RESERVE_PAGES = 16;
     static final int PAGES_PER_PIECE = 3;
+    /** A new run of data starts in a free extent with this much room when there is one, so a stream can stay contiguous. */
+    static final long STREAM_ROOM_BYTES = 1L << 20;
     /** Data space a new partition gets beyond its requested size, for its extent-map pages and job state. */
     static final long METADATA_HEADROOM_BYTES = 128L << 10;
     /** Largest job-state blob. */
@@ -302,7 +304,7 @@ public final class Partition implements AutoCloseable
         {
             hint = other[2] + position;
         }
-        final long dataOffset = free.allocate(limit - position, hint);
+        final long dataOffset = free.allocate(limit - position, hint, STREAM_ROOM_BYTES);
         if (dataOffset < 0)
         {
             throw new IllegalStateException("partition '" + name + "' ran out of data space after its space check");
