@@ -27,7 +27,9 @@ import java.util.zip.CRC32C;
  *       lands contiguously; else the best-fitting free extent). An overwrite of a block mapped at the
  *       last commit is <em>copy-on-write</em>: it goes to free data space too, and the old space is
  *       freed only once the next commit is durable (the deferred free list), so a crash always leaves
- *       the last commit's bytes and CRCs intact. Blocks mapped since the last commit are overwritten
+ *       the last commit's bytes and CRCs intact (space is in fact held until the commit after that, so
+ *       that the previous generation, which open falls back to when the newest superblock is damaged,
+ *       stays intact too). Blocks mapped since the last commit are overwritten
  *       in place. A write that does not fit is refused before anything is written, after one commit
  *       to reclaim deferred space.</li>
  *   <li>{@link #discard} unmaps a range; its space is freed (and discarded on the device) after the
@@ -83,9 +85,16 @@ public final class Partition implements AutoCloseable
     private final FreeDataSpace free = new FreeDataSpace();
     /** Data-space ranges allocated since the last commit (payload 0): overwritten in place. */
     private final ExtentMap fresh = ExtentMap.inMemory();
-    /** Data-space ranges to free once the next commit is durable: {start, length, discard?} triples. */
+    /** Data-space ranges the current (uncommitted) changes no longer use: {start, length, discard?} triples. */
     private long[] deferred = new long[48];
     private int deferredCount;
+    /**
+     * Ranges the last commit stopped using: the generation before it (which the other superblock still
+     * describes, and which open falls back to when the newest superblock is damaged) uses them, so they
+     * become free only once the next commit is durable.
+     */
+    private long[] released = new long[48];
+    private int releasedCount;
     private long deferredBytes;
     /** Free data-space pages set aside for tree pages (page ids). */
     private long[] pagePool = new long[PAGE_CHUNK];
@@ -95,6 +104,8 @@ public final class Partition implements AutoCloseable
     private BTree tree;
     /** Snapshot of the committed tree: keeps its pages from being changed or reused. */
     private ExtentMap committedMap;
+    /** Snapshot of the commit before it, kept for the same reason as {@link #released}. */
+    private ExtentMap previousMap;
     private byte[] jobState;
     private boolean jobStateChanged;
     /** Committed job state: header page id (0 none) and its pieces {offset, length} pairs. */
@@ -197,7 +208,7 @@ public final class Partition implements AutoCloseable
 
     /**
      * Data-space bytes free for new data now or after the next commit (which {@link #write} makes by
-     * itself when it needs the space): free extents plus the deferred frees.
+     * itself when it needs the space): free extents plus the deferred and released frees.
      */
     public long freeDataBytes()
     {
@@ -318,7 +329,7 @@ public final class Partition implements AutoCloseable
 
     /**
      * Makes sure {@code [start, end)} can be written: new space for its unmapped and committed parts plus
-     * tree pages for the map changes, committing once to reclaim deferred space when that helps.
+     * tree pages for the map changes, committing to reclaim deferred space when that helps.
      */
     private void ensureSpace(final long start, final long end) throws IOException
     {
@@ -349,9 +360,9 @@ public final class Partition implements AutoCloseable
         // extent holds it all); overwritten extents are removed leaf by leaf.
         final long fragments = needed == 0 ? 0 : free.bestFit(needed) >= 0 ? 1 : Math.min(32, Math.min(free.extentCount(), needed / BLOCK));
         final long wanted = BASE_RESERVE_PAGES + PAGES_PER_PIECE * (gaps + fragments + 2) + mappedPieces / 8;
-        if (!topUpPages(wanted, needed) && deferredCount > 0)
+        if (!topUpPages(wanted, needed))
         {
-            commit();
+            reclaim();
         }
         if (!topUpPages(wanted, needed))
         {
@@ -414,10 +425,7 @@ public final class Partition implements AutoCloseable
         // The map gains at most two extents (splits at both ends): keep pages for that.
         if (!topUpPages(BASE_RESERVE_PAGES, 0))
         {
-            if (deferredCount > 0)
-            {
-                commit();
-            }
+            reclaim();
             if (!topUpPages(BASE_RESERVE_PAGES, 0))
             {
                 throw new RefusedException("partition '" + name + "' has no free data space left for its map; extend it (presync pool extend)");
@@ -464,6 +472,16 @@ public final class Partition implements AutoCloseable
             throw broken(ex);
         }
         dirty = true;
+    }
+
+    /** Commits (twice at most) until the space the current and the last commit stopped using is free. */
+    private void reclaim() throws IOException
+    {
+        for (int i = 0; i < 2 && (deferredCount > 0 || releasedCount > 0); i++)
+        {
+            dirty = true;
+            pool.commitPartition(this);
+        }
     }
 
     private void defer(final long dataOffset, final long length, final boolean discard)
@@ -647,18 +665,16 @@ public final class Partition implements AutoCloseable
         }
         if (jobStateChanged && jobState != null && jobStateBytesNeeded(jobState.length) > free.freeBytes() - BLOCK * 8L)
         {
-            // No room for the new job state: a commit that keeps the old one frees the deferred space first.
-            if (deferredCount > 0)
+            // No room for the new job state: commits that keep the old one free the deferred space first.
+            jobStateChanged = false;
+            try
             {
-                jobStateChanged = false;
-                try
-                {
-                    pool.commitPartition(this);
-                }
-                finally
-                {
-                    jobStateChanged = true;
-                }
+                reclaim();
+            }
+            finally
+            {
+                jobStateChanged = true;
+                dirty = true;
             }
             if (jobStateBytesNeeded(jobState.length) > free.freeBytes() - BLOCK * 8L)
             {
@@ -677,6 +693,10 @@ public final class Partition implements AutoCloseable
         {
             closed = true;
             committedMap.close();
+            if (previousMap != null)
+            {
+                previousMap.close();
+            }
             map.close();
             pages.close();
             free.close();
@@ -708,23 +728,30 @@ public final class Partition implements AutoCloseable
     }
 
     /**
-     * Second half of a commit, once the pool's new superblock is durable: the old commit's tree pages
-     * (through its snapshot) and the deferred data space become free; discarded ranges are released.
+     * Second half of a commit, once the pool's new superblock is durable: what the commit before the
+     * last one used and neither of the two newest uses becomes free (its tree pages through its
+     * snapshot, its data and job-state space from the released list; discarded ranges are discarded on
+     * the device), and what this commit stopped using moves to the released list.
      */
     void committed() throws IOException
     {
         final ExtentMap view = map.snapshotView();
-        committedMap.close();
+        if (previousMap != null)
+        {
+            previousMap.close();
+        }
+        previousMap = committedMap;
         committedMap = view;
         fresh.remove(0, Long.MAX_VALUE);
-        for (int i = 0; i < deferredCount; i += 3)
+        for (int i = 0; i < releasedCount; i += 3)
         {
-            free.free(deferred[i], deferred[i + 1]);
-            if (deferred[i + 2] != 0)
+            free.free(released[i], released[i + 1]);
+            deferredBytes -= released[i + 1];
+            if (released[i + 2] != 0)
             {
                 try
                 {
-                    releaseData(deferred[i], deferred[i + 1]);
+                    releaseData(released[i], released[i + 1]);
                 }
                 catch (final IOException ex)
                 {
@@ -732,8 +759,11 @@ public final class Partition implements AutoCloseable
                 }
             }
         }
+        final long[] swap = released;
+        released = deferred;
+        releasedCount = deferredCount;
+        deferred = swap;
         deferredCount = 0;
-        deferredBytes = 0;
         jobStateChanged = false;
         dirty = false;
     }
@@ -972,6 +1002,10 @@ public final class Partition implements AutoCloseable
         for (int i = 0; i < deferredCount; i += 3)
         {
             mark.accept(new long[] {deferred[i], deferred[i + 1]}, "deferred");
+        }
+        for (int i = 0; i < releasedCount; i += 3)
+        {
+            mark.accept(new long[] {released[i], released[i + 1]}, "released");
         }
         if (jobStateHeaderPage != PageStore.NO_PAGE)
         {

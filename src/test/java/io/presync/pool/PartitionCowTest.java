@@ -197,6 +197,9 @@ class PartitionCowTest
                 assertEquals(free + 32L * BLOCK, p.freeDataBytes(), "deferred bytes count as free");
                 io.calls.clear();
                 p.commit();
+                assertTrue(io.calls.stream().noneMatch(c -> c.startsWith("release ")), "the previous generation still uses it");
+                p.setJobState(new byte[1]);
+                p.commit();
                 assertTrue(io.calls.stream().anyMatch(c -> c.startsWith("release ") && c.endsWith(" " + 32 * BLOCK)), io.calls.toString());
                 assertMatches(p, model);
                 // Uncommitted data discarded again is freed at once.
@@ -212,6 +215,49 @@ class PartitionCowTest
                 assertMatches(p, model);
                 p.checkSpace();
             }
+        }
+    }
+
+    @Test
+    void aDamagedNewestSuperblockFallsBackToAnIntactPreviousCommit() throws Exception
+    {
+        final MemoryPoolIo io = new MemoryPoolIo(16 << 20);
+        final Random random = new Random(8);
+        final PartitionTest.Model model = new PartitionTest.Model(LOGICAL);
+        PartitionTest.Model previous = null;
+        long generation = 0;
+        try (Pool pool = Pool.create(io, OPTIONS, 1))
+        {
+            pool.allocate("vm", MasterIdentity.of("vm", LOGICAL), 2 << 20);
+            try (Partition p = pool.openPartition("vm"))
+            {
+                for (int round = 0; round < 12; round++)
+                {
+                    previous = model.copy();
+                    for (int i = 0; i < 8; i++)
+                    {
+                        final int blocks = 1 + random.nextInt(32);
+                        write(p, model, (long)random.nextInt(192 - blocks) * BLOCK, randomBlocks(random, blocks));
+                    }
+                    if (round % 3 == 2)
+                    {
+                        discard(p, model, (long)random.nextInt(100) * BLOCK, 40L * BLOCK);
+                    }
+                    p.setJobState(("round " + round).getBytes(StandardCharsets.UTF_8));
+                    p.commit();
+                    generation = pool.info().generation();
+                }
+            }
+        }
+        final byte[] image = io.image();
+        image[(int)SuperblockDescriptor.superblockOffset((int)(generation & 1)) + 200] ^= 1;
+        try (Pool pool = Pool.open(new MemoryPoolIo(image), true); Partition p = pool.openPartition("vm"))
+        {
+            assertEquals(generation - 1, pool.info().generation());
+            assertTrue(pool.info().recoveryNote() != null);
+            assertEquals("round 10", new String(p.jobState(), StandardCharsets.UTF_8));
+            assertMatches(p, previous);
+            p.checkSpace();
         }
     }
 
