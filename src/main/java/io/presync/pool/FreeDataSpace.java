@@ -169,6 +169,16 @@ final class FreeDataSpace implements AutoCloseable
      */
     long allocate(final long length, final long hint, final long roomBytes)
     {
+        return allocate(length, hint, roomBytes, false);
+    }
+
+    /**
+     * As {@link #allocate(long, long, long)}; with {@code preferLargest} (a stream whose run could not
+     * go on) the largest extent is taken when none has {@code roomBytes}, so the stream keeps going
+     * in one place instead of filling small holes one piece at a time.
+     */
+    long allocate(final long length, final long hint, final long roomBytes, final boolean preferLargest)
+    {
         if (hint >= 0)
         {
             final long taken = takeAt(hint, length);
@@ -179,7 +189,7 @@ final class FreeDataSpace implements AutoCloseable
             }
         }
         long start = roomBytes > length ? bestFit(roomBytes) : -1;
-        if (start < 0)
+        if (start < 0 && !preferLargest)
         {
             start = bestFit(length);
         }
@@ -197,6 +207,21 @@ final class FreeDataSpace implements AutoCloseable
         final long largestStart = (largest & ((1L << START_BITS) - 1)) * BLOCK;
         lastLength = takeAt(largestStart, length);
         return largestStart;
+    }
+
+    /** Bytes of the largest free extent, 0 when none. */
+    long largestExtentBytes()
+    {
+        long largest = 0;
+        long key = bySize.floorKey(Long.MAX_VALUE);
+        // Extents past the size key's cap tie; look at the few at the top.
+        for (int i = 0; i < 8 && key != BTree.NO_KEY; i++)
+        {
+            final long start = (key & ((1L << START_BITS) - 1)) * BLOCK;
+            largest = Math.max(largest, endOf(start) - start);
+            key = bySize.lowerKey(key);
+        }
+        return largest;
     }
 
     /** Length of the run the last {@link #allocate} returned. */

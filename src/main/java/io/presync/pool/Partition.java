@@ -227,6 +227,18 @@ public final class Partition implements AutoCloseable
         return tree.pageCount();
     }
 
+    /** Bytes of the largest free data-space extent. */
+    long largestFreeExtentBytes()
+    {
+        return free.largestExtentBytes();
+    }
+
+    /** The free data-space extents as {start, length} (tests). */
+    java.util.List<long[]> freeExtents()
+    {
+        return free.extents();
+    }
+
     /** Free data-space extents (how fragmented the free space is). */
     public long freeExtentCount()
     {
@@ -311,11 +323,15 @@ public final class Partition implements AutoCloseable
     {
         // Continue the physical run of the logical block before, so sequential input stays contiguous.
         long hint = -1;
+        boolean stream = false;
         if (position >= BLOCK && map.firstEndingAfter(position - BLOCK, other) && other[0] <= position - BLOCK)
         {
             hint = other[2] + position;
+            // A predecessor written since the last commit: a stream in progress, which should not
+            // scatter over small holes when its run cannot go on.
+            stream = fresh.coveredBytes(hint - BLOCK, hint) == BLOCK;
         }
-        final long dataOffset = free.allocate(limit - position, hint, STREAM_ROOM_BYTES);
+        final long dataOffset = free.allocate(limit - position, hint, STREAM_ROOM_BYTES, stream);
         if (dataOffset < 0)
         {
             throw new IllegalStateException("partition '" + name + "' ran out of data space after its space check");
