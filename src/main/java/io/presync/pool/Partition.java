@@ -112,6 +112,11 @@ public final class Partition implements AutoCloseable
     private long jobStateHeaderPage;
     private long[] jobStatePieces = new long[0];
     private long jobStatePageCount;
+    /**
+     * End of the highest data-space byte handed out since open (starting from the committed entry's
+     * high water): nothing at or past it is live, so checksum pages covering only that space need no read.
+     */
+    long dataHighWater;
     private boolean dirty;
     private boolean closed;
     /** Non-null once a change failed half way: every further change and commit is refused. */
@@ -127,6 +132,7 @@ public final class Partition implements AutoCloseable
         this.logicalSizeBytes = entry.logicalSizeBytes;
         this.unitBytes = unitBytes;
         this.writable = writable;
+        this.dataHighWater = entry.dataHighWater;
         refreshSpace(entry);
         crc.update(new byte[BLOCK]);
         zeroBlockCrc = (int)crc.getValue();
@@ -337,6 +343,7 @@ public final class Partition implements AutoCloseable
             throw new IllegalStateException("partition '" + name + "' ran out of data space after its space check");
         }
         final long pieceEnd = position + free.lastLength();
+        dataHighWater = Math.max(dataHighWater, dataOffset + free.lastLength());
         writeData(dataOffset, data.asSlice(position - logicalOffset, pieceEnd - position));
         fresh.insert(dataOffset, dataOffset + (pieceEnd - position), 0);
         map.insert(position, pieceEnd, dataOffset - position);
@@ -416,6 +423,7 @@ public final class Partition implements AutoCloseable
             return false;
         }
         final int count = (int)(free.lastLength() / BLOCK);
+        dataHighWater = Math.max(dataHighWater, start + free.lastLength());
         if (pagePoolCount + count > pagePool.length)
         {
             pagePool = Arrays.copyOf(pagePool, Math.max(pagePool.length * 2, pagePoolCount + count));
@@ -814,6 +822,7 @@ public final class Partition implements AutoCloseable
                 }
                 taken[count++] = start;
                 taken[count++] = free.lastLength();
+                dataHighWater = Math.max(dataHighWater, start + free.lastLength());
                 remaining -= free.lastLength();
             }
             if (count / 2 > JobStateDescriptor.MAX_PIECES)
@@ -836,6 +845,7 @@ public final class Partition implements AutoCloseable
                 fresh.insert(pieces[i], pieces[i] + pieces[i + 1], 0);
             }
             final long headerOffset = free.allocate(BLOCK, -1);
+            dataHighWater = Math.max(dataHighWater, headerOffset + BLOCK);
             header = pageId(headerOffset);
             fresh.insert(headerOffset, headerOffset + BLOCK, 0);
             final CRC32C blobCrc = new CRC32C();
