@@ -228,7 +228,7 @@ public final class PoolCommand implements Runnable
         long sizeBytes;
 
         @Option(names = "--master", paramLabel = "DEV",
-            description = "The master this partition replicates (its canonical path and size identify it).")
+            description = "The master this partition replicates (its filesystem UUID, else its loop backing file, else its path, and its size identify it).")
         Path master;
 
         @Option(names = "--logical-size", paramLabel = "SIZE", converter = SizeConverter.class,
@@ -245,7 +245,7 @@ public final class PoolCommand implements Runnable
                 {
                     throw new RefusedException(master + " does not exist; name the master's block device");
                 }
-                identity = MasterIdentity.of(master.toRealPath().toString(), sizeOf(master));
+                identity = MasterIdentity.probe(master, sizeOf(master));
             }
             else
             {

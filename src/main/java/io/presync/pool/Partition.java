@@ -2,13 +2,19 @@ package io.presync.pool;
 
 import io.presync.ByteSizes;
 import io.presync.RefusedException;
+import io.presync.btree.BTree;
+import io.presync.btree.CorruptPageException;
 import io.presync.btree.ExtentCursor;
 import io.presync.btree.ExtentMap;
+import io.presync.btree.PageStore;
+import io.presync.btree.PageStoreFullException;
+import io.presync.btree.ShadowPageStore;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -16,48 +22,108 @@ import java.util.zip.CRC32C;
  * partition's data space, a CRC32C per block, and commits that make both durable.
  *
  * <ul>
- *   <li>{@link #write} maps logical ranges written for the first time to the next free data-space
- *       bytes (sequential input lands contiguously), overwrites mapped ranges in place, and stores
- *       the blocks' CRCs. A write that does not fit the partition's free data space is refused before
- *       anything is written.</li>
+ *   <li>{@link #write} maps logical ranges written for the first time to free data space (continuing
+ *       the physical run of the logical block before it when that space is free, so sequential input
+ *       lands contiguously; else the best-fitting free extent). An overwrite of a block mapped at the
+ *       last commit is <em>copy-on-write</em>: it goes to free data space too, and the old space is
+ *       freed only once the next commit is durable (the deferred free list), so a crash always leaves
+ *       the last commit's bytes and CRCs intact (space is in fact held until the commit after that, so
+ *       that the previous generation, which open falls back to when the newest superblock is damaged,
+ *       stays intact too). Blocks mapped since the last commit are overwritten
+ *       in place. A write that does not fit is refused before anything is written, after one commit
+ *       to reclaim deferred space.</li>
+ *   <li>{@link #discard} unmaps a range; its space is freed (and discarded on the device) after the
+ *       next commit, or at once when it was never committed.</li>
  *   <li>{@link #read} returns mapped data (verifying each block's CRC) and zeros for unmapped
  *       ranges; {@link #checksums} gives the stored CRCs (and the CRC of a zero block where unmapped),
  *       which is what verification compares against the master.</li>
- *   <li>{@link #commit} flushes data and CRCs, writes the extent map into the map area the last
- *       commit did not use, then commits the pool metadata. After a crash every byte of the last
- *       commit reads back with a matching CRC; writes after it may or may not be visible.</li>
+ *   <li>{@link #commit} flushes data and CRCs, writes the job state and the changed pages of the
+ *       extent-map B-tree to free data space (shadowing: never over a page the last commit uses), then
+ *       commits the pool metadata, which records the new tree root; after that the previous commit's
+ *       pages and the deferred data space become free.</li>
  * </ul>
  *
- * The extent map is an {@link ExtentMap} (the B-tree of #3 on a memory page store) whose payload is
- * {@code dataOffset - logicalStart}: constant along a contiguous mapping, so the map merges
- * neighbours written in sequence and splits correctly. Offsets and lengths are multiples of 4 KiB.
- * Not thread-safe; I/O is synchronous through the pool's device for now (the io_uring Ring comes
- * with the copy pipeline).
+ * The extent map is an {@link ExtentMap} over a {@link BTree} in a {@link ShadowPageStore} whose pages
+ * live in this partition's data space (page id = data-space page + 1); its payload is
+ * {@code dataOffset - logicalStart}, constant along a contiguous mapping, so neighbours written in
+ * sequence merge. Free data space is held in memory ({@link FreeDataSpace}) and rebuilt on open as the
+ * complement of what the committed metadata uses. Offsets and lengths are multiples of 4 KiB.
+ * Not thread-safe; I/O is synchronous through the pool's device.
  */
 public final class Partition implements AutoCloseable
 {
     static final int BLOCK = PartitionSpace.BLOCK_BYTES;
-    /** Size of each of the two map areas a new partition starts with (2,730 extents each). */
-    static final long INITIAL_MAP_AREA_BYTES = 64L << 10;
+    /** Tree pages are taken from free data space in runs of this many, so they rarely split a data run. */
+    static final int PAGE_CHUNK = 16;
+    /**
+     * Tree pages kept available before a write: a base for the path copies of a commit's first change
+     * (4 levels, four paths) plus a few per extent it may insert (a leaf split and its parents; pieces of
+     * one write are neighbours in the tree and share their paths).
+     */
+    static final int BASE_RESERVE_PAGES = 16;
+    static final int PAGES_PER_PIECE = 3;
+    /** A new run of data starts in a free extent with this much room when there is one, so a stream can stay contiguous. */
+    static final long STREAM_ROOM_BYTES = 1L << 20;
+    /** Data space a new partition gets beyond its requested size, for its extent-map pages and job state. */
+    static final long METADATA_HEADROOM_BYTES = 128L << 10;
+    /** Largest job-state blob. */
+    public static final int MAX_JOB_STATE_BYTES = 16 << 20;
 
     private final Pool pool;
     private final PoolIo io;
     private final String name;
     private final long logicalSizeBytes;
     private final long unitBytes;
-    private final ExtentMap map;
+    private final boolean writable;
     private final long[] extent = new long[3];
+    private final long[] other = new long[3];
     private final CRC32C crc = new CRC32C();
     private final int zeroBlockCrc;
     private int[] crcScratch = new int[256];
     private PartitionSpace space;
     private ChecksumArea checksums;
+    private final FreeDataSpace free = new FreeDataSpace();
+    /** Data-space ranges allocated since the last commit (payload 0): overwritten in place. */
+    private final ExtentMap fresh = ExtentMap.inMemory();
+    /** Data-space ranges the current (uncommitted) changes no longer use: {start, length, discard?} triples. */
+    private long[] deferred = new long[48];
+    private int deferredCount;
+    /**
+     * Ranges the last commit stopped using: the generation before it (which the other superblock still
+     * describes, and which open falls back to when the newest superblock is damaged) uses them, so they
+     * become free only once the next commit is durable.
+     */
+    private long[] released = new long[48];
+    private int releasedCount;
+    private long deferredBytes;
+    /** Free data-space pages set aside for tree pages (page ids). */
+    private long[] pagePool = new long[PAGE_CHUNK];
+    private int pagePoolCount;
+    private final ShadowPageStore pages;
+    private final ExtentMap map;
+    private BTree tree;
+    /** Snapshot of the committed tree: keeps its pages from being changed or reused. */
+    private ExtentMap committedMap;
+    /** Snapshot of the commit before it, kept for the same reason as {@link #released}. */
+    private ExtentMap previousMap;
+    private byte[] jobState;
+    private boolean jobStateChanged;
+    /** Committed job state: header page id (0 none) and its pieces {offset, length} pairs. */
+    private long jobStateHeaderPage;
+    private long[] jobStatePieces = new long[0];
+    private long jobStatePageCount;
+    /**
+     * End of the highest data-space byte handed out since open (starting from the committed entry's
+     * high water): nothing at or past it is live, so checksum pages covering only that space need no read.
+     */
     long dataHighWater;
-    long usedBytes;
     private boolean dirty;
     private boolean closed;
+    /** Non-null once a change failed half way: every further change and commit is refused. */
+    private String brokenReason;
 
-    Partition(final Pool pool, final PoolIo io, final PartitionEntry entry, final long unitBytes, final ExtentMap map)
+    /** Loads the committed state of {@code entry}: extent map, job state and the free data space. */
+    Partition(final Pool pool, final PoolIo io, final PartitionEntry entry, final long unitBytes, final boolean writable)
         throws IOException
     {
         this.pool = pool;
@@ -65,23 +131,63 @@ public final class Partition implements AutoCloseable
         this.name = entry.name;
         this.logicalSizeBytes = entry.logicalSizeBytes;
         this.unitBytes = unitBytes;
-        this.map = map;
+        this.writable = writable;
         this.dataHighWater = entry.dataHighWater;
-        this.usedBytes = entry.usedBytes;
         refreshSpace(entry);
         crc.update(new byte[BLOCK]);
         zeroBlockCrc = (int)crc.getValue();
+        free.free(0, space.dataBytes());
+        pages = new ShadowPageStore(new TreeMedium());
+        boolean loaded = false;
+        try
+        {
+            if (entry.mapRootPage != PageStore.NO_PAGE)
+            {
+                checkPage(entry.mapRootPage, entry);
+                pages.loadTree(entry.mapRootPage, pageId -> markUsed(pageOffset(pageId), BLOCK, entry, "tree page"));
+                tree = BTree.open(pages, entry.mapRootPage, 2);
+            }
+            else
+            {
+                tree = BTree.create(pages, 2);
+            }
+            map = new ExtentMap(tree);
+            checkMap(entry);
+            loadJobState(entry);
+            committedMap = map.snapshotView();
+            loaded = true;
+        }
+        catch (final CorruptPageException | IllegalArgumentException | IndexOutOfBoundsException ex)
+        {
+            throw new CorruptMetadataException("the metadata of partition '" + name + "' on " + io.path() + " is damaged: " +
+                ex.getMessage());
+        }
+        finally
+        {
+            if (!loaded)
+            {
+                pages.close();
+                free.close();
+                fresh.close();
+            }
+        }
     }
 
     /** Re-reads the segments after an extension (cached CRC pages are written first: the space changes). */
     void refreshSpace(final PartitionEntry entry) throws IOException
     {
+        final long before = space == null ? 0 : space.dataBytes();
         if (checksums != null)
         {
             checksums.flush();
         }
         space = new PartitionSpace(entry.segments, unitBytes);
         checksums = new ChecksumArea(io, space);
+        if (before > 0 && space.dataBytes() > before)
+        {
+            // An extension appends segments: their data space is new and free.
+            free.free(before, space.dataBytes() - before);
+        }
     }
 
     public String name()
@@ -97,7 +203,7 @@ public final class Partition implements AutoCloseable
     /** Logical bytes that hold data (mapped). */
     public long usedBytes()
     {
-        return usedBytes;
+        return map.totalBytes();
     }
 
     /** Data-space bytes the partition has (segments minus checksum pages). */
@@ -106,10 +212,13 @@ public final class Partition implements AutoCloseable
         return space.dataBytes();
     }
 
-    /** Data-space bytes not yet handed out: what further first-time writes (and map growth) can use. */
+    /**
+     * Data-space bytes free for new data now or after the next commit (which {@link #write} makes by
+     * itself when it needs the space): free extents plus the deferred and released frees.
+     */
     public long freeDataBytes()
     {
-        return space.dataBytes() - dataHighWater;
+        return free.freeBytes() + deferredBytes;
     }
 
     /** Extents in the logical-to-data-space map. */
@@ -118,49 +227,336 @@ public final class Partition implements AutoCloseable
         return map.extentCount();
     }
 
+    /** Pages of the extent-map B-tree. */
+    public long mapPages()
+    {
+        return tree.pageCount();
+    }
+
+    /** Bytes of the largest free data-space extent. */
+    long largestFreeExtentBytes()
+    {
+        return free.largestExtentBytes();
+    }
+
+    /** The free data-space extents as {start, length} (tests). */
+    java.util.List<long[]> freeExtents()
+    {
+        return free.extents();
+    }
+
+    /** Free data-space extents (how fragmented the free space is). */
+    public long freeExtentCount()
+    {
+        return free.extentCount();
+    }
+
     /**
      * Writes {@code data} (its whole length, a multiple of 4 KiB) at {@code logicalOffset}.
      *
      * @throws RefusedException when the range leaves the master's size or the partition has too little
-     *         free data space for the unmapped part; nothing is written then.
+     *         free data space even after a commit; nothing is written then.
      */
     public void write(final long logicalOffset, final MemorySegment data) throws IOException
     {
         final long length = data.byteSize();
         checkRange(logicalOffset, length);
+        requireWritable();
         final long end = logicalOffset + length;
-        final long unmapped = length - map.coveredBytes(logicalOffset, end);
-        if (unmapped > freeDataBytes())
+        ensureSpace(logicalOffset, end);
+        try
         {
-            throw new RefusedException("partition '" + name + "' is full: writing " + ByteSizes.format(unmapped) + " of new data needs " +
-                "more than its " + ByteSizes.format(freeDataBytes()) + " free; extend it (presync pool extend)");
+            mapAndWrite(logicalOffset, data, end);
         }
-        long position = logicalOffset;
-        while (position < end)
+        catch (final PageStoreFullException ex)
         {
-            final long pieceEnd;
-            final long dataOffset;
-            final boolean found = map.firstEndingAfter(position, extent);
-            if (found && extent[0] <= position)
-            {
-                pieceEnd = Math.min(end, extent[1]);
-                dataOffset = extent[2] + position;
-            }
-            else
-            {
-                pieceEnd = found ? Math.min(end, extent[0]) : end;
-                dataOffset = dataHighWater;
-                dataHighWater += pieceEnd - position;
-                usedBytes += pieceEnd - position;
-                map.insert(position, pieceEnd, dataOffset - position);
-            }
-            writeData(dataOffset, data.asSlice(position - logicalOffset, pieceEnd - position));
-            position = pieceEnd;
+            throw broken(ex);
         }
         dirty = true;
     }
 
-    /** Reads {@code out.byteSize()} bytes at {@code logicalOffset}: data where mapped (CRC-checked), zeros elsewhere. */
+    private void mapAndWrite(final long logicalOffset, final MemorySegment data, final long end) throws IOException
+    {
+        long position = logicalOffset;
+        while (position < end)
+        {
+            final long pieceEnd;
+            final boolean found = map.firstEndingAfter(position, extent);
+            if (found && extent[0] <= position)
+            {
+                final long mappedEnd = Math.min(end, extent[1]);
+                final long dataOffset = extent[2] + position;
+                final boolean isFresh = fresh.firstEndingAfter(dataOffset, other);
+                if (isFresh && other[0] <= dataOffset)
+                {
+                    // Written since the last commit: not committed, so in place.
+                    pieceEnd = Math.min(mappedEnd, position + other[1] - dataOffset);
+                    writeData(dataOffset, data.asSlice(position - logicalOffset, pieceEnd - position));
+                }
+                else
+                {
+                    // Committed: copy-on-write; the old space is freed after the next commit.
+                    final long committedEnd = isFresh ? Math.min(mappedEnd, position + other[0] - dataOffset) : mappedEnd;
+                    pieceEnd = writeNew(logicalOffset, data, position, committedEnd);
+                    defer(dataOffset, pieceEnd - position, false);
+                }
+            }
+            else
+            {
+                pieceEnd = writeNew(logicalOffset, data, position, found ? Math.min(end, extent[0]) : end);
+            }
+            position = pieceEnd;
+        }
+    }
+
+    /**
+     * The tree ran out of pages in the middle of a change (the space check's estimate was short): the
+     * in-memory map may be half changed, so the partition refuses everything until reopened; the last
+     * commit on the device is intact.
+     */
+    private IOException broken(final RuntimeException cause)
+    {
+        brokenReason = "partition '" + name + "' ran out of data space for its extent map in the middle of a change; " +
+            "reopen it (its last commit is intact) and extend it (presync pool extend)";
+        return new IOException(brokenReason, cause);
+    }
+
+    /**
+     * Writes {@code [position, limit)} of the input to newly allocated data space (as much as one free
+     * run holds) and maps it; returns where the piece ended.
+     */
+    private long writeNew(final long logicalOffset, final MemorySegment data, final long position, final long limit) throws IOException
+    {
+        // Continue the physical run of the logical block before, so sequential input stays contiguous.
+        long hint = -1;
+        boolean stream = false;
+        if (position >= BLOCK && map.firstEndingAfter(position - BLOCK, other) && other[0] <= position - BLOCK)
+        {
+            hint = other[2] + position;
+            // A predecessor written since the last commit: a stream in progress, which should not
+            // scatter over small holes when its run cannot go on.
+            stream = fresh.coveredBytes(hint - BLOCK, hint) == BLOCK;
+        }
+        final long dataOffset = free.allocate(limit - position, hint, STREAM_ROOM_BYTES, stream);
+        if (dataOffset < 0)
+        {
+            throw new IllegalStateException("partition '" + name + "' ran out of data space after its space check");
+        }
+        final long pieceEnd = position + free.lastLength();
+        dataHighWater = Math.max(dataHighWater, dataOffset + free.lastLength());
+        writeData(dataOffset, data.asSlice(position - logicalOffset, pieceEnd - position));
+        fresh.insert(dataOffset, dataOffset + (pieceEnd - position), 0);
+        map.insert(position, pieceEnd, dataOffset - position);
+        return pieceEnd;
+    }
+
+    /**
+     * Makes sure {@code [start, end)} can be written: new space for its unmapped and committed parts plus
+     * tree pages for the map changes, committing to reclaim deferred space when that helps.
+     */
+    private void ensureSpace(final long start, final long end) throws IOException
+    {
+        long needed = 0;
+        long gaps = 0;
+        long mappedPieces = 0;
+        long position = start;
+        while (position < end)
+        {
+            final boolean found = map.firstEndingAfter(position, extent);
+            if (found && extent[0] <= position)
+            {
+                final long pieceEnd = Math.min(end, extent[1]);
+                final long dataOffset = extent[2] + position;
+                needed += (pieceEnd - position) - fresh.coveredBytes(dataOffset, dataOffset + (pieceEnd - position));
+                position = pieceEnd;
+                mappedPieces++;
+            }
+            else
+            {
+                final long pieceEnd = found ? Math.min(end, extent[0]) : end;
+                needed += pieceEnd - position;
+                position = pieceEnd;
+                gaps++;
+            }
+        }
+        // New extents come from the gaps and from the free runs the new data lands in (one when a free
+        // extent holds it all); overwritten extents are removed leaf by leaf.
+        final long fragments = needed == 0 ? 0 : free.bestFit(needed) >= 0 ? 1 : Math.min(32, Math.min(free.extentCount(), needed / BLOCK));
+        final long wanted = BASE_RESERVE_PAGES + PAGES_PER_PIECE * (gaps + fragments + 2) + mappedPieces / 8;
+        if (!topUpPages(wanted, needed))
+        {
+            reclaim();
+        }
+        if (!topUpPages(wanted, needed))
+        {
+            throw new RefusedException("partition '" + name + "' is full: writing " + ByteSizes.format(end - start) + " needs " +
+                ByteSizes.format(needed) + " of free data space (plus map pages) but it has " + ByteSizes.format(free.freeBytes()) +
+                " free; extend it (presync pool extend)");
+        }
+    }
+
+    /** Sets pages aside for the tree until {@code wanted} are ready, keeping {@code dataBytes} free; false when impossible. */
+    private boolean topUpPages(final long wanted, final long dataBytes)
+    {
+        if ((free.freeBytes() - dataBytes) / BLOCK < wanted - pagePoolCount)
+        {
+            return false;
+        }
+        while (pagePoolCount < wanted)
+        {
+            final long spare = (free.freeBytes() - dataBytes) / BLOCK;
+            final long want = wanted - pagePoolCount;
+            if (spare < want || !takePageChunk(Math.min(spare, Math.max(want, PAGE_CHUNK))))
+            {
+                return false;
+            }
+        }
+        return free.freeBytes() >= dataBytes;
+    }
+
+    /** Moves a run of free data space (up to {@code maxPages} pages, best fit) to the page pool; false when none is free. */
+    private boolean takePageChunk(final long maxPages)
+    {
+        final long start = free.allocate(maxPages * BLOCK, -1);
+        if (start < 0)
+        {
+            return false;
+        }
+        final int count = (int)(free.lastLength() / BLOCK);
+        dataHighWater = Math.max(dataHighWater, start + free.lastLength());
+        if (pagePoolCount + count > pagePool.length)
+        {
+            pagePool = Arrays.copyOf(pagePool, Math.max(pagePool.length * 2, pagePoolCount + count));
+        }
+        // Pushed in reverse so pages are handed out in ascending order.
+        for (int i = count - 1; i >= 0; i--)
+        {
+            pagePool[pagePoolCount++] = pageId(start + (long)i * BLOCK);
+        }
+        return true;
+    }
+
+    /**
+     * Unmaps {@code [logicalOffset, logicalOffset + lengthBytes)}: reads return zeros there. Space
+     * written since the last commit is freed (and discarded) at once; committed space after the next
+     * commit is durable, then discarded on the device.
+     */
+    public void discard(final long logicalOffset, final long lengthBytes) throws IOException
+    {
+        checkRange(logicalOffset, lengthBytes);
+        requireWritable();
+        final long end = logicalOffset + lengthBytes;
+        // The map gains at most two extents (splits at both ends): keep pages for that.
+        if (!topUpPages(BASE_RESERVE_PAGES, 0))
+        {
+            reclaim();
+            if (!topUpPages(BASE_RESERVE_PAGES, 0))
+            {
+                throw new RefusedException("partition '" + name + "' has no free data space left for its map; extend it (presync pool extend)");
+            }
+        }
+        long position = logicalOffset;
+        while (position < end)
+        {
+            final boolean found = map.firstEndingAfter(position, extent);
+            if (!found || extent[0] >= end)
+            {
+                break;
+            }
+            final long start = Math.max(position, extent[0]);
+            final long pieceEnd = Math.min(end, extent[1]);
+            long dataOffset = extent[2] + start;
+            final long dataEnd = extent[2] + pieceEnd;
+            while (dataOffset < dataEnd)
+            {
+                final boolean isFresh = fresh.firstEndingAfter(dataOffset, other);
+                if (isFresh && other[0] <= dataOffset)
+                {
+                    final long n = Math.min(dataEnd, other[1]) - dataOffset;
+                    fresh.remove(dataOffset, dataOffset + n);
+                    free.free(dataOffset, n);
+                    releaseData(dataOffset, n);
+                    dataOffset += n;
+                }
+                else
+                {
+                    final long n = (isFresh ? Math.min(dataEnd, other[0]) : dataEnd) - dataOffset;
+                    defer(dataOffset, n, true);
+                    dataOffset += n;
+                }
+            }
+            position = pieceEnd;
+        }
+        try
+        {
+            map.remove(logicalOffset, end);
+        }
+        catch (final PageStoreFullException ex)
+        {
+            throw broken(ex);
+        }
+        dirty = true;
+    }
+
+    /** Commits (twice at most) until the space the current and the last commit stopped using is free. */
+    private void reclaim() throws IOException
+    {
+        for (int i = 0; i < 2 && (deferredCount > 0 || releasedCount > 0); i++)
+        {
+            dirty = true;
+            pool.commitPartition(this);
+        }
+    }
+
+    private void defer(final long dataOffset, final long length, final boolean discard)
+    {
+        if (deferredCount + 3 > deferred.length)
+        {
+            deferred = Arrays.copyOf(deferred, deferred.length * 2);
+        }
+        deferred[deferredCount++] = dataOffset;
+        deferred[deferredCount++] = length;
+        deferred[deferredCount++] = discard ? 1 : 0;
+        deferredBytes += length;
+    }
+
+    /** Gives data-space bytes back to the storage below (thin storage forgets them); best effort. */
+    private void releaseData(final long dataOffset, final long length) throws IOException
+    {
+        long offset = dataOffset;
+        long done = 0;
+        while (done < length)
+        {
+            final long n = Math.min(length - done, space.contiguousBytes(offset));
+            io.release(space.deviceOffset(offset), n);
+            done += n;
+            offset += n;
+        }
+    }
+
+    /** The job state as of the last {@link #setJobState} or commit: null when none was ever stored. */
+    public byte[] jobState()
+    {
+        return jobState == null ? null : jobState.clone();
+    }
+
+    /**
+     * Sets the opaque job state that the next {@link #commit} stores with the partition, atomically with
+     * the data and map of that commit (a crash leaves the previous commit's state and data together).
+     */
+    public void setJobState(final byte[] state)
+    {
+        requireWritable();
+        if (state.length > MAX_JOB_STATE_BYTES)
+        {
+            throw new IllegalArgumentException("job state of " + state.length + " bytes is larger than " + MAX_JOB_STATE_BYTES);
+        }
+        jobState = state.clone();
+        jobStateChanged = true;
+        dirty = true;
+    }
+
+/** Reads {@code out.byteSize()} bytes at {@code logicalOffset}: data where mapped (CRC-checked), zeros elsewhere. */
     public void read(final long logicalOffset, final MemorySegment out) throws IOException
     {
         final long length = out.byteSize();
@@ -279,14 +675,38 @@ public final class Partition implements AutoCloseable
         return map.cursor(0);
     }
 
-    /** Makes every write so far durable with its CRCs and the extent map (one pool metadata commit). */
+    /**
+     * Makes every write, discard and job state so far durable: data and CRCs flushed, the job state and
+     * the changed tree pages written to free space, then one pool metadata commit. Afterwards the space
+     * the previous commit used and no longer needs becomes free.
+     */
     public void commit() throws IOException
     {
-        if (dirty)
+        requireWritable();
+        if (!dirty)
         {
-            pool.commitPartition(this);
-            dirty = false;
+            return;
         }
+        if (jobStateChanged && jobState != null && jobStateBytesNeeded(jobState.length) > free.freeBytes() - BLOCK * 8L)
+        {
+            // No room for the new job state: commits that keep the old one free the deferred space first.
+            jobStateChanged = false;
+            try
+            {
+                reclaim();
+            }
+            finally
+            {
+                jobStateChanged = true;
+                dirty = true;
+            }
+            if (jobStateBytesNeeded(jobState.length) > free.freeBytes() - BLOCK * 8L)
+            {
+                throw new RefusedException("partition '" + name + "' is full: its job state of " + ByteSizes.format(jobState.length) +
+                    " does not fit in " + ByteSizes.format(free.freeBytes()) + " free; extend it (presync pool extend)");
+            }
+        }
+        pool.commitPartition(this);
     }
 
     /** Closes without committing: writes since the last commit may be lost. */
@@ -296,82 +716,392 @@ public final class Partition implements AutoCloseable
         if (!closed)
         {
             closed = true;
+            committedMap.close();
+            if (previousMap != null)
+            {
+                previousMap.close();
+            }
             map.close();
+            pages.close();
+            free.close();
+            fresh.close();
             pool.partitionClosed(this);
         }
     }
 
     /**
-     * Serializes the extent map into the map area the committed entry does not use, growing it from the
-     * data space when too small, and records its location in {@code entry}. Called by the pool's commit.
+     * First half of a commit, called by the pool before it commits its metadata: writes cached CRCs, the
+     * job state when it changed, and the dirty tree pages (all to space the last commit does not use),
+     * and records the new root, counts and job state in {@code entry}.
      */
-    void writeMap(final PartitionEntry entry) throws IOException
+    void prepareCommit(final PartitionEntry entry) throws IOException
     {
         // Cached CRC pages first: the pool commit's first flush makes them durable with the data.
         checksums.flush();
-        final long count = map.extentCount();
-        final long bytes = roundUpToBlock(count * PartitionEntryDescriptor.MAP_RECORD_BYTES);
-        final int area = 1 - entry.mapArea;
-        if (entry.mapAreaBytes[area] < bytes)
+        if (jobStateChanged)
         {
-            final long size = Math.max(INITIAL_MAP_AREA_BYTES, roundUpToBlock(2 * bytes));
-            if (size > freeDataBytes())
-            {
-                throw new RefusedException("partition '" + name + "' has no room left for its extent map (" + ByteSizes.format(size) +
-                    "); extend it (presync pool extend) and commit again");
-            }
-            entry.mapAreaOffset[area] = dataHighWater;
-            entry.mapAreaBytes[area] = size;
-            dataHighWater += size;
+            writeJobState(entry);
         }
-        final ByteBuffer records = ByteBuffer.allocate((int)Math.max(bytes, BLOCK)).order(ByteOrder.LITTLE_ENDIAN);
-        final ExtentCursor cursor = map.cursor(0);
-        while (cursor.next())
-        {
-            records.putLong(cursor.start()).putLong(cursor.end()).putLong(cursor.start() + cursor.payload());
-        }
-        final CRC32C mapCrc = new CRC32C();
-        mapCrc.update(records.duplicate().flip());
-        writeDataRaw(entry.mapAreaOffset[area], records.clear().limit((int)Math.max(bytes, BLOCK)));
-        entry.mapArea = area;
-        entry.mapExtentCount = count;
-        entry.mapCrc = (int)mapCrc.getValue();
-        entry.dataHighWater = dataHighWater;
-        entry.usedBytes = usedBytes;
+        pages.flush();
+        entry.mapRootPage = tree.rootPageId();
+        entry.mapPages = tree.pageCount();
+        entry.mapExtentCount = map.extentCount();
+        entry.usedBytes = map.totalBytes();
+        // Everything the commit uses lies below the start of the trailing free run (trim keeps that much).
+        entry.dataHighWater = free.freeRunEndingAt(space.dataBytes());
     }
 
-    /** Loads the committed extent map of {@code entry} into {@code map}, checking its CRC. */
-    static void readMap(final PoolIo io, final PartitionEntry entry, final long unitBytes, final ExtentMap map) throws IOException
+    /**
+     * Second half of a commit, once the pool's new superblock is durable: what the commit before the
+     * last one used and neither of the two newest uses becomes free (its tree pages through its
+     * snapshot, its data and job-state space from the released list; discarded ranges are discarded on
+     * the device), and what this commit stopped using moves to the released list.
+     */
+    void committed() throws IOException
     {
-        if (entry.mapExtentCount == 0)
+        final ExtentMap view = map.snapshotView();
+        if (previousMap != null)
+        {
+            previousMap.close();
+        }
+        previousMap = committedMap;
+        committedMap = view;
+        fresh.remove(0, Long.MAX_VALUE);
+        for (int i = 0; i < releasedCount; i += 3)
+        {
+            free.free(released[i], released[i + 1]);
+            deferredBytes -= released[i + 1];
+            if (released[i + 2] != 0)
+            {
+                try
+                {
+                    releaseData(released[i], released[i + 1]);
+                }
+                catch (final IOException ex)
+                {
+                    // Discard only gives space back to thin storage; the space is free either way.
+                }
+            }
+        }
+        final long[] swap = released;
+        released = deferred;
+        releasedCount = deferredCount;
+        deferred = swap;
+        deferredCount = 0;
+        jobStateChanged = false;
+        dirty = false;
+    }
+
+    private static long jobStateBytesNeeded(final int bytes)
+    {
+        return BLOCK + roundUpToBlock(bytes);
+    }
+
+    /** Writes the job state to free space (header page last) and records it in {@code entry}; the old one is deferred. */
+    private void writeJobState(final PartitionEntry entry) throws IOException
+    {
+        final long[] pieces;
+        long header = PageStore.NO_PAGE;
+        final byte[] state = jobState;
+        if (state != null)
+        {
+            final long padded = roundUpToBlock(state.length);
+            if (jobStateBytesNeeded(state.length) > free.freeBytes())
+            {
+                throw new RefusedException("partition '" + name + "' is full: no room for its job state; extend it (presync pool extend)");
+            }
+            long[] taken = new long[8];
+            int count = 0;
+            long remaining = padded;
+            while (remaining > 0)
+            {
+                final long start = free.allocate(remaining, -1);
+                if (count + 2 > taken.length)
+                {
+                    taken = Arrays.copyOf(taken, taken.length * 2);
+                }
+                taken[count++] = start;
+                taken[count++] = free.lastLength();
+                dataHighWater = Math.max(dataHighWater, start + free.lastLength());
+                remaining -= free.lastLength();
+            }
+            if (count / 2 > JobStateDescriptor.MAX_PIECES)
+            {
+                for (int i = 0; i < count; i += 2)
+                {
+                    free.free(taken[i], taken[i + 1]);
+                }
+                throw new RefusedException("partition '" + name + "' has its free space in too many pieces for a job state of " +
+                    ByteSizes.format(state.length) + "; extend it (presync pool extend)");
+            }
+            pieces = Arrays.copyOf(taken, count);
+            final ByteBuffer blob = ByteBuffer.allocate((int)padded);
+            blob.put(state).clear();
+            long at = 0;
+            for (int i = 0; i < count; i += 2)
+            {
+                writeDataRaw(pieces[i], blob.limit((int)(at + pieces[i + 1])).position((int)at));
+                at += pieces[i + 1];
+                fresh.insert(pieces[i], pieces[i] + pieces[i + 1], 0);
+            }
+            final long headerOffset = free.allocate(BLOCK, -1);
+            dataHighWater = Math.max(dataHighWater, headerOffset + BLOCK);
+            header = pageId(headerOffset);
+            fresh.insert(headerOffset, headerOffset + BLOCK, 0);
+            final CRC32C blobCrc = new CRC32C();
+            blobCrc.update(state);
+            final ByteBuffer page = ByteBuffer.allocate(BLOCK).order(ByteOrder.LITTLE_ENDIAN);
+            page.putLong(JobStateDescriptor.MAGIC_OFFSET, JobStateDescriptor.MAGIC);
+            page.putLong(JobStateDescriptor.PAGE_ID_OFFSET, header);
+            page.putLong(JobStateDescriptor.BLOB_BYTES_OFFSET, state.length);
+            page.putInt(JobStateDescriptor.BLOB_CRC_OFFSET, (int)blobCrc.getValue());
+            page.putInt(JobStateDescriptor.PIECE_COUNT_OFFSET, count / 2);
+            for (int i = 0; i < count; i += 2)
+            {
+                page.putLong(JobStateDescriptor.pieceOffset(i / 2), pieces[i]);
+                page.putLong(JobStateDescriptor.pieceOffset(i / 2) + 8, pieces[i + 1]);
+            }
+            final CRC32C pageCrc = new CRC32C();
+            pageCrc.update(page.array(), 0, JobStateDescriptor.CRC_OFFSET);
+            page.putInt(JobStateDescriptor.CRC_OFFSET, (int)pageCrc.getValue());
+            writeDataRaw(headerOffset, page.clear());
+        }
+        else
+        {
+            pieces = new long[0];
+        }
+        if (jobStateHeaderPage != PageStore.NO_PAGE)
+        {
+            defer(pageOffset(jobStateHeaderPage), BLOCK, false);
+            for (int i = 0; i < jobStatePieces.length; i += 2)
+            {
+                defer(jobStatePieces[i], jobStatePieces[i + 1], false);
+            }
+        }
+        jobStateHeaderPage = header;
+        jobStatePieces = pieces;
+        jobStatePageCount = header == PageStore.NO_PAGE ? 0 : 1 + roundUpToBlock(state.length) / BLOCK;
+        entry.jobStateHeaderPage = header;
+        entry.jobStateBytes = state == null ? 0 : state.length;
+        entry.jobStatePages = jobStatePageCount;
+    }
+
+    /** Reads and checks the committed job state of {@code entry}, marking its space used. */
+    private void loadJobState(final PartitionEntry entry) throws IOException
+    {
+        if (entry.jobStateHeaderPage == PageStore.NO_PAGE)
         {
             return;
         }
-        final PartitionSpace space = new PartitionSpace(entry.segments, unitBytes);
-        final long bytes = roundUpToBlock(entry.mapExtentCount * PartitionEntryDescriptor.MAP_RECORD_BYTES);
-        final ByteBuffer records = ByteBuffer.allocate((int)bytes).order(ByteOrder.LITTLE_ENDIAN);
-        readDataRaw(io, space, entry.mapAreaOffset[entry.mapArea], records);
-        final CRC32C crc = new CRC32C();
-        crc.update(records.duplicate().position(0).limit((int)(entry.mapExtentCount * PartitionEntryDescriptor.MAP_RECORD_BYTES)));
-        if ((int)crc.getValue() != entry.mapCrc)
+        final String what = "the job state of partition '" + name + "' on " + io.path();
+        checkPage(entry.jobStateHeaderPage, entry);
+        final long headerOffset = pageOffset(entry.jobStateHeaderPage);
+        markUsed(headerOffset, BLOCK, entry, "job-state header");
+        final ByteBuffer page = ByteBuffer.allocate(BLOCK).order(ByteOrder.LITTLE_ENDIAN);
+        readDataRaw(io, space, headerOffset, page);
+        final CRC32C pageCrc = new CRC32C();
+        pageCrc.update(page.array(), 0, JobStateDescriptor.CRC_OFFSET);
+        if (page.getLong(JobStateDescriptor.MAGIC_OFFSET) != JobStateDescriptor.MAGIC ||
+            page.getInt(JobStateDescriptor.CRC_OFFSET) != (int)pageCrc.getValue() ||
+            page.getLong(JobStateDescriptor.PAGE_ID_OFFSET) != entry.jobStateHeaderPage)
         {
-            throw new IOException("the extent map of partition '" + entry.name + "' on " + io.path() + " fails its CRC32C");
+            throw new CorruptMetadataException(what + " has a damaged header page");
         }
-        long previousEnd = 0;
-        for (long i = 0; i < entry.mapExtentCount; i++)
+        final long bytes = page.getLong(JobStateDescriptor.BLOB_BYTES_OFFSET);
+        final int count = page.getInt(JobStateDescriptor.PIECE_COUNT_OFFSET);
+        if (bytes < 0 || bytes > MAX_JOB_STATE_BYTES || bytes != entry.jobStateBytes || count < 0 || count > JobStateDescriptor.MAX_PIECES)
         {
-            final int at = (int)(i * PartitionEntryDescriptor.MAP_RECORD_BYTES);
-            final long start = records.getLong(at);
-            final long end = records.getLong(at + 8);
-            final long dataOffset = records.getLong(at + 16);
-            if (start < previousEnd || end <= start || end > entry.logicalSizeBytes || dataOffset < 0 ||
-                dataOffset + (end - start) > entry.dataHighWater)
+            throw new CorruptMetadataException(what + " has a bad header (" + bytes + " bytes in " + count + " pieces)");
+        }
+        final long[] pieces = new long[2 * count];
+        final ByteBuffer blob = ByteBuffer.allocate((int)roundUpToBlock(bytes));
+        long at = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final long start = page.getLong(JobStateDescriptor.pieceOffset(i));
+            final long length = page.getLong(JobStateDescriptor.pieceOffset(i) + 8);
+            if (start < 0 || length <= 0 || start % BLOCK != 0 || length % BLOCK != 0 || at + length > blob.capacity())
             {
-                throw new IOException("the extent map of partition '" + entry.name + "' on " + io.path() +
-                    " has a bad extent [" + start + ", " + end + ") at data offset " + dataOffset);
+                throw new CorruptMetadataException(what + " has a bad piece " + i);
             }
-            map.insert(start, end, dataOffset - start);
+            markUsed(start, length, entry, "job-state piece");
+            readDataRaw(io, space, start, blob.limit((int)(at + length)).position((int)at));
+            at += length;
+            pieces[2 * i] = start;
+            pieces[2 * i + 1] = length;
+        }
+        if (at != blob.capacity())
+        {
+            throw new CorruptMetadataException(what + " has pieces of " + at + " bytes for " + bytes);
+        }
+        final byte[] state = Arrays.copyOf(blob.array(), (int)bytes);
+        final CRC32C blobCrc = new CRC32C();
+        blobCrc.update(state);
+        if ((int)blobCrc.getValue() != page.getInt(JobStateDescriptor.BLOB_CRC_OFFSET))
+        {
+            throw new CorruptMetadataException(what + " fails its CRC32C");
+        }
+        jobState = state;
+        jobStateHeaderPage = entry.jobStateHeaderPage;
+        jobStatePieces = pieces;
+        jobStatePageCount = 1 + blob.capacity() / BLOCK;
+    }
+
+    /** Checks every committed extent and takes its data space out of the free space (rebuilt on open). */
+    private void checkMap(final PartitionEntry entry) throws IOException
+    {
+        if (map.extentCount() != entry.mapExtentCount)
+        {
+            throw new CorruptMetadataException("the extent map of partition '" + name + "' on " + io.path() + " holds " +
+                map.extentCount() + " extents, its entry says " + entry.mapExtentCount);
+        }
+        final ExtentCursor cursor = map.cursor(0);
+        long previousEnd = 0;
+        while (cursor.next())
+        {
+            final long start = cursor.start();
+            final long end = cursor.end();
+            final long dataOffset = start + cursor.payload();
+            if (start < previousEnd || end <= start || end > logicalSizeBytes || start % BLOCK != 0 || end % BLOCK != 0)
+            {
+                throw new CorruptMetadataException("the extent map of partition '" + name + "' on " + io.path() +
+                    " has a bad extent [" + start + ", " + end + ")");
+            }
+            markUsed(dataOffset, end - start, entry, "data of logical offset " + start);
             previousEnd = end;
+        }
+    }
+
+    private void markUsed(final long dataOffset, final long length, final PartitionEntry entry, final String what)
+    {
+        if (dataOffset < 0 || dataOffset % BLOCK != 0 || dataOffset + length > space.dataBytes() || !free.isFree(dataOffset, length))
+        {
+            throw new CorruptPageException("the " + what + " of partition '" + entry.name + "' on " + io.path() + " at data offset " +
+                dataOffset + " (+" + length + ") is outside the data space or used twice", dataOffset, -1);
+        }
+        free.takeAt(dataOffset, length);
+    }
+
+    private void checkPage(final long pageId, final PartitionEntry entry) throws CorruptMetadataException
+    {
+        if (pageId <= 0 || pageOffset(pageId) + BLOCK > space.dataBytes())
+        {
+            throw new CorruptMetadataException("partition '" + entry.name + "' on " + io.path() + " points at page " + pageId +
+                " outside its data space");
+        }
+    }
+
+    /**
+     * Checks the space accounting (tests): free extents, mapped data, tree pages, the page pool,
+     * deferred frees and the job state tile the data space exactly.
+     *
+     * @throws IllegalStateException naming the first block used twice or not at all.
+     */
+    void checkSpace()
+    {
+        final java.util.BitSet used = new java.util.BitSet();
+        final java.util.function.BiConsumer<long[], String> mark = (range, what) ->
+        {
+            for (long b = range[0] / BLOCK; b < (range[0] + range[1]) / BLOCK; b++)
+            {
+                if (used.get((int)b))
+                {
+                    throw new IllegalStateException("data block " + b + " of '" + name + "' is used twice (" + what + ")");
+                }
+                used.set((int)b);
+            }
+        };
+        for (final long[] e : free.extents())
+        {
+            mark.accept(e, "free");
+        }
+        final ExtentCursor c = map.cursor(0);
+        while (c.next())
+        {
+            mark.accept(new long[] {c.start() + c.payload(), c.end() - c.start()}, "data");
+        }
+        pages.forEachPage(id -> mark.accept(new long[] {pageOffset(id), BLOCK}, "tree page"));
+        for (int i = 0; i < pagePoolCount; i++)
+        {
+            mark.accept(new long[] {pageOffset(pagePool[i]), BLOCK}, "page pool");
+        }
+        for (int i = 0; i < deferredCount; i += 3)
+        {
+            mark.accept(new long[] {deferred[i], deferred[i + 1]}, "deferred");
+        }
+        for (int i = 0; i < releasedCount; i += 3)
+        {
+            mark.accept(new long[] {released[i], released[i + 1]}, "released");
+        }
+        if (jobStateHeaderPage != PageStore.NO_PAGE)
+        {
+            mark.accept(new long[] {pageOffset(jobStateHeaderPage), BLOCK}, "job-state header");
+            for (int i = 0; i < jobStatePieces.length; i += 2)
+            {
+                mark.accept(new long[] {jobStatePieces[i], jobStatePieces[i + 1]}, "job state");
+            }
+        }
+        final int blocks = (int)(space.dataBytes() / BLOCK);
+        if (used.cardinality() != blocks || used.length() > blocks)
+        {
+            throw new IllegalStateException("data block " + used.nextClearBit(0) + " of '" + name + "' is neither free nor used");
+        }
+    }
+
+    static long pageId(final long dataOffset)
+    {
+        return dataOffset / BLOCK + 1;
+    }
+
+    static long pageOffset(final long pageId)
+    {
+        return (pageId - 1) * BLOCK;
+    }
+
+    /** The tree's pages in this partition's data space: page id = data-space page + 1. */
+    private final class TreeMedium implements ShadowPageStore.Medium
+    {
+        private final ByteBuffer scratch = ByteBuffer.allocateDirect(BLOCK);
+
+        @Override
+        public long allocatePage()
+        {
+            if (pagePoolCount == 0 && !takePageChunk(PAGE_CHUNK))
+            {
+                return PageStore.NO_PAGE;
+            }
+            return pagePool[--pagePoolCount];
+        }
+
+        @Override
+        public void freePage(final long pageId)
+        {
+            // Only pages no commit still uses come back (see ShadowPageStore): reusable at once.
+            if (pagePoolCount == pagePool.length)
+            {
+                pagePool = Arrays.copyOf(pagePool, pagePool.length * 2);
+            }
+            pagePool[pagePoolCount++] = pageId;
+        }
+
+        @Override
+        public void readPage(final long pageId, final MemorySegment page) throws IOException
+        {
+            io.read(space.deviceOffset(pageOffset(pageId)), page);
+        }
+
+        @Override
+        public void writePage(final long pageId, final MemorySegment page) throws IOException
+        {
+            io.write(space.deviceOffset(pageOffset(pageId)), page);
+        }
+
+        @Override
+        public String describe(final long pageId)
+        {
+            final long offset = pageOffset(pageId);
+            return "data offset " + offset + (offset >= 0 && offset < space.dataBytes() ? ", device offset " + space.deviceOffset(offset) : "") +
+                " of " + io.path();
         }
     }
 
@@ -475,6 +1205,22 @@ public final class Partition implements AutoCloseable
         {
             throw new IllegalArgumentException("range of " + length + " bytes at logical offset " + logicalOffset +
                 " must be 4 KiB aligned and inside partition '" + name + "' (" + logicalSizeBytes + " bytes)");
+        }
+    }
+
+    private void requireWritable()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("partition '" + name + "' is closed");
+        }
+        if (!writable)
+        {
+            throw new IllegalStateException("partition '" + name + "' was opened for reading only");
+        }
+        if (brokenReason != null)
+        {
+            throw new IllegalStateException(brokenReason);
         }
     }
 

@@ -19,12 +19,15 @@ final class PartitionEntry
     PartitionState state;
     int extensionCount;
     final List<Segment> segments = new ArrayList<>();
-    /** Data-space offset and size of map areas 0 and 1 (size 0: not allocated yet). */
-    final long[] mapAreaOffset = new long[2];
-    final long[] mapAreaBytes = new long[2];
+    /** Root page of the extent-map B-tree (data-space page + 1), 0 while the map was never committed. */
+    long mapRootPage;
+    long mapPages;
     long mapExtentCount;
-    int mapCrc;
-    int mapArea;
+    /** Header page of the job-state blob (data-space page + 1), 0 when none. */
+    long jobStateHeaderPage;
+    long jobStateBytes;
+    long jobStatePages;
+    /** Data-space bytes below which everything the commit uses lies (what trim keeps). */
     long dataHighWater;
     long createdMillis;
 
@@ -38,11 +41,12 @@ final class PartitionEntry
         c.state = state;
         c.extensionCount = extensionCount;
         c.segments.addAll(segments);
-        System.arraycopy(mapAreaOffset, 0, c.mapAreaOffset, 0, 2);
-        System.arraycopy(mapAreaBytes, 0, c.mapAreaBytes, 0, 2);
+        c.mapRootPage = mapRootPage;
+        c.mapPages = mapPages;
         c.mapExtentCount = mapExtentCount;
-        c.mapCrc = mapCrc;
-        c.mapArea = mapArea;
+        c.jobStateHeaderPage = jobStateHeaderPage;
+        c.jobStateBytes = jobStateBytes;
+        c.jobStatePages = jobStatePages;
         c.dataHighWater = dataHighWater;
         c.createdMillis = createdMillis;
         return c;
@@ -103,13 +107,12 @@ final class PartitionEntry
         page.putLong(USED_BYTES_OFFSET, usedBytes);
         page.putInt(EXTENSION_COUNT_OFFSET, extensionCount);
         page.putInt(SEGMENT_COUNT_OFFSET, segments.size());
-        page.putLong(MAP_AREA0_OFFSET_OFFSET, mapAreaOffset[0]);
-        page.putLong(MAP_AREA0_BYTES_OFFSET, mapAreaBytes[0]);
-        page.putLong(MAP_AREA1_OFFSET_OFFSET, mapAreaOffset[1]);
-        page.putLong(MAP_AREA1_BYTES_OFFSET, mapAreaBytes[1]);
+        page.putLong(MAP_ROOT_PAGE_OFFSET, mapRootPage);
+        page.putLong(MAP_PAGES_OFFSET, mapPages);
+        page.putLong(JOB_STATE_HEADER_PAGE_OFFSET, jobStateHeaderPage);
+        page.putLong(JOB_STATE_BYTES_OFFSET, jobStateBytes);
         page.putLong(MAP_EXTENT_COUNT_OFFSET, mapExtentCount);
-        page.putInt(MAP_CRC_OFFSET, mapCrc);
-        page.putInt(MAP_AREA_OFFSET, mapArea);
+        page.putLong(JOB_STATE_PAGES_OFFSET, jobStatePages);
         page.putLong(DATA_HIGH_WATER_OFFSET, dataHighWater);
         page.putLong(CREATED_MILLIS_OFFSET, createdMillis);
         for (int i = 0; i < segments.size(); i++)
@@ -155,13 +158,12 @@ final class PartitionEntry
         e.usedBytes = page.getLong(USED_BYTES_OFFSET);
         e.extensionCount = page.getInt(EXTENSION_COUNT_OFFSET);
         final int segmentCount = page.getInt(SEGMENT_COUNT_OFFSET);
-        e.mapAreaOffset[0] = page.getLong(MAP_AREA0_OFFSET_OFFSET);
-        e.mapAreaBytes[0] = page.getLong(MAP_AREA0_BYTES_OFFSET);
-        e.mapAreaOffset[1] = page.getLong(MAP_AREA1_OFFSET_OFFSET);
-        e.mapAreaBytes[1] = page.getLong(MAP_AREA1_BYTES_OFFSET);
+        e.mapRootPage = page.getLong(MAP_ROOT_PAGE_OFFSET);
+        e.mapPages = page.getLong(MAP_PAGES_OFFSET);
+        e.jobStateHeaderPage = page.getLong(JOB_STATE_HEADER_PAGE_OFFSET);
+        e.jobStateBytes = page.getLong(JOB_STATE_BYTES_OFFSET);
         e.mapExtentCount = page.getLong(MAP_EXTENT_COUNT_OFFSET);
-        e.mapCrc = page.getInt(MAP_CRC_OFFSET);
-        e.mapArea = page.getInt(MAP_AREA_OFFSET);
+        e.jobStatePages = page.getLong(JOB_STATE_PAGES_OFFSET);
         e.dataHighWater = page.getLong(DATA_HIGH_WATER_OFFSET);
         e.createdMillis = page.getLong(CREATED_MILLIS_OFFSET);
         if (segmentCount < 0 || segmentCount > MAX_SEGMENTS)
@@ -190,14 +192,16 @@ final class PartitionEntry
         {
             dataBytes += s.dataBytes(sb.unitBytes);
         }
-        if (e.mapArea < 0 || e.mapArea > 1 || e.dataHighWater < 0 || e.dataHighWater > dataBytes ||
-            e.mapExtentCount < 0 || e.mapExtentCount * MAP_RECORD_BYTES > e.mapAreaBytes[e.mapArea] ||
-            !mapAreaFits(e.mapAreaOffset[0], e.mapAreaBytes[0], e.dataHighWater) ||
-            !mapAreaFits(e.mapAreaOffset[1], e.mapAreaBytes[1], e.dataHighWater))
+        final long dataPages = dataBytes / MetadataPageDescriptor.PAGE_BYTES;
+        if (e.dataHighWater < 0 || e.dataHighWater > dataBytes || e.mapExtentCount < 0 || e.mapPages < 0 ||
+            e.mapRootPage < 0 || e.mapRootPage > dataPages || (e.mapRootPage == 0) != (e.mapPages == 0) ||
+            e.jobStateHeaderPage < 0 || e.jobStateHeaderPage > dataPages || e.jobStateBytes < 0 || e.jobStatePages < 0 ||
+            (e.jobStateHeaderPage == 0) != (e.jobStatePages == 0) || e.mapPages + e.jobStatePages > dataPages)
         {
-            throw new CorruptMetadataException(what + " has an inconsistent extent map location");
+            throw new CorruptMetadataException(what + " has an inconsistent extent map or job state location");
         }
         if (!MetadataPages.allZero(page, NAME_OFFSET + nameLength, MASTER_ID_OFFSET) ||
+            !MetadataPages.allZero(page, MAP_EXTENT_COUNT_OFFSET + 8, DATA_HIGH_WATER_OFFSET) ||
             !MetadataPages.allZero(page, FIELDS_END_OFFSET, SEGMENTS_OFFSET) ||
             !MetadataPages.allZero(page, segmentOffset(segmentCount), MetadataPageDescriptor.CRC_OFFSET))
         {
@@ -206,9 +210,4 @@ final class PartitionEntry
         return e;
     }
 
-    private static boolean mapAreaFits(final long offset, final long bytes, final long highWater)
-    {
-        return bytes == 0 ? offset == 0 : offset >= 0 && bytes > 0 && offset % 4096 == 0 && bytes % 4096 == 0 &&
-            offset + bytes <= highWater;
-    }
 }

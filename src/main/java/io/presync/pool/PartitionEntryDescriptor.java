@@ -24,23 +24,25 @@ package io.presync.pool;
  *  +---------------------------------------------------------------+
  *  |     Extension Count (u32)     |     Segment Count (u32)       | 160
  *  +---------------------------------------------------------------+
- *  |      Map Area 0 Data Offset (u64)                             | 168
+ *  |      Map Root Page (u64, data-space page + 1; 0 = no map yet)  | 168
  *  +---------------------------------------------------------------+
- *  |      Map Area 0 Bytes (u64, 0 = none yet)                     | 176
+ *  |      Map Pages (u64, pages of the extent-map B-tree)          | 176
  *  +---------------------------------------------------------------+
  *  |      Created Epoch Millis (u64)                               | 184
  *  +---------------------------------------------------------------+
- *  |      Map Area 1 Data Offset (u64)                             | 192
+ *  |      Job State Header Page (u64, data-space page + 1; 0 none) | 192
  *  +---------------------------------------------------------------+
- *  |      Map Area 1 Bytes (u64, 0 = none yet)                     | 200
+ *  |      Job State Bytes (u64)                                    | 200
  *  +---------------------------------------------------------------+
  *  |      Map Extent Count (u64)                                   | 208
  *  +---------------------------------------------------------------+
- *  |   Map CRC32C (u32)            |  Current Map Area (u32, 0/1)  | 216
+ *  |      zero (u64)                                               | 216
  *  +---------------------------------------------------------------+
- *  |      Data High Water (u64, data-space bytes handed out)       | 224
+ *  |      Data High Water (u64, all the commit uses lies below)    | 224
  *  +---------------------------------------------------------------+
- *  |      zero ... 255                                             | 232
+ *  |      Job State Pages (u64, header included)                   | 232
+ *  +---------------------------------------------------------------+
+ *  |      zero ... 255                                             | 240
  *  +---------------------------------------------------------------+
  *  |  Segment 0: Start Unit (u64)                                  | 256
  *  |             Length Units (u32) | Checksum Pages (u32)         | 264
@@ -58,13 +60,12 @@ package io.presync.pool;
  * trim that gives a whole segment back takes its checksums with it.
  *
  * <p>The partition's <em>data space</em> is its segments' data areas concatenated in segment order
- * ({@link PartitionSpace}). Data space is handed out by a bump pointer, the data high water: logical
- * ranges written for the first time get the next data-space bytes (so sequential input lands
- * contiguously), and so do the two <em>map areas</em>. The extent map (logical range to data-space
- * offset) is serialized at each commit into the map area the committed entry does not point at, as
- * {@code count} records of {@link #MAP_RECORD_BYTES} bytes (logical start u64, logical end u64,
- * data offset u64), sorted, with a CRC32C over the records; a crash mid-write leaves the committed
- * area untouched. An area too small for the map is replaced by a new one twice the size needed.
+ * ({@link PartitionSpace}). It holds the data blocks, the pages of the extent-map B-tree (logical start
+ * to end and data offset, in {@code io.presync.btree.PageDescriptor} pages, page id = data-space page
+ * + 1) and the job-state blob ({@link JobStateDescriptor}). Nothing records free data space: it is the
+ * complement of what the committed map, tree and job state use, rebuilt on open. Every commit writes
+ * changed tree pages, new data of overwritten committed blocks and a new job state to space the
+ * previous commit does not use (copy-on-write), so the entry switches to the new root atomically.
  */
 public final class PartitionEntryDescriptor
 {
@@ -79,21 +80,17 @@ public final class PartitionEntryDescriptor
     public static final int USED_BYTES_OFFSET = 152;
     public static final int EXTENSION_COUNT_OFFSET = 160;
     public static final int SEGMENT_COUNT_OFFSET = 164;
-    public static final int MAP_AREA0_OFFSET_OFFSET = 168;
-    public static final int MAP_AREA0_BYTES_OFFSET = 176;
+    public static final int MAP_ROOT_PAGE_OFFSET = 168;
+    public static final int MAP_PAGES_OFFSET = 176;
     public static final int CREATED_MILLIS_OFFSET = 184;
-    public static final int MAP_AREA1_OFFSET_OFFSET = 192;
-    public static final int MAP_AREA1_BYTES_OFFSET = 200;
+    public static final int JOB_STATE_HEADER_PAGE_OFFSET = 192;
+    public static final int JOB_STATE_BYTES_OFFSET = 200;
     public static final int MAP_EXTENT_COUNT_OFFSET = 208;
-    public static final int MAP_CRC_OFFSET = 216;
-    public static final int MAP_AREA_OFFSET = 220;
     public static final int DATA_HIGH_WATER_OFFSET = 224;
-    /** First byte after the fields; zero up to the segments. */
-    public static final int FIELDS_END_OFFSET = 232;
+    public static final int JOB_STATE_PAGES_OFFSET = 232;
+    /** First byte after the fields; zero up to the segments (216..223 is zero too). */
+    public static final int FIELDS_END_OFFSET = 240;
     public static final int SEGMENTS_OFFSET = 256;
-
-    /** One serialized extent in a map area: logical start, logical end, data-space offset (u64 each). */
-    public static final int MAP_RECORD_BYTES = 24;
 
     public static final int SEGMENT_BYTES = 16;
     public static final int SEGMENT_START_UNIT_OFFSET = 0;

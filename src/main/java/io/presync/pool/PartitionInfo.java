@@ -8,7 +8,7 @@ import java.util.List;
  * @param reservedBytes   bytes of pool units the partition owns (segments, checksum pages included)
  * @param dataBytes       of those, bytes available for data (reserved minus checksum pages)
  * @param usedBytes       bytes holding replicated data
- * @param mapBytes        data-space bytes taken by the two extent-map areas
+ * @param mapBytes        data-space bytes taken by metadata: extent-map B-tree pages and job-state pages
  * @param extentCount     extents in the committed extent map
  */
 public record PartitionInfo(
@@ -24,7 +24,7 @@ public record PartitionInfo(
     PartitionState state,
     List<Segment> segments)
 {
-    /** Bytes of metadata the partition costs on the device: checksum pages, map areas and its entry page. */
+    /** Bytes of metadata the partition costs on the device: checksum pages, map and job-state pages and its entry page. */
     public long metadataBytes()
     {
         return reservedBytes - dataBytes + mapBytes + MetadataPageDescriptor.PAGE_BYTES;
@@ -51,6 +51,6 @@ public record PartitionInfo(
             dataBytes += s.dataBytes(unitBytes);
         }
         return new PartitionInfo(e.name, e.master, e.logicalSizeBytes, e.reservedUnits() * unitBytes, dataBytes,
-            e.usedBytes, e.mapAreaBytes[0] + e.mapAreaBytes[1], e.mapExtentCount, e.extensionCount, e.state, List.copyOf(e.segments));
+            e.usedBytes, (e.mapPages + e.jobStatePages) * MetadataPageDescriptor.PAGE_BYTES, e.mapExtentCount, e.extensionCount, e.state, List.copyOf(e.segments));
     }
 }

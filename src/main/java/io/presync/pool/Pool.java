@@ -2,7 +2,6 @@ package io.presync.pool;
 
 import io.presync.ByteSizes;
 import io.presync.RefusedException;
-import io.presync.btree.ExtentMap;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -224,8 +223,8 @@ public final class Pool implements AutoCloseable
     }
 
     /**
-     * Allocates a partition with at least {@code sizeBytes} of data space (plus its two initial 64 KiB
-     * extent-map areas) for a master of
+     * Allocates a partition with at least {@code sizeBytes} of data space (plus headroom for its
+     * extent-map pages and job state) for a master of
      * {@code master.sizeBytes()} logical bytes: one contiguous segment when the pool has one big
      * enough (the best fit), else the fewest segments. The space is discarded, then reserved (fallocate
      * ZERO_RANGE), then committed.
@@ -262,14 +261,9 @@ public final class Pool implements AutoCloseable
         entry.logicalSizeBytes = master.sizeBytes();
         entry.state = PartitionState.ALLOCATED;
         entry.createdMillis = System.currentTimeMillis();
-        // The two initial extent-map areas come on top of the data size, at the front of the data
-        // space, so a partition of S bytes can hold S bytes of data and still commit its map.
-        final List<Segment> added = addSpace(next, entry, sizeBytes + 2 * Partition.INITIAL_MAP_AREA_BYTES, sizeBytes, false, name);
-        entry.mapAreaOffset[0] = 0;
-        entry.mapAreaBytes[0] = Partition.INITIAL_MAP_AREA_BYTES;
-        entry.mapAreaOffset[1] = Partition.INITIAL_MAP_AREA_BYTES;
-        entry.mapAreaBytes[1] = Partition.INITIAL_MAP_AREA_BYTES;
-        entry.dataHighWater = 2 * Partition.INITIAL_MAP_AREA_BYTES;
+        // Headroom for the extent-map pages and job state on top of the data size, so a partition of S
+        // bytes can hold S bytes of data and still commit its metadata.
+        final List<Segment> added = addSpace(next, entry, sizeBytes + Partition.METADATA_HEADROOM_BYTES, sizeBytes, false, name);
         next.partitions.add(entry);
         applyAndCommit(next, added);
         return PartitionInfo.of(entry, meta.sb.unitBytes);
@@ -315,7 +309,8 @@ public final class Pool implements AutoCloseable
         final PoolMetadata next = meta.copy();
         final PartitionEntry entry = existing(next, name);
         final long unitBytes = meta.sb.unitBytes;
-        // Data space is handed out from the front (the high water), so whatever lies beyond it is
+        // The committed entry records the data high water: everything its map, tree pages and job
+        // state use lies below it (allocation prefers low offsets), so whatever lies beyond it is
         // unused: whole trailing segments go back, and the segment holding the high water shrinks to
         // the units it needs (its checksum pages stay as they are: they sit in front of its data).
         final List<Segment> released = new ArrayList<>();
@@ -323,7 +318,8 @@ public final class Pool implements AutoCloseable
         for (int i = 0; i < entry.segments.size(); i++)
         {
             final Segment s = entry.segments.get(i);
-            final long needed = entry.dataHighWater - dataBefore;
+            // At least one block stays, so the partition keeps a segment.
+            final long needed = Math.max(entry.dataHighWater, Partition.BLOCK) - dataBefore;
             dataBefore += s.dataBytes(unitBytes);
             if (needed <= 0)
             {
@@ -389,17 +385,7 @@ public final class Pool implements AutoCloseable
         {
             throw new RefusedException("partition '" + name + "' is open already; close it first");
         }
-        final ExtentMap map = ExtentMap.inMemory();
-        try
-        {
-            Partition.readMap(io, entry, meta.sb.unitBytes, map);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            map.close();
-            throw ex;
-        }
-        final Partition partition = new Partition(this, io, entry, meta.sb.unitBytes, map);
+        final Partition partition = new Partition(this, io, entry, meta.sb.unitBytes, true);
         open.put(name, partition);
         return partition;
     }
@@ -413,32 +399,23 @@ public final class Pool implements AutoCloseable
     public Partition viewPartition(final String name) throws IOException
     {
         final PartitionEntry entry = existing(meta, name);
-        final ExtentMap map = ExtentMap.inMemory();
-        try
-        {
-            Partition.readMap(io, entry, meta.sb.unitBytes, map);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            map.close();
-            throw ex;
-        }
-        return new Partition(this, io, entry, meta.sb.unitBytes, map);
+        return new Partition(this, io, entry, meta.sb.unitBytes, false);
     }
 
-    /** The commit of {@link Partition#commit}: data and CRCs flushed, the map written, then the metadata. */
+    /** The commit of {@link Partition#commit}: data, CRCs, tree pages and job state flushed, then the metadata. */
     void commitPartition(final Partition partition) throws IOException
     {
         requireWritable();
         final PoolMetadata next = meta.copy();
         final PartitionEntry entry = existing(next, partition.name());
-        // The map goes to the area the committed entry does not use; commit() flushes it with the data.
-        partition.writeMap(entry);
+        // Tree pages and job state go to space the committed entry does not use; commit() flushes them with the data.
+        partition.prepareCommit(entry);
         if (entry.state == PartitionState.ALLOCATED)
         {
             entry.state = PartitionState.COPYING;
         }
         commit(next);
+        partition.committed();
     }
 
     void partitionClosed(final Partition partition)
@@ -457,17 +434,7 @@ public final class Pool implements AutoCloseable
     {
         refuseIfOpen(name, "export");
         final PartitionEntry entry = existing(meta, name);
-        final ExtentMap map = ExtentMap.inMemory();
-        try
-        {
-            Partition.readMap(io, entry, meta.sb.unitBytes, map);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            map.close();
-            throw ex;
-        }
-        try (Partition partition = new Partition(this, io, entry, meta.sb.unitBytes, map))
+        try (Partition partition = new Partition(this, io, entry, meta.sb.unitBytes, false))
         {
             return PartitionExport.export(partition, io, target, overwrite);
         }

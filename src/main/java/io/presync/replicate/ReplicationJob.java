@@ -39,7 +39,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
@@ -175,8 +174,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
     }
 
     /**
-     * Called at points of the job a crash test wants to kill it at ("plan", "commit": after the partition's
-     * commit, before the job state's); null in production.
+     * Called at points of the job a crash test wants to kill it at ("plan", "commit": right after a partition
+     * commit, which carries the job state); null in production.
      */
     static volatile java.util.function.Consumer<String> phaseHook;
 
@@ -454,7 +453,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 pool.info().unitBytes()).withInputs(rate, history);
             horizonSeconds = plan.horizonSeconds();
             // 5. Allocate before the first byte is copied, or resume.
-            final MasterIdentity identity = MasterIdentity.of(identityKey(master), sizeBytes);
+            final MasterIdentity identity = MasterIdentity.probe(master.path(), sizeBytes);
             final java.util.Optional<PartitionInfo> existing = pool.partition(name);
             if (existing.isPresent())
             {
@@ -518,11 +517,6 @@ public final class ReplicationJob implements Agent, AutoCloseable
     {
         final java.time.Instant now = java.time.Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
-    }
-
-    private static String identityKey(final BlockDevice master)
-    {
-        return master.backingFile().map(Path::toString).orElse(master.path().toAbsolutePath().toString());
     }
 
     /** Cold regions first, hot last; within a region ascending. On resume, mapped chunks are compared, not copied. */
@@ -1086,20 +1080,15 @@ public final class ReplicationJob implements Agent, AutoCloseable
         return true;
     }
 
-    /** Commits the partition and then the job state. */
+    /** Commits the partition with the job state: one pool commit makes both durable together. */
     private void commit(final String phase) throws IOException
     {
-        partition.commit();
-        hook("commit");
         writeState(phase);
+        hook("commit");
         lastCommitNanos = System.nanoTime();
     }
 
-    private Path statePath()
-    {
-        return options.logDir().resolve("job.state");
-    }
-
+    /** Stores the job state (java.util.Properties text) in the partition's job-state blob and commits the partition. */
     private void writeState(final String phase) throws IOException
     {
         final Properties p = new Properties();
@@ -1114,25 +1103,26 @@ public final class ReplicationJob implements Agent, AutoCloseable
         p.setProperty("consistentAtSeq", Long.toString(consistentAtSeq));
         p.setProperty("copyCursor", Integer.toString(workCursor));
         p.setProperty("dirtyBytes", Long.toString(tracking.dirtyBytes()));
-        final Path tmp = statePath().resolveSibling("job.state.tmp");
-        try (var out = Files.newOutputStream(tmp))
-        {
-            p.store(out, "presync replication job state");
-        }
-        Files.move(tmp, statePath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        p.store(bytes, "presync replication job state");
+        partition.setJobState(bytes.toByteArray());
+        partition.commit();
     }
 
+    /** The job state committed with the partition, or null when none was. */
     private Properties readState() throws IOException
     {
-        if (!Files.exists(statePath()))
+        final byte[] blob;
+        try (io.presync.pool.Partition view = pool.viewPartition(name))
+        {
+            blob = view.jobState();
+        }
+        if (blob == null)
         {
             return null;
         }
         final Properties p = new Properties();
-        try (var in = Files.newInputStream(statePath()))
-        {
-            p.load(in);
-        }
+        p.load(new java.io.ByteArrayInputStream(blob));
         return p;
     }
 

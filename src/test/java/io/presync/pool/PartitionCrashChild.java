@@ -3,38 +3,46 @@ package io.presync.pool;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Random;
 
 /**
- * Child process of {@link PartitionCrashTest}: writes seeded rounds of data into partition "vm" and
- * commits after each, printing {@code committed ROUND GENERATION}, until it is killed.
+ * Child process of {@link PartitionCrashTest}: applies seeded rounds of writes, overwrites and
+ * discards to partition "vm", stores the round number as the job state and commits after each,
+ * printing {@code committed ROUND GENERATION}, until it is killed.
  */
 public final class PartitionCrashChild
 {
     static final int LOGICAL = 8 << 20;
-    static final int WRITES_PER_ROUND = 4;
+    /** Rounds write into the first 2 MiB: most writes overwrite blocks of earlier, committed rounds. */
+    static final int WINDOW_BLOCKS = 512;
+    static final int WRITES_PER_ROUND = 6;
 
     private PartitionCrashChild()
     {
     }
 
-    /** The writes of one round: {offsetBlocks, blocks} pairs and their bytes, the same in parent and child. */
-    record Round(long[] offsets, byte[][] data)
+    /** The changes of one round: {offset, data} pairs, data null for a discard; the same in parent and child. */
+    record Round(long[] offsets, byte[][] data, int[] blocks)
     {
         static Round of(final long seed, final int round)
         {
             final Random random = new Random(seed * 1_000_003L + round);
             final long[] offsets = new long[WRITES_PER_ROUND];
             final byte[][] data = new byte[WRITES_PER_ROUND][];
+            final int[] blocks = new int[WRITES_PER_ROUND];
             for (int i = 0; i < WRITES_PER_ROUND; i++)
             {
-                final int blocks = 1 + random.nextInt(16);
-                offsets[i] = (long)random.nextInt(LOGICAL / PartitionTest.BLOCK - blocks) * PartitionTest.BLOCK;
-                data[i] = new byte[blocks * PartitionTest.BLOCK];
-                random.nextBytes(data[i]);
+                blocks[i] = 1 + random.nextInt(32);
+                offsets[i] = (long)random.nextInt(WINDOW_BLOCKS - blocks[i]) * PartitionTest.BLOCK;
+                if (random.nextInt(8) != 0)
+                {
+                    data[i] = new byte[blocks[i] * PartitionTest.BLOCK];
+                    random.nextBytes(data[i]);
+                }
             }
-            return new Round(offsets, data);
+            return new Round(offsets, data, blocks);
         }
     }
 
@@ -45,7 +53,7 @@ public final class PartitionCrashChild
         int round = Integer.parseInt(args[2]);
         try (Pool pool = Pool.open(device); Partition partition = pool.openPartition("vm"); Arena arena = Arena.ofConfined())
         {
-            final MemorySegment buffer = arena.allocate(16 * PartitionTest.BLOCK, PartitionTest.BLOCK);
+            final MemorySegment buffer = arena.allocate(32 * PartitionTest.BLOCK, PartitionTest.BLOCK);
             System.out.println("ready " + pool.info().generation());
             System.out.flush();
             while (true)
@@ -53,10 +61,16 @@ public final class PartitionCrashChild
                 final Round r = Round.of(seed, round);
                 for (int i = 0; i < WRITES_PER_ROUND; i++)
                 {
+                    if (r.data()[i] == null)
+                    {
+                        partition.discard(r.offsets()[i], (long)r.blocks()[i] * PartitionTest.BLOCK);
+                        continue;
+                    }
                     final MemorySegment slice = buffer.asSlice(0, r.data()[i].length);
                     MemorySegment.copy(r.data()[i], 0, slice, ValueLayout.JAVA_BYTE, 0, r.data()[i].length);
                     partition.write(r.offsets()[i], slice);
                 }
+                partition.setJobState(("round " + round).getBytes(StandardCharsets.UTF_8));
                 partition.commit();
                 System.out.println("committed " + round + " " + pool.info().generation());
                 System.out.flush();

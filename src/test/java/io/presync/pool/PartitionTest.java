@@ -176,8 +176,8 @@ class PartitionTest
             {
                 write(p, model, 40 * BLOCK, randomBlocks(new Random(1), 4));
                 p.commit();
+                device = p.deviceOffsetOf(42 * BLOCK) + 17;
             }
-            device = new PartitionSpace(PoolMetadata.read(io).partitions.get(0).segments, UNIT).deviceOffset(2 * Partition.INITIAL_MAP_AREA_BYTES + 2 * BLOCK + 17);
         }
         final byte[] image = io.image();
         image[(int)device] ^= 1;

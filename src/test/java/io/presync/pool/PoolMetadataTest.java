@@ -63,11 +63,12 @@ class PoolMetadataTest
         e.state = PartitionState.COPYING;
         e.extensionCount = 2;
         e.dataHighWater = 5 << 20;
-        e.mapAreaOffset[1] = 1 << 20;
-        e.mapAreaBytes[1] = 64 << 10;
-        e.mapArea = 1;
+        e.mapRootPage = 300;
+        e.mapPages = 3;
         e.mapExtentCount = 100;
-        e.mapCrc = 0xCAFE;
+        e.jobStateHeaderPage = 17;
+        e.jobStateBytes = 5000;
+        e.jobStatePages = 3;
         e.createdMillis = 777;
         e.segments.add(Segment.of(1, 10, 1 << 20));
         e.segments.add(Segment.of(500, 3, 1 << 20));
@@ -76,11 +77,12 @@ class PoolMetadataTest
         final PartitionEntry back = PartitionEntry.decode(page, 5, sb);
         assertEquals(PartitionInfo.of(e, sb.unitBytes), PartitionInfo.of(back, sb.unitBytes));
         assertEquals(5 << 20, back.dataHighWater);
-        assertEquals(1 << 20, back.mapAreaOffset[1]);
-        assertEquals(64 << 10, back.mapAreaBytes[1]);
-        assertEquals(1, back.mapArea);
+        assertEquals(300, back.mapRootPage);
+        assertEquals(3, back.mapPages);
         assertEquals(100, back.mapExtentCount);
-        assertEquals(0xCAFE, back.mapCrc);
+        assertEquals(17, back.jobStateHeaderPage);
+        assertEquals(5000, back.jobStateBytes);
+        assertEquals(3, back.jobStatePages);
         assertEquals(777, back.createdMillis);
         assertEquals(3, back.segments.get(0).checksumPages(), "10 MiB = 2560 blocks need 3 checksum pages");
 
@@ -226,7 +228,7 @@ class PoolMetadataTest
         try (Pool pool = Pool.create(io, OPTIONS, 1))
         {
             final long reserved = pool.info().reservedUnits();
-            // Every allocation adds two 64 KiB (here: one-unit) extent-map areas to the data asked for.
+            // Every allocation adds 128 KiB (here: two units) of headroom for its metadata pages.
             final PartitionInfo a = pool.allocate("a", MASTER, 8 * UNIT - 8192);
             assertEquals(List.of(new Segment(reserved, 10, 1)), a.segments());
             pool.allocate("b", MASTER, 2 * UNIT - 4096);
@@ -243,10 +245,10 @@ class PoolMetadataTest
             final int index = io.calls.indexOf("release " + (reserved + 3) * UNIT + " " + 2 * UNIT);
             assertEquals("reserve " + (reserved + 3) * UNIT + " " + 2 * UNIT, io.calls.get(index + 1), "discard, then reserve");
             assertEquals(23 * UNIT, pool.partition("c").orElseThrow().reservedBytes(),
-                "20 units of data and 2 of map areas need a 23rd unit for the checksum page");
+                "20 units of data and 2 of metadata headroom need a 23rd unit for the checksum page");
             final long trimmed = pool.trim("d");
-            assertEquals(2 * UNIT, trimmed, "the extension lies past the data high water (the map areas)");
-            assertEquals(3 * UNIT, pool.partition("d").orElseThrow().reservedBytes());
+            assertEquals(4 * UNIT, trimmed, "nothing was committed to d: all but one unit goes back");
+            assertEquals(UNIT, pool.partition("d").orElseThrow().reservedBytes());
         }
     }
 

@@ -117,19 +117,27 @@ class FaultMatrixTest
         }
     }
 
-    private static String phase(final Path log) throws IOException
+    /** The phase in the job state committed with the partition (the pool's metadata), or "none". */
+    private static String phase(final Path pool) throws IOException
     {
-        final Path state = log.resolve("job.state");
-        if (!Files.exists(state))
+        try (Pool opened = Pool.openReadOnly(pool))
         {
-            return "none";
+            if (opened.partition(PARTITION).isEmpty())
+            {
+                return "none";
+            }
+            try (Partition view = opened.viewPartition(PARTITION))
+            {
+                final byte[] state = view.jobState();
+                if (state == null)
+                {
+                    return "none";
+                }
+                final Properties p = new Properties();
+                p.load(new java.io.ByteArrayInputStream(state));
+                return p.getProperty("phase", "?");
+            }
         }
-        final Properties p = new Properties();
-        try (var in = Files.newInputStream(state))
-        {
-            p.load(in);
-        }
-        return p.getProperty("phase", "?");
     }
 
     /** Only when a test failed before a job's tap could remove its dead predecessors' instances. */
@@ -230,11 +238,11 @@ class FaultMatrixTest
                     resumedRuns++;
                     assertTrue(hadPartition, "run " + i + " resumed a partition that was not committed");
                 }
-                phases.add(phase(log));
+                phases.add(phase(pool.device()));
                 System.out.println("FaultMatrixTest: kill " + i + " at " + Math.abs(moments[i]) + " ms after its " +
                     (moments[i] < 0 ? "start" : "plan") + ": " +
                     (said.isEmpty() ? "before its plan was printed" : said.contains("resuming") ? "resumed run" : "new run, planned") +
-                    ", job state phase " + phase(log) +
+                    ", job state phase " + phase(pool.device()) +
                     ", partition " + after.map(p -> p.state() + " with " + (p.usedBytes() >> 20) + " MiB committed").orElse("not allocated") +
                     ", writer writes so far " + writer.writes());
             }
