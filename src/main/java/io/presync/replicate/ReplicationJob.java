@@ -7,6 +7,7 @@ import io.presync.device.BlockDevice;
 import io.presync.device.OpenOptions;
 import io.presync.forecast.HeatModel;
 import io.presync.pool.MasterIdentity;
+import io.presync.pool.BlockHash;
 import io.presync.pool.Partition;
 import io.presync.pool.PartitionInfo;
 import io.presync.pool.PartitionState;
@@ -175,9 +176,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private final RegionOrder order = this::rankOf;
     private final CRC32C crc = new CRC32C();
     private final int[] stored = new int[CHUNK_BYTES / BLOCK];
-    private final boolean[] slaveMapped = new boolean[CHUNK_BYTES / BLOCK];
-    // The slave's bytes of a chunk under comparison: CRC32C alone cannot tell versions of some blocks apart.
-    private MemorySegment slaveBuffer;
+    private final long[] storedHashes = new long[CHUNK_BYTES / BLOCK];
 
     private final Histogram lag = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
     private final long[] lagSeq = new long[LAG_CAPACITY];
@@ -345,7 +344,6 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         ring.registerBuffers(registered);
         buffers = registered;
-        slaveBuffer = BlockDevice.allocateAligned(arena, CHUNK_BYTES, BLOCK);
         lastCommitNanos = System.nanoTime();
         if (!resumed)
         {
@@ -551,8 +549,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         final MemorySegment data = buffers[slot].asSlice(0, length);
         if (kind == VERIFY)
         {
-            partition.checksums(offset, length, stored);
-            partition.readUnchecked(offset, slaveBuffer.asSlice(0, length), slaveMapped);
+            partition.checksums(offset, length, stored, storedHashes);
             int block = 0;
             final int blocks = length / BLOCK;
             while (block < blocks)
@@ -590,17 +587,15 @@ public final class ReplicationJob implements Agent, AutoCloseable
     }
 
     /**
-     * Whether master block {@code block} of {@code data} is on the slave: its CRC32C equals the stored one
-     * and its bytes equal the slave's (zeros where unmapped; needs {@link #slaveBuffer} and {@link #slaveMapped}
-     * filled for the chunk). The CRC alone is not enough: a block holding a structure with its own CRC32C
-     * at its end (an ext4 superblock with metadata_csum) has the same block CRC32C whatever its contents,
-     * so a superblock rewritten while no job was tapping would otherwise never be re-copied.
+     * Whether master block {@code block} of {@code data} is on the slave: its CRC32C and hash equal the
+     * stored record ({@link Verifier#matchesStored}; {@link #stored} and {@link #storedHashes} filled for the
+     * chunk). Only the master is read: the hash tells apart versions of a block that embeds its own CRC32C
+     * (an ext4 superblock with metadata_csum), which the CRC alone cannot.
      */
     private boolean sameOnSlave(final MemorySegment data, final int block)
     {
-        final long at = (long)block * BLOCK;
-        return crcOf(data, block) == stored[block] &&
-            Verifier.sameAsSlave(data.asSlice(at, BLOCK), slaveBuffer.asSlice(at, BLOCK), slaveMapped[block]);
+        return Verifier.matchesStored(crcOf(data, block), BlockHash.hash(data, (long)block * BLOCK), stored[block],
+            storedHashes[block]);
     }
 
     private int crcOf(final MemorySegment data, final int block)
