@@ -14,6 +14,7 @@ import io.presync.pool.PartitionState;
 import io.presync.pool.RepairResult;
 import io.presync.pool.Repairer;
 import io.presync.pool.Verifier;
+import io.presync.pool.WriteCompletionHandler;
 import io.presync.pool.VerifyResult;
 import io.presync.pool.Pool;
 import io.presync.pool.Signatures;
@@ -81,7 +82,7 @@ import java.util.zip.CRC32C;
 public final class ReplicationJob implements Agent, AutoCloseable
 {
     public static final int CHUNK_BYTES = 1 << 20;
-    public static final int SLOTS = 8;
+    public static final int SLOTS = 16;
     public static final long REGION_BYTES = 64L << 20;
     public static final long MIN_MASTER_BYTES = 1L << 20;
     private static final int BLOCK = 4096;
@@ -165,13 +166,19 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private final long[] slotSeq = new long[SLOTS];
     private final int[] slotResult = new int[SLOTS];
     private final boolean[] slotDone = new boolean[SLOTS];
+    // Pool writes of a slot's data still in flight: the slot (its buffer and its range) stays busy until 0.
+    private final int[] slotWrites = new int[SLOTS];
+    private final boolean[] slotApplying = new boolean[SLOTS];
+    // Slots busy (reading the master or writing the partition), and those of them reading.
     private int inFlight;
+    private int readsInFlight;
 
     private final long[] batchStart = new long[64];
     private final long[] batchEnd = new long[64];
     private int batchCount;
     private final DirtyRangeConsumer batchConsumer = this::onDirtyRange;
     private final CompletionHandler completions = this::onCompletion;
+    private final WriteCompletionHandler writeCompletions = this::onWriteCompleted;
     private final WriteEventHandler events = this::onEvent;
     private final RegionOrder order = this::rankOf;
     private final CRC32C crc = new CRC32C();
@@ -344,6 +351,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         ring.registerBuffers(registered);
         buffers = registered;
+        // The same buffers feed the partition's own ring: a slot's data is written from where it was read.
+        partition.registerBuffers(registered);
+        partition.completionHandler(writeCompletions);
         lastCommitNanos = System.nanoTime();
         if (!resumed)
         {
@@ -437,7 +447,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     {
         final int polled = tap.poll(events, POLL_LIMIT);
         int work = polled;
-        if (inFlight > 0)
+        if (readsInFlight > 0)
         {
             work += ring.reap(completions, SLOTS);
             for (int slot = 0; slot < SLOTS; slot++)
@@ -450,8 +460,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 }
             }
         }
+        work += partition.poll();
         work += fill();
-        if (inFlight > 0)
+        if (readsInFlight > 0)
         {
             ring.submit();
         }
@@ -535,13 +546,51 @@ public final class ReplicationJob implements Agent, AutoCloseable
         slotDone[slot] = true;
     }
 
+    /** A pool write of a slot's data is on the device: the slot is free once all of them are. */
+    private void onWriteCompleted(final long userData)
+    {
+        final int slot = (int)userData;
+        if (--slotWrites[slot] == 0 && !slotApplying[slot])
+        {
+            freeSlot(slot);
+        }
+    }
+
+    private void freeSlot(final int slot)
+    {
+        slotKind[slot] = FREE;
+        inFlight--;
+    }
+
+    /**
+     * The master read of a slot is done: its data goes to the partition asynchronously (the slot stays
+     * busy, so no overlapping read starts, until the writes complete) and its range is cleared now. Clearing
+     * before the write is on the device is safe: the partition's commit waits for every write in flight
+     * before the job state that records the clearing is written.
+     */
     private void apply(final int slot) throws IOException
+    {
+        readsInFlight--;
+        slotApplying[slot] = true;
+        try
+        {
+            applyRead(slot);
+        }
+        finally
+        {
+            slotApplying[slot] = false;
+            if (slotWrites[slot] == 0)
+            {
+                freeSlot(slot);
+            }
+        }
+    }
+
+    private void applyRead(final int slot) throws IOException
     {
         final int kind = slotKind[slot];
         final long offset = slotOffset[slot];
         final int length = slotLength[slot];
-        slotKind[slot] = FREE;
-        inFlight--;
         if (slotResult[slot] != length)
         {
             throw new IOException(options.master + ": read of " + length + " bytes at " + offset + " returned " + slotResult[slot]);
@@ -564,7 +613,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 {
                     runEnd++;
                 }
-                write(offset + (long)block * BLOCK, data.asSlice((long)block * BLOCK, (long)(runEnd - block) * BLOCK));
+                write(slot, offset + (long)block * BLOCK, data.asSlice((long)block * BLOCK, (long)(runEnd - block) * BLOCK));
                 recopiedBytes += (long)(runEnd - block) * BLOCK;
                 block = runEnd;
             }
@@ -572,7 +621,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         else
         {
-            write(offset, data);
+            write(slot, offset, data);
             if (kind == COPY)
             {
                 copiedBytes += length;
@@ -605,8 +654,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
         return (int)crc.getValue();
     }
 
-    /** Writes into the partition, extending it first when new data would not fit. */
-    private void write(final long offset, final MemorySegment data) throws IOException
+    /** Submits a write of slot {@code slot}'s data into the partition, extending it first when new data would not fit. */
+    private void write(final int slot, final long offset, final MemorySegment data) throws IOException
     {
         final long needed = data.byteSize() - partition.mappedBytes(offset, offset + data.byteSize());
         if (needed > 0 && needed + MAP_HEADROOM_BYTES > partition.freeDataBytes())
@@ -625,7 +674,16 @@ public final class ReplicationJob implements Agent, AutoCloseable
                     " more bytes; the job state is kept, so free or add pool space and run the same command again to resume", ex);
             }
         }
-        partition.write(offset, data);
+        slotWrites[slot]++;
+        try
+        {
+            partition.submitWrite(offset, data, slot, slot);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            slotWrites[slot]--;
+            throw ex;
+        }
     }
 
     /** Events with seq before {@code readSeq} inside [start, end) are applied now: their write-to-apply latency. */
@@ -729,6 +787,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         slotOffset[free] = start;
         slotLength[free] = length;
         inFlight++;
+        readsInFlight++;
         return true;
     }
 
@@ -816,9 +875,13 @@ public final class ReplicationJob implements Agent, AutoCloseable
             final int work = doWork();
             if (work == 0)
             {
-                if (inFlight > 0)
+                if (readsInFlight > 0)
                 {
                     ring.submitAndWait(1);
+                }
+                else if (inFlight > 0)
+                {
+                    partition.awaitCompletion();
                 }
                 else
                 {
@@ -833,8 +896,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
             }
         }
-        // Drain what is in flight, then commit.
-        while (inFlight > 0)
+        // Drain what is in flight (master reads, then their pool writes), then commit.
+        while (readsInFlight > 0)
         {
             ring.submitAndWait(1);
             ring.reap(completions, SLOTS);
@@ -847,6 +910,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 }
             }
         }
+        partition.drain();
         commit(synced() ? "synced" : bulkDone() ? "stream" : "copy");
         if (progress != null)
         {
