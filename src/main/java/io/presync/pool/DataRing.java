@@ -60,6 +60,7 @@ final class DataRing implements AutoCloseable
     private WriteCompletionHandler handler;
     private IOException failure;
     private long completedRequests;
+    private boolean buffersRegistered;
     private boolean closed;
 
     private DataRing(final Ring ring, final int fd, final Path path)
@@ -92,10 +93,20 @@ final class DataRing implements AutoCloseable
         return new DataRing(Ring.create(2 * MAX_OPS), fd, path);
     }
 
+    /** Replaces the registered buffers (none: an empty array). */
     void registerBuffers(final MemorySegment[] buffers) throws IOException
     {
         drain();
-        ring.registerBuffers(buffers);
+        if (buffersRegistered)
+        {
+            ring.unregisterBuffers();
+            buffersRegistered = false;
+        }
+        if (buffers.length > 0)
+        {
+            ring.registerBuffers(buffers);
+            buffersRegistered = true;
+        }
     }
 
     void handler(final WriteCompletionHandler handler)

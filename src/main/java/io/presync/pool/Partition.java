@@ -212,7 +212,8 @@ public final class Partition implements AutoCloseable
     /**
      * Registers buffers with the data ring (io_uring fixed buffers: the kernel pins them once, not per
      * write); index i of {@code buffers} is the {@code bufferIndex} of {@link #submitWrite}. Buffers must
-     * be page aligned native memory and stay alive while the partition is open.
+     * be page aligned native memory and stay alive while registered; an empty array unregisters them.
+     * Replaces earlier registrations (after waiting for the writes in flight).
      */
     public void registerBuffers(final MemorySegment[] buffers) throws IOException
     {
