@@ -170,6 +170,12 @@ final class DataRing implements AutoCloseable
         }
     }
 
+    /** Drops the notification of {@code request}: its operations (if any) complete silently. */
+    void forget(final int request)
+    {
+        requestUserData[request] = NO_USER_DATA;
+    }
+
     /** Closes {@code request}: its completion may be reported from now on. Submits what is prepared. */
     void end(final int request) throws IOException
     {

@@ -187,12 +187,19 @@ public final class Partition implements AutoCloseable
         }
         asyncRequest = r.begin(userData);
         asyncBufferIndex = bufferIndex >= 0 ? bufferIndex : registeredIndexOf(data);
+        boolean submitted = false;
         try
         {
             writeMapped(logicalOffset, data);
+            submitted = true;
         }
         finally
         {
+            if (!submitted)
+            {
+                // The caller hears of a refusal or failure by the exception, never as a completion.
+                r.forget(asyncRequest);
+            }
             r.end(asyncRequest);
             asyncRequest = -1;
             asyncBufferIndex = -1;

@@ -78,21 +78,37 @@ public final class PartitionImport
         try (Arena arena = Arena.ofShared())
         {
             final PartitionImport job = new PartitionImport(partition, source, arena);
-            if (Ring.unavailableReason() != null)
+            boolean done = false;
+            try
             {
-                job.runSynchronously();
+                if (Ring.unavailableReason() != null)
+                {
+                    job.runSynchronously();
+                }
+                else
+                {
+                    job.run();
+                }
+                partition.commit();
+                done = true;
+                return job.dataBytes;
             }
-            else
+            finally
             {
-                job.run();
+                // Before the arena frees the buffers: nothing may be in flight from them, nor stay registered.
+                try
+                {
+                    partition.completionHandler(null);
+                    partition.registerBuffers(new MemorySegment[0]);
+                }
+                catch (final IOException ex)
+                {
+                    if (done)
+                    {
+                        throw ex;
+                    }
+                }
             }
-            partition.commit();
-            return job.dataBytes;
-        }
-        finally
-        {
-            partition.completionHandler(null);
-            partition.registerBuffers(new MemorySegment[0]);
         }
     }
 
