@@ -578,7 +578,8 @@ public final class Partition implements AutoCloseable
             hashScratch[b] = BlockHash.hash(data, from + (long)b * BLOCK);
         }
         view.clear();
-        checksums.store(dataOffset, crcScratch, hashScratch, 0, blocks);
+        // A piece reaching the data high water has nothing live after it: its checksum pages need no read.
+        checksums.store(dataOffset, crcScratch, hashScratch, 0, blocks, dataOffset + length >= dataHighWater ? dataOffset : Long.MAX_VALUE);
         final boolean async = asyncRequest >= 0 && direct(data);
         long offset = dataOffset;
         long done = 0;

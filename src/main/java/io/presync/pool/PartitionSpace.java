@@ -99,6 +99,12 @@ final class PartitionSpace
         return end - dataOffset;
     }
 
+    /** Device offset just past the checksum pages of the segment holding {@code dataOffset}. */
+    long checksumAreaEnd(final long dataOffset)
+    {
+        return dataDevice[segmentOf(dataOffset)];
+    }
+
     /** Device offset of the checksum record of the 4 KiB block holding {@code dataOffset}. */
     long checksumOffset(final long dataOffset)
     {

@@ -53,7 +53,7 @@ class PartitionSpaceTest
         }
     }
 
-    private static void roundTrip(final int maxPages, final int rounds, final long seed) throws Exception
+    static void roundTrip(final int maxPages, final int rounds, final long seed) throws Exception
     {
         final MemoryPoolIo io = new MemoryPoolIo(16 << 20);
         // 1 MiB segments: 256 blocks, 1 checksum page (341 records), 255 data blocks; the second spans
