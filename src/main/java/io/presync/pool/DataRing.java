@@ -31,8 +31,8 @@ final class DataRing implements AutoCloseable
     static final int MAX_OPS = 64;
     static final long NO_USER_DATA = Long.MIN_VALUE;
     private static final int MAX_REQUESTS = MAX_OPS;
-    /** Prepared operations before a submit even inside one request. */
-    private static final int SUBMIT_BATCH = 16;
+    /** Prepared operations that are submitted without waiting for the caller's next poll. */
+    private static final int SUBMIT_BATCH = 8;
 
     private final Ring ring;
     private final int fd;
@@ -176,7 +176,11 @@ final class DataRing implements AutoCloseable
         requestUserData[request] = NO_USER_DATA;
     }
 
-    /** Closes {@code request}: its completion may be reported from now on. Submits what is prepared. */
+    /**
+     * Closes {@code request}: its completion may be reported from now on. Its operations are submitted
+     * with the next batch: at once when {@link #SUBMIT_BATCH} are prepared, else by the next
+     * {@link #poll}, {@link #awaitOne} or {@link #drain} (one io_uring_enter for many small writes).
+     */
     void end(final int request) throws IOException
     {
         requestOpen[request] = false;
@@ -184,7 +188,10 @@ final class DataRing implements AutoCloseable
         {
             complete(request);
         }
-        submit();
+        if (prepared >= SUBMIT_BATCH)
+        {
+            submit();
+        }
     }
 
     /** Reaps what has completed without waiting; returns the operations reaped. */

@@ -167,7 +167,9 @@ public final class Partition implements AutoCloseable
      * the ring and returns without waiting: the checksums are recorded now, the data is on the device when
      * the {@link #completionHandler} hears {@code userData}. {@code data} must stay unchanged until then.
      * {@code bufferIndex} is the index of the buffer (registered with {@link #registerBuffers}) that holds
-     * {@code data}, or -1. Writes to overlapping ranges reach the device in the order submitted. Without
+     * {@code data}, or -1. Writes to overlapping ranges reach the device in the order submitted. Small
+     * writes are queued and go to the kernel in batches: at the latest with the next {@link #poll},
+     * {@link #awaitCompletion}, {@link #drain} or {@link #commit}, so call one of them regularly. Without
      * io_uring the write is synchronous and the handler is told before this returns.
      *
      * @throws RefusedException as {@link #write}; nothing is submitted then.
