@@ -51,9 +51,14 @@ import java.util.zip.CRC32C;
  * <ol>
  *   <li>Tap the master ({@link BlockTap}) and append every event to the write log (sequence numbers
  *       continue the log's); the tap starts before T0 so every write completing after T0 is seen.</li>
- *   <li>History: {@code --history} (see {@link History}); heat for the copy order from it.</li>
+ *   <li>History: {@code --history} (see {@link History}); heat for the copy order from it; then what the
+ *       write log of earlier runs observed ({@link History#fromLog}: whole buckets inside the spans when a
+ *       job was tapping, and their first-write rate as a floor of the buffer).</li>
  *   <li>Allocation map of the master ({@link MasterMap}) and its snapshot at T0.</li>
- *   <li>Plan ({@link Planner}) with the read rate measured on the master.</li>
+ *   <li>Plan ({@link Planner}) with the copy rate probed on these devices: the slower of the master's read
+ *       rate and the pool's write rate (written into the pool's free space, see {@link RateProbe}). As the
+ *       copy runs, the horizon is refined from the rate achieved and the partition extended ahead of need
+ *       when the growth bound of the longer horizon no longer fits (see {@code tick}).</li>
  *   <li>Allocate the partition before the first byte is copied (or resume the existing one of the same master).</li>
  * </ol>
  *
@@ -68,6 +73,13 @@ import java.util.zip.CRC32C;
  * offers no ring-based write yet. A range is cleared in the tracking map only by a read submitted when
  * the tap's next sequence was past the write that dirtied it; ranges in flight never overlap, so two
  * reads of one range cannot complete out of order.
+ *
+ * <h2>Convergence</h2>
+ * The replica is consistent when the bulk pass is done and the dirty set is empty with nothing in flight
+ * and nothing left in the tap: it then equals the master up to {@link #consistentAtSeq()}. {@code run(true, ...)}
+ * ends at the first such point (reached once; under steady writes the dirty set refills right after), or
+ * at its timeout with the state committed. The dirty set's trend over the last 5 s says whether the
+ * writer dirties faster than the job copies ({@link #dirtyBacklogGrowing()}).
  *
  * <h2>Loss and resume</h2>
  * A LOST tap event queues a checksum comparison of the whole device: master blocks are read and their
@@ -93,6 +105,15 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private static final int LAG_CAPACITY = 1 << 16;
     private static final int POLL_LIMIT = 256;
     private static final long MAP_HEADROOM_BYTES = 1L << 20;
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long RUN_RECORD_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Dirty-set samples, one a tick: the backlog grows when it rose over most of the last 5 s. */
+    private static final int DIRTY_SAMPLES = 10;
+    /** A projected transfer this much longer than the horizon (and 0.5 s) re-plans the buffer. */
+    private static final double HORIZON_SLACK = 1.2;
+    /** The recent copy rate is measured over this window (whole ticks). */
+    private static final long RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final int DONE_SAMPLES = 8;
 
     /** Settings of a job. */
     public static final class Options
@@ -109,6 +130,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public int tapBufferKb = 4096;
         /** Skip the rate probe (tests): use this rate instead when positive. */
         public double assumedRateBytesPerSecond;
+        /** Learn history from the write log already in {@link #logDir()} too (a second run plans from what the first saw). */
+        public boolean historyFromLog = true;
+        /** When positive, the bulk pass reads at most this many bytes per second (streaming is never held back). */
+        public double bulkLimitBytesPerSecond;
 
         /** The partition name, defaulting to the master device's file name. */
         public String partitionName()
@@ -129,9 +154,26 @@ public final class ReplicationJob implements Agent, AutoCloseable
         long growthUpperBytes, double confidence, long actualGrowthBytes, long usedBytes, int extensions,
         long copiedBytes, long streamedBytes, long recopiedBytes, long verifiedBytes, double durationSeconds,
         double lagMillisP50, double lagMillisP99, double lagMillisP999, String verify, long consistentAtSeq,
-        long lostReports, long tapEvents)
+        long lostReports, long tapEvents,
+        boolean consistentReached, double secondsToConsistent, boolean timedOut, double horizonSeconds,
+        double measuredCopyBytesPerSecond, java.util.List<String> extensionReasons, boolean dirtyBacklogGrowing,
+        long dirtyBytes, long peakDirtyBytes)
     {
+        Report withTimedOut()
+        {
+            return new Report(partition, resumed, plan, plannedPartitionBytes, baseBytes, predictedGrowthBytes, growthUpperBytes,
+                confidence, actualGrowthBytes, usedBytes, extensions, copiedBytes, streamedBytes, recopiedBytes, verifiedBytes,
+                durationSeconds, lagMillisP50, lagMillisP99, lagMillisP999, verify, consistentAtSeq, lostReports, tapEvents,
+                consistentReached, secondsToConsistent, true, horizonSeconds, measuredCopyBytesPerSecond, extensionReasons,
+                dirtyBacklogGrowing, dirtyBytes, peakDirtyBytes);
+        }
     }
+
+    /**
+     * Called at points of the job a crash test wants to kill it at ("plan", "commit": after the partition's
+     * commit, before the job state's); null in production.
+     */
+    static volatile java.util.function.Consumer<String> phaseHook;
 
     private final Options options;
     private final String name;
@@ -205,6 +247,28 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private volatile boolean stopRequested;
     private boolean syncedNow;
 
+    // Horizon refinement (see tick): the growth model, the current horizon and what the copy achieves.
+    private Planner.Growth growth;
+    private double horizonSeconds;
+    private long bulkTotalBytes;
+    private long bulkStartNanos;
+    private double measuredRate;
+    private int aheadExtensions;
+    private final java.util.List<String> extensionReasons = new java.util.ArrayList<>();
+    private long nextTickNanos;
+    private final long[] doneSamples = new long[DONE_SAMPLES];
+    private int tickCount;
+    private int slowTicks;
+    private long nextRunRecordNanos;
+    private long runStartEpochNanos;
+    // Convergence: the first consistent point of the current run() and the dirty backlog's trend.
+    private boolean consistentReached;
+    private long consistentNanos;
+    private long runStartNanos;
+    private final long[] dirtySamples = new long[DIRTY_SAMPLES];
+    private int dirtySampleCount;
+    private long peakDirtyBytes;
+
     private ReplicationJob(final Options options)
     {
         this.options = options;
@@ -232,21 +296,57 @@ public final class ReplicationJob implements Agent, AutoCloseable
     {
         try (BlockDevice master = openMaster(options.master); Ring ring = Ring.create(64))
         {
-            final long unitBytes;
+            // Held open (exclusively) through the write probe: nobody allocates the free units it writes meanwhile.
             try (Pool pool = openPool(options.pool, master))
             {
-                unitBytes = pool.info().unitBytes();
-            }
-            final HeatModel heat = new HeatModel(master.sizeBytes(), REGION_BYTES, TimeUnit.HOURS.toNanos(1));
-            final History history = options.history == null ? History.none() : History.load(options.history, options.historyFormat, heat);
-            try (ExtentMap map = MasterMap.build(master, ring))
-            {
-                final double rate = options.assumedRateBytesPerSecond > 0 ? options.assumedRateBytesPerSecond :
-                    RateProbe.measure(master, ring, map);
-                return Planner.plan(map.totalBytes(), master.sizeBytes(), rate, history.newBytes(), history.intervalSeconds(),
-                    options.confidence, options.maxPartitionBytes, unitBytes);
+                final long unitBytes = pool.info().unitBytes();
+                final HeatModel heat = new HeatModel(master.sizeBytes(), REGION_BYTES, TimeUnit.HOURS.toNanos(1));
+                final History history = history(options, heat);
+                try (ExtentMap map = MasterMap.build(master, ring))
+                {
+                    final CopyRate rate = probe(options, master, ring, map, pool);
+                    return Planner.plan(Planner.Growth.of(history.newBytes(), history.intervalSeconds(), options.confidence,
+                            map.totalBytes(), unitBytes).withFloor(history.observedBytesPerSecond()), map.totalBytes(), master.sizeBytes(),
+                        rate.bytesPerSecond(), options.maxPartitionBytes, unitBytes)
+                        .withInputs(rate, history);
+                }
             }
         }
+    }
+
+    /** {@code --history FILE} followed by what the job's own write log observed (see {@link History#fromLog}). */
+    static History history(final Options options, final HeatModel heat) throws IOException
+    {
+        final History file = options.history == null ? History.none() : History.load(options.history, options.historyFormat, heat);
+        final Path logDir = options.logDir();
+        if (!options.historyFromLog || options.history != null && Files.exists(logDir) && Files.isSameFile(options.history, logDir))
+        {
+            return file;
+        }
+        final History log = History.fromLog(logDir, file.newBytes().length > 0 ? file.intervalSeconds() : History.LOG_INTERVAL_SECONDS);
+        return History.combine(file, log);
+    }
+
+    /**
+     * The copy rate: the minimum of the master's read rate and the pool's write rate, both probed
+     * ({@link RateProbe}); the pool's is probed in its free space, which {@code pool} describes and, open
+     * for writing (exclusively), keeps free meanwhile.
+     */
+    static CopyRate probe(final Options options, final BlockDevice master, final Ring ring, final ExtentMap data, final Pool pool)
+        throws IOException
+    {
+        if (options.assumedRateBytesPerSecond > 0)
+        {
+            return CopyRate.given(options.assumedRateBytesPerSecond);
+        }
+        final double read = RateProbe.measure(master, ring, data);
+        final long[] range = RateProbe.freeRange(pool);
+        if (range == null)
+        {
+            return CopyRate.probed(read, Double.NaN, "the pool has less than " + (RateProbe.MIN_WRITE_PROBE_BYTES >> 20) +
+                " MiB of free space to probe");
+        }
+        return CopyRate.probed(read, RateProbe.measureWrite(options.pool, range, ring), null);
     }
 
     static BlockDevice openMaster(final Path path) throws IOException
@@ -299,20 +399,26 @@ public final class ReplicationJob implements Agent, AutoCloseable
         log = WriteLog.open(options.logDir(), new WriteLog.Options());
         tap = BlockTap.open(options.master, new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
             .firstSequence(Math.max(1, log.nextSequence())));
+        runStartEpochNanos = epochOffsetNanos + System.nanoTime();
         tracking = new TrackingMap();
         heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
         // 2. History (and heat from it).
-        final History history = options.history == null ? History.none() : History.load(options.history, options.historyFormat, heat);
+        final History history = history(options, heat);
+        // This run's tapping span starts after the history is read: the log's earlier runs are the history.
+        History.recordRun(options.logDir(), runStartEpochNanos, runStartEpochNanos, true);
         // 3. Allocation map and its snapshot at T0.
         final ExtentMap live = MasterMap.build(master, ring);
         final ExtentMap snapshot = live.snapshotView();
         try
         {
             // 4. Plan.
-            final double rate = options.assumedRateBytesPerSecond > 0 ? options.assumedRateBytesPerSecond :
-                RateProbe.measure(master, ring, snapshot);
-            plan = Planner.plan(snapshot.totalBytes(), sizeBytes, rate, history.newBytes(), history.intervalSeconds(),
-                options.confidence, options.maxPartitionBytes, pool.info().unitBytes());
+            hook("plan");
+            final CopyRate rate = probe(options, master, ring, snapshot, pool);
+            growth = Planner.Growth.of(history.newBytes(), history.intervalSeconds(), options.confidence, snapshot.totalBytes(),
+                pool.info().unitBytes()).withFloor(history.observedBytesPerSecond());
+            plan = Planner.plan(growth, snapshot.totalBytes(), sizeBytes, rate.bytesPerSecond(), options.maxPartitionBytes,
+                pool.info().unitBytes()).withInputs(rate, history);
+            horizonSeconds = plan.horizonSeconds();
             // 5. Allocate before the first byte is copied, or resume.
             final MasterIdentity identity = MasterIdentity.of(identityKey(master), sizeBytes);
             final java.util.Optional<PartitionInfo> existing = pool.partition(name);
@@ -335,6 +441,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
             {
                 pool.allocate(name, identity, plan.partitionBytes());
             }
+            // A restored plan keeps this run's probe figures and history split.
+            plan = plan.withInputs(rate, history);
             partition = pool.openPartition(name);
             buildWorkList(snapshot);
         }
@@ -358,6 +466,19 @@ public final class ReplicationJob implements Agent, AutoCloseable
         if (!resumed)
         {
             writeState("copy");
+        }
+        for (int i = 0; i < workCount; i++)
+        {
+            bulkTotalBytes += workEnd[i] - workStart[i];
+        }
+    }
+
+    private static void hook(final String phase)
+    {
+        final java.util.function.Consumer<String> h = phaseHook;
+        if (h != null)
+        {
+            h.accept(phase);
         }
     }
 
@@ -471,6 +592,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             commit(bulkDone() ? "stream" : "copy");
         }
+        if (now >= nextTickNanos)
+        {
+            tick(now);
+        }
         // Consistent only after a poll that left nothing ready in the tap and with nothing dirty or in flight.
         syncedNow = false;
         if (bulkDone() && inFlight == 0 && tracking.dirtyBytes() == 0 && polled < POLL_LIMIT)
@@ -482,7 +607,145 @@ public final class ReplicationJob implements Agent, AutoCloseable
             consistentAtSeq = tap.nextSequence() - 1;
             syncedNow = true;
         }
+        if (!consistentReached && synced())
+        {
+            consistentReached = true;
+            consistentNanos = now;
+        }
         return work;
+    }
+
+    /**
+     * Twice a second: samples the dirty backlog, refines the horizon from the copy rate achieved, and
+     * records the tapping span for the history a later run reads from the log.
+     * <p>
+     * The plan's horizon came from a probe; the copy also pays for CRC32C, the partition's metadata and
+     * the streaming it does meanwhile. When the measured copy rate (the faster of the rate since the bulk
+     * pass began and the last second's, so neither warm-up nor one slow second alone counts) says in two
+     * successive ticks that the transfer (the rest of the bulk pass and the dirty backlog) ends later than
+     * the horizon by more than {@value #HORIZON_SLACK}x, the horizon moves there and the growth bound is recomputed for it; when
+     * base plus the new bound no longer fits, the partition is extended now, ahead of need (at most to
+     * {@code --max-partition} or the master's size), rather than when a write finds it full.
+     */
+    private void tick(final long now) throws IOException
+    {
+        nextTickNanos = now + TICK_NANOS;
+        final long dirty = tracking.dirtyBytes();
+        peakDirtyBytes = Math.max(peakDirtyBytes, dirty);
+        dirtySamples[dirtySampleCount++ % DIRTY_SAMPLES] = dirty;
+        if (now >= nextRunRecordNanos)
+        {
+            nextRunRecordNanos = now + RUN_RECORD_NANOS;
+            History.recordRun(options.logDir(), runStartEpochNanos, epochOffsetNanos + now, false);
+        }
+        if (bulkStartNanos == 0)
+        {
+            // The first duty cycle: the bulk pass starts now.
+            bulkStartNanos = now;
+            return;
+        }
+        if (bulkStartNanos == 0 || bulkDone() || now - bulkStartNanos < TICK_NANOS)
+        {
+            return;
+        }
+        final double elapsed = (now - bulkStartNanos) / 1e9;
+        final long done = copiedBytes + verifiedBytes;
+        final int window = (int)(RATE_WINDOW_NANOS / TICK_NANOS);
+        final long doneBefore = doneSamples[(tickCount + DONE_SAMPLES - window) % DONE_SAMPLES];
+        doneSamples[tickCount++ % DONE_SAMPLES] = done;
+        // The faster of the rate since the start (which pays for warm-up) and the last second's (noisy):
+        // only a copy that both say is slow moves the horizon.
+        measuredRate = Math.max(done / elapsed, tickCount > window ? (done - doneBefore) / (RATE_WINDOW_NANOS / 1e9) : 0);
+        if (done < 4L * CHUNK_BYTES || measuredRate <= 0 || now - bulkStartNanos < RATE_WINDOW_NANOS)
+        {
+            return;
+        }
+        final long remaining = Math.max(0, bulkTotalBytes - done) + (verifyCursor >= 0 ? sizeBytes - verifyCursor : 0) + dirty;
+        final double projected = elapsed + remaining / measuredRate;
+        if (projected <= horizonSeconds * HORIZON_SLACK || projected <= horizonSeconds + 0.5)
+        {
+            slowTicks = 0;
+            return;
+        }
+        if (++slowTicks < 2)
+        {
+            return;
+        }
+        final double before = horizonSeconds;
+        final long boundBefore = (long)growth.upper;
+        horizonSeconds = projected;
+        growth.evaluate(horizonSeconds);
+        final long unit = pool.info().unitBytes();
+        long target = (long)Math.ceil(plan.baseBytes() + growth.upper) + 2 * MAP_HEADROOM_BYTES;
+        if (options.maxPartitionBytes > 0)
+        {
+            target = Math.min(target, options.maxPartitionBytes);
+        }
+        target = Math.min(target, sizeBytes + 2 * MAP_HEADROOM_BYTES);
+        final long capacity = partition.usedBytes() + partition.freeDataBytes();
+        if (target <= capacity)
+        {
+            return;
+        }
+        final long grow = (target - capacity + unit - 1) / unit * unit;
+        final String reason = String.format(Locale.ROOT,
+            "ahead of need: copy rate %.0f MiB/s measured (planned %.0f MiB/s), horizon %.1f s -> %.1f s, growth bound %d -> %d MiB, +%d MiB",
+            measuredRate / (1 << 20), plan.rateBytesPerSecond() / (1 << 20), before, horizonSeconds, boundBefore >> 20,
+            (long)growth.upper >> 20, grow >> 20);
+        try
+        {
+            pool.extend(name, grow);
+        }
+        catch (final RefusedException ex)
+        {
+            // The pool lacks the space now; a write that really needs it stops the job with the clear error.
+            extensionReasons.add("not extended " + reason.substring("ahead of need".length()) + ": " + ex.getMessage());
+            return;
+        }
+        extensions++;
+        aheadExtensions++;
+        extensionReasons.add(reason);
+    }
+
+    /** Whether the dirty set grew over most of the last 5 s: the writer dirties faster than the job copies. */
+    public boolean dirtyBacklogGrowing()
+    {
+        return backlogGrowing(dirtySamples, dirtySampleCount);
+    }
+
+    /**
+     * Over the last {@code samples.length} samples of a ring ({@code count} written so far): rose in at least
+     * two thirds of the steps and by more than one chunk in all. Fewer samples than that say nothing.
+     */
+    static boolean backlogGrowing(final long[] samples, final int count)
+    {
+        final int n = samples.length;
+        if (count < n)
+        {
+            return false;
+        }
+        int rises = 0;
+        for (int i = 1; i < n; i++)
+        {
+            final long previous = samples[(count - n + i - 1) % n];
+            final long current = samples[(count - n + i) % n];
+            rises += current > previous ? 1 : 0;
+        }
+        final long oldest = samples[count % n];
+        final long newest = samples[(count - 1) % n];
+        return rises >= n * 2 / 3 && newest > oldest + CHUNK_BYTES;
+    }
+
+    /** Bytes per second the dirty set grew over the last 5 s (negative when it shrank). */
+    private double dirtyGrowthRate()
+    {
+        if (dirtySampleCount < DIRTY_SAMPLES)
+        {
+            return 0;
+        }
+        final long oldest = dirtySamples[dirtySampleCount % DIRTY_SAMPLES];
+        final long newest = dirtySamples[(dirtySampleCount - 1) % DIRTY_SAMPLES];
+        return (newest - oldest) / ((DIRTY_SAMPLES - 1) * TICK_NANOS / 1e9);
     }
 
     private boolean bulkDone()
@@ -735,7 +998,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             submitted++;
             verifyCursor = end >= sizeBytes ? -1 : end;
         }
-        while (inFlight < SLOTS && workCursor < workCount)
+        while (inFlight < SLOTS && workCursor < workCount && !bulkLimited())
         {
             if (!submit(workKind[workCursor], workStart[workCursor], workEnd[workCursor]))
             {
@@ -745,6 +1008,25 @@ public final class ReplicationJob implements Agent, AutoCloseable
             workCursor++;
         }
         return submitted;
+    }
+
+    /** Whether the bulk pass is ahead of {@link Options#bulkLimitBytesPerSecond}. */
+    private boolean bulkLimited()
+    {
+        if (options.bulkLimitBytesPerSecond <= 0)
+        {
+            return false;
+        }
+        if (bulkStartNanos == 0)
+        {
+            bulkStartNanos = System.nanoTime();
+        }
+        long submitted = copiedBytes + verifiedBytes;
+        for (int slot = 0; slot < SLOTS; slot++)
+        {
+            submitted += slotKind[slot] == COPY || slotKind[slot] == VERIFY ? slotLength[slot] : 0;
+        }
+        return submitted > options.bulkLimitBytesPerSecond * ((System.nanoTime() - bulkStartNanos) / 1e9);
     }
 
     private void onDirtyRange(final long start, final long end)
@@ -795,6 +1077,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private void commit(final String phase) throws IOException
     {
         partition.commit();
+        hook("commit");
         writeState(phase);
         lastCommitNanos = System.nanoTime();
     }
@@ -868,10 +1151,31 @@ public final class ReplicationJob implements Agent, AutoCloseable
      */
     public Report run(final boolean untilSynced, final PrintWriter progress) throws IOException
     {
+        return run(untilSynced, 0, progress);
+    }
+
+    /**
+     * {@link #run(boolean, PrintWriter)} with a limit: with {@code untilSynced}, the run ends at the first
+     * consistent point after the bulk pass (the dirty set empty, nothing in flight, the tap drained: the
+     * partition equals the master up to {@link #consistentAtSeq()}), reached once; under steady writes
+     * the dirty set refills right after, which the next run() streams. When {@code syncTimeoutNanos} is
+     * positive and that point is not reached in time, the run ends anyway with
+     * {@link Report#timedOut()} and the state committed, so the same command resumes.
+     */
+    public Report run(final boolean untilSynced, final long syncTimeoutNanos, final PrintWriter progress) throws IOException
+    {
         long nextProgress = System.nanoTime();
         syncedNow = false;
-        while (!stopRequested && !(untilSynced && synced()))
+        consistentReached = false;
+        runStartNanos = System.nanoTime();
+        boolean timedOut = false;
+        while (!stopRequested && !(untilSynced && consistentReached))
         {
+            if (syncTimeoutNanos > 0 && System.nanoTime() - runStartNanos >= syncTimeoutNanos)
+            {
+                timedOut = true;
+                break;
+            }
             final int work = doWork();
             if (work == 0)
             {
@@ -912,11 +1216,13 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         partition.drain();
         commit(synced() ? "synced" : bulkDone() ? "stream" : "copy");
+        History.recordRun(options.logDir(), runStartEpochNanos, epochOffsetNanos + System.nanoTime(), false);
         if (progress != null)
         {
             progress.println();
         }
-        return report(untilSynced && synced());
+        final Report report = report(untilSynced && consistentReached && synced());
+        return timedOut ? report.withTimedOut() : report;
     }
 
     /** copied/total, rate, ETA, dirty backlog, partition fill. */
@@ -927,9 +1233,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
         final double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
         final double rate = (copiedBytes + streamedBytes + verifiedBytes) / seconds;
         final double eta = rate > 0 ? Math.max(0, total - done) / rate : 0;
-        return String.format(Locale.ROOT, "copied %d/%d MiB  %.0f MiB/s  ETA %.0f s  dirty %d KiB  partition %.0f%% full   ",
-            done >> 20, total >> 20, rate / (1 << 20), eta, tracking.dirtyBytes() >> 10,
-            100.0 * partition.usedBytes() / Math.max(1, partition.dataBytes()));
+        final String backlog = dirtyBacklogGrowing() ?
+            String.format(Locale.ROOT, " (growing +%.1f MiB/s: writes outpace the copy)", dirtyGrowthRate() / (1 << 20)) : "";
+        return String.format(Locale.ROOT, "copied %d/%d MiB  %.0f MiB/s  ETA %.0f s  dirty %d KiB%s  partition %.0f%% full%s   ",
+            done >> 20, total >> 20, rate / (1 << 20), eta, tracking.dirtyBytes() >> 10, backlog,
+            100.0 * partition.usedBytes() / Math.max(1, partition.dataBytes()),
+            consistentReached ? String.format(Locale.ROOT, "  consistent at seq %d", consistentAtSeq) : "");
     }
 
     /**
@@ -941,6 +1250,11 @@ public final class ReplicationJob implements Agent, AutoCloseable
      */
     public Report report(final boolean verify) throws IOException
     {
+        if (bulkStartNanos != 0)
+        {
+            final long end = bulkDone() && bulkDoneNanos != 0 ? bulkDoneNanos : System.nanoTime();
+            measuredRate = (copiedBytes + verifiedBytes) / Math.max(1e-3, (end - bulkStartNanos) / 1e9);
+        }
         String verdict = "not run";
         if (verify)
         {
@@ -977,7 +1291,21 @@ public final class ReplicationJob implements Agent, AutoCloseable
             plan.growthUpperBytes(), plan.confidence(), Math.max(0, used - plan.baseBytes()), used, extensions,
             copiedBytes, streamedBytes, recopiedBytes, verifiedBytes, (System.nanoTime() - startNanos) / 1e9,
             lag.getValueAtPercentile(50) / 1e6, lag.getValueAtPercentile(99) / 1e6, lag.getValueAtPercentile(99.9) / 1e6,
-            verdict, consistentAtSeq, lostReports, tap.eventsDelivered());
+            verdict, consistentAtSeq, lostReports, tap.eventsDelivered(),
+            consistentReached, consistentReached ? (consistentNanos - runStartNanos) / 1e9 : Double.NaN, false, horizonSeconds,
+            measuredRate, java.util.List.copyOf(extensionReasonsNow()), dirtyBacklogGrowing(), tracking.dirtyBytes(), peakDirtyBytes);
+    }
+
+    /** The ahead-of-need reasons, then the extensions writes forced when they found the partition full. */
+    private java.util.List<String> extensionReasonsNow()
+    {
+        final java.util.List<String> reasons = new java.util.ArrayList<>(extensionReasons);
+        final int atWrite = extensions - aheadExtensions;
+        if (atWrite > 0)
+        {
+            reasons.add(atWrite + " at need: growth outran the buffer, a write found the partition full");
+        }
+        return reasons;
     }
 
     public Plan plan()
