@@ -58,7 +58,7 @@ public final class SuperblockDescriptor
 
     /** "PRESYNC1" as it appears on disk, byte by byte. */
     public static final byte[] MAGIC = {'P', 'R', 'E', 'S', 'Y', 'N', 'C', '1'};
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int FORMAT_VERSION_OFFSET = 8;
