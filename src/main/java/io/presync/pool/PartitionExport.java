@@ -23,7 +23,7 @@ import java.nio.file.Path;
  *
  * <p>Through one io_uring: {@link #QUEUE_DEPTH} registered 1 MiB buffers, each a slot cycling
  * <pre>
- *   READ_FIXED(pool, device offset of the chunk) ──► check CRC32C + hash ──► WRITE_FIXED(target, logical offset)
+ *   READ_FIXED(pool, device offset of the chunk) ──► check CRC32C ──► WRITE_FIXED(target, logical offset)
  *   user_data = slot &lt;&lt; 1 | (1 for the write)
  * </pre>
  * so reads of the pool and writes of the target overlap. A chunk is one device-contiguous piece of
