@@ -5,6 +5,7 @@ import io.presync.device.BlockDevice;
 import io.presync.device.OpenOptions;
 import io.presync.pool.MasterIdentity;
 import io.presync.pool.Partition;
+import io.presync.pool.PartitionImport;
 import io.presync.pool.PartitionInfo;
 import io.presync.pool.Pool;
 import io.presync.pool.PoolInfo;
@@ -14,9 +15,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -325,9 +323,6 @@ public final class PoolCommand implements Runnable
         description = "Copies an image or device into a partition (all-zero 4 KiB blocks stay unmapped) and commits.")
     static final class Import extends PartitionChange
     {
-        private static final int CHUNK_BYTES = 4 << 20;
-        private static final int BLOCK_BYTES = 4096;
-
         @Option(names = "--from", required = true, paramLabel = "PATH", description = "Source file or block device.")
         Path source;
 
@@ -335,61 +330,20 @@ public final class PoolCommand implements Runnable
         public Integer call() throws IOException
         {
             final long startNanos = System.nanoTime();
-            long dataBytes = 0;
-            long sourceBytes;
+            final long dataBytes;
+            final long sourceBytes;
             try (Pool pool = Pool.open(device);
                  Partition partition = pool.openPartition(name);
-                 BlockDevice in = BlockDevice.open(source, OpenOptions.forReading().withAllowRegularFile(true));
-                 Arena arena = Arena.ofConfined())
+                 BlockDevice in = BlockDevice.open(source, OpenOptions.forReading().withAllowRegularFile(true)))
             {
                 sourceBytes = in.sizeBytes();
-                if (sourceBytes > partition.logicalSizeBytes() || sourceBytes % BLOCK_BYTES != 0)
-                {
-                    throw new RefusedException(source + " has " + sourceBytes + " bytes; partition '" + name + "' takes a multiple of 4 KiB up to " +
-                        partition.logicalSizeBytes() + "; allocate it with a matching --logical-size");
-                }
-                final MemorySegment buffer = BlockDevice.allocateAligned(arena, CHUNK_BYTES, BLOCK_BYTES);
-                for (long offset = 0; offset < sourceBytes; offset += CHUNK_BYTES)
-                {
-                    final long length = Math.min(CHUNK_BYTES, sourceBytes - offset);
-                    final MemorySegment chunk = buffer.asSlice(0, length);
-                    in.read(chunk, offset);
-                    // Write runs of non-zero blocks; zero blocks stay unmapped (read back as zeros).
-                    long runStart = -1;
-                    for (long block = 0; block <= length; block += BLOCK_BYTES)
-                    {
-                        final boolean data = block < length && !isZero(chunk, block);
-                        if (data && runStart < 0)
-                        {
-                            runStart = block;
-                        }
-                        else if (!data && runStart >= 0)
-                        {
-                            partition.write(offset + runStart, chunk.asSlice(runStart, block - runStart));
-                            dataBytes += block - runStart;
-                            runStart = -1;
-                        }
-                    }
-                }
-                partition.commit();
+                dataBytes = PartitionImport.importFrom(partition, in);
             }
             final double seconds = (System.nanoTime() - startNanos) / 1e9;
             out().printf(Locale.ROOT, "imported %s into %s: %s read, %s data written, %.2f s (%s/s)%n", source, name,
                 SizeConverter.format(sourceBytes), SizeConverter.format(dataBytes), seconds,
                 SizeConverter.format((long)(sourceBytes / Math.max(seconds, 1e-9))));
             return Main.EXIT_OK;
-        }
-
-        private static boolean isZero(final MemorySegment chunk, final long offset)
-        {
-            for (long i = 0; i < BLOCK_BYTES; i += 8)
-            {
-                if (chunk.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + i) != 0)
-                {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.presync.pool;
 
+import io.presync.RefusedException;
 import io.presync.device.BlockDevice;
+import io.presync.ffi.DeviceBusyException;
 import io.presync.device.OpenOptions;
 
 import java.io.IOException;
@@ -18,6 +20,8 @@ import java.nio.file.Path;
 final class BlockDevicePoolIo implements PoolIo
 {
     private static final long ALIGNMENT = 4096;
+    private static final int BUSY_RETRIES = 30;
+    private static final long BUSY_RETRY_MILLIS = 100;
 
     private final BlockDevice device;
     private final Arena arena = Arena.ofShared();
@@ -37,13 +41,36 @@ final class BlockDevicePoolIo implements PoolIo
     static BlockDevicePoolIo open(final Path path, final boolean writable) throws IOException
     {
         final OpenOptions options = (writable ? OpenOptions.forWriting() : OpenOptions.forReading()).withAllowRegularFile(true);
-        return new BlockDevicePoolIo(BlockDevice.open(path, options));
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return new BlockDevicePoolIo(BlockDevice.open(path, options));
+            }
+            catch (final RefusedException ex)
+            {
+                // A process killed with I/O in flight on an io_uring holds the device until the kernel's
+                // asynchronous ring teardown has finished those requests, a moment after it died: so a
+                // restarted job, or a check right after a crash, waits briefly before calling it in use.
+                if (!writable || attempt >= BUSY_RETRIES || !(ex.getCause() instanceof DeviceBusyException))
+                {
+                    throw ex;
+                }
+                sleepQuietly(BUSY_RETRY_MILLIS);
+            }
+        }
     }
 
     @Override
     public Path path()
     {
         return device.path();
+    }
+
+    @Override
+    public int fd()
+    {
+        return device.fd();
     }
 
     @Override
@@ -140,6 +167,19 @@ final class BlockDevicePoolIo implements PoolIo
             {
                 arena.close();
             }
+        }
+    }
+
+    private static void sleepQuietly(final long millis) throws IOException
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for a busy device");
         }
     }
 

@@ -1,126 +1,192 @@
 package io.presync.pool;
 
+import io.presync.device.BlockDevice;
+import org.agrona.collections.Long2LongHashMap;
+
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.Arrays;
+
+import static io.presync.pool.ChecksumAreaDescriptor.CRC_OFFSET;
+import static io.presync.pool.ChecksumAreaDescriptor.HASH_OFFSET;
+import static io.presync.pool.ChecksumAreaDescriptor.RECORDS_PER_PAGE;
+import static io.presync.pool.ChecksumAreaDescriptor.RECORD_BYTES;
 
 /**
- * The CRC32C values of a partition's 4 KiB data blocks, kept in the checksum pages at the start of
- * each segment (see {@link PartitionSpace}), with a write-back cache of those pages: a data write
- * changes a few CRCs of a page, and a synchronous read-modify-write of the page per data write would
- * cost two device round trips each. Dirty pages go to the device at {@link #flush} (the partition's
- * commit calls it before the metadata commit flushes the device) or when the cache evicts them.
- * A page whose every slot a store overwrites is not read first.
+ * The checksum records (CRC32C and {@link BlockHash}, see {@link ChecksumAreaDescriptor}) of a
+ * partition's 4 KiB data blocks, kept in the checksum pages at the start of each segment (see
+ * {@link PartitionSpace}), with a write-back cache of those pages: a data write changes a few records
+ * of a page, and a synchronous read-modify-write of the page per data write would cost two device
+ * round trips each. Dirty pages go to the device at {@link #flush} (the partition's commit calls it
+ * before the metadata commit flushes the device) or when the cache evicts them. A page whose every
+ * record a store overwrites is not read first.
  *
- * <p>Crash safety is the caller's: the data path writes data and its CRCs, flushes, and only then
- * commits metadata that maps the data; a CRC slot of an unmapped block means nothing.
+ * <p>The cache allocates nothing once warm: pages live in one growing byte array indexed by slot, a
+ * primitive open-addressing map ({@link Long2LongHashMap}) finds a page's slot by its device offset,
+ * and eviction is CLOCK (second chance) over primitive arrays. Device reads and writes of single pages
+ * go through one aligned native page.
+ *
+ * <p>Crash safety is the caller's: the data path writes data and its records, flushes, and only then
+ * commits metadata that maps the data; a record of an unmapped block means nothing.
  */
 final class ChecksumArea
 {
-    /** Pages kept in memory: 16 MiB of CRCs, covering 16 GiB of data. */
+    /** Pages kept in memory: 16 MiB of records, covering about 5.3 GiB of data. */
     static final int MAX_CACHED_PAGES = 4096;
-    private static final int PAGE = PartitionSpace.BLOCK_BYTES;
-    private static final int CRC = PartitionSpace.CRC_BYTES;
-    private static final int CRCS_PER_PAGE = PAGE / CRC;
-
-    /** One cached checksum page. */
-    private static final class Page
-    {
-        final ByteBuffer bytes = ByteBuffer.allocate(PAGE).order(ByteOrder.LITTLE_ENDIAN);
-        boolean dirty;
-    }
+    private static final int INITIAL_PAGES = 64;
+    private static final int PAGE = ChecksumAreaDescriptor.PAGE_BYTES;
+    private static final int FLUSH_RUN_PAGES = 256;
+    /** Checksum pages one cache miss reads at once (records of 42 MiB of data). */
+    static final int READ_AHEAD_PAGES = 32;
 
     private final PoolIo io;
-    private final PartitionSpace space;
-    private final LinkedHashMap<Long, Page> cache = new LinkedHashMap<>(256, 0.75f, true);
+    private PartitionSpace space;
+    private final Long2LongHashMap slotOf = new Long2LongHashMap(-1);
+    private final Arena arena = Arena.ofAuto();
+    private final MemorySegment ioPage;
+    private MemorySegment flushRun;
+    private byte[] pages = new byte[INITIAL_PAGES * PAGE];
+    private ByteBuffer view = ByteBuffer.wrap(pages).order(ByteOrder.LITTLE_ENDIAN);
+    private MemorySegment pagesSegment = MemorySegment.ofArray(pages);
+    private long[] pageOffsetOf = new long[INITIAL_PAGES];
+    private boolean[] dirty = new boolean[INITIAL_PAGES];
+    private boolean[] referenced = new boolean[INITIAL_PAGES];
+    private long[] flushScratch = new long[INITIAL_PAGES];
+    private int used;
+    private int hand;
+
+    private final int maxPages;
 
     ChecksumArea(final PoolIo io, final PartitionSpace space)
     {
+        this(io, space, MAX_CACHED_PAGES);
+    }
+
+    /** With a cache of at most {@code maxPages} pages (tests use small ones to exercise eviction). */
+    ChecksumArea(final PoolIo io, final PartitionSpace space, final int maxPages)
+    {
         this.io = io;
+        this.space = space;
+        this.maxPages = maxPages;
+        this.ioPage = BlockDevice.allocateAligned(arena, PAGE, PAGE);
+    }
+
+    /** The partition's segments changed (an extension): cached pages keep their device offsets. */
+    void space(final PartitionSpace space)
+    {
         this.space = space;
     }
 
-    /** Stores {@code crcs[from, from + count)} for the blocks starting at block-aligned {@code dataOffset}. */
-    void store(final long dataOffset, final int[] crcs, final int from, final int count) throws IOException
+    /**
+     * Stores {@code crcs[from, from + count)} and {@code hashes[from, from + count)} for the blocks
+     * starting at block-aligned {@code dataOffset}.
+     */
+    void store(final long dataOffset, final int[] crcs, final long[] hashes, final int from, final int count) throws IOException
     {
-        checkRange(dataOffset, count);
-        long offset = dataOffset;
-        for (int i = 0; i < count; )
-        {
-            final long slot = space.checksumOffset(offset);
-            final long pageOffset = slot & ~(PAGE - 1L);
-            final int firstSlot = (int)(slot - pageOffset) / CRC;
-            // Slots of this page the run covers: up to the page end, the segment end and the count.
-            final int n = (int)Math.min(Math.min(CRCS_PER_PAGE - firstSlot, count - i),
-                space.contiguousBytes(offset) / PartitionSpace.BLOCK_BYTES);
-            final Page page = page(pageOffset, firstSlot == 0 && n == CRCS_PER_PAGE);
-            for (int k = 0; k < n; k++)
-            {
-                page.bytes.putInt((firstSlot + k) * CRC, crcs[from + i + k]);
-            }
-            page.dirty = true;
-            i += n;
-            offset += (long)n * PartitionSpace.BLOCK_BYTES;
-        }
-        evictIfFull();
+        store(dataOffset, crcs, hashes, from, count, Long.MAX_VALUE);
     }
 
-    /** Loads the CRCs of {@code count} blocks from block-aligned {@code dataOffset} into {@code out[from...]}. */
-    void load(final long dataOffset, final int[] out, final int from, final int count) throws IOException
+    /**
+     * As {@link #store}, told that no block at data offset {@code freshFrom} or beyond holds live data
+     * apart from those stored now (the caller writes at or past its data high water): a page whose
+     * records all lie there is not read from the device first, so a copy into fresh space never waits
+     * for a checksum-page read behind its own queued data writes.
+     */
+    void store(final long dataOffset, final int[] crcs, final long[] hashes, final int from, final int count,
+        final long freshFrom) throws IOException
     {
         checkRange(dataOffset, count);
         long offset = dataOffset;
         for (int i = 0; i < count; )
         {
-            final long slot = space.checksumOffset(offset);
-            final long pageOffset = slot & ~(PAGE - 1L);
-            final int firstSlot = (int)(slot - pageOffset) / CRC;
-            final int n = (int)Math.min(Math.min(CRCS_PER_PAGE - firstSlot, count - i),
+            final long record = space.checksumOffset(offset);
+            final long pageOffset = record & ~(PAGE - 1L);
+            final int firstRecord = (int)(record - pageOffset) / RECORD_BYTES;
+            // Records of this page the run covers: up to the page end, the segment end and the count.
+            final int n = (int)Math.min(Math.min(RECORDS_PER_PAGE - firstRecord, count - i),
                 space.contiguousBytes(offset) / PartitionSpace.BLOCK_BYTES);
-            final Page page = page(pageOffset, false);
+            final boolean noRead = (firstRecord == 0 && n == RECORDS_PER_PAGE) ||
+                offset - (long)firstRecord * PartitionSpace.BLOCK_BYTES >= freshFrom;
+            final int slot = page(pageOffset, noRead, offset);
+            final int base = slot * PAGE + firstRecord * RECORD_BYTES;
+            final ByteBuffer v = view;
             for (int k = 0; k < n; k++)
             {
-                out[from + i + k] = page.bytes.getInt((firstSlot + k) * CRC);
+                v.putInt(base + k * RECORD_BYTES + CRC_OFFSET, crcs[from + i + k]);
+                v.putLong(base + k * RECORD_BYTES + HASH_OFFSET, hashes[from + i + k]);
+            }
+            dirty[slot] = true;
+            i += n;
+            offset += (long)n * PartitionSpace.BLOCK_BYTES;
+        }
+    }
+
+    /**
+     * Loads the records of {@code count} blocks from block-aligned {@code dataOffset} into
+     * {@code crcs[from...]} and, when not null, {@code hashes[from...]}.
+     */
+    void load(final long dataOffset, final int[] crcs, final long[] hashes, final int from, final int count) throws IOException
+    {
+        checkRange(dataOffset, count);
+        long offset = dataOffset;
+        for (int i = 0; i < count; )
+        {
+            final long record = space.checksumOffset(offset);
+            final long pageOffset = record & ~(PAGE - 1L);
+            final int firstRecord = (int)(record - pageOffset) / RECORD_BYTES;
+            final int n = (int)Math.min(Math.min(RECORDS_PER_PAGE - firstRecord, count - i),
+                space.contiguousBytes(offset) / PartitionSpace.BLOCK_BYTES);
+            final int slot = page(pageOffset, false, offset);
+            final int base = slot * PAGE + firstRecord * RECORD_BYTES;
+            final ByteBuffer v = view;
+            for (int k = 0; k < n; k++)
+            {
+                crcs[from + i + k] = v.getInt(base + k * RECORD_BYTES + CRC_OFFSET);
+                if (hashes != null)
+                {
+                    hashes[from + i + k] = v.getLong(base + k * RECORD_BYTES + HASH_OFFSET);
+                }
             }
             i += n;
             offset += (long)n * PartitionSpace.BLOCK_BYTES;
         }
-        evictIfFull();
     }
 
     /** Writes every dirty page (adjacent ones in one I/O); durability is the caller's next device flush. */
     void flush() throws IOException
     {
-        final List<Long> dirty = new ArrayList<>();
-        for (final Map.Entry<Long, Page> e : cache.entrySet())
+        int count = 0;
+        for (int slot = 0; slot < used; slot++)
         {
-            if (e.getValue().dirty)
+            if (dirty[slot])
             {
-                dirty.add(e.getKey());
+                flushScratch[count++] = pageOffsetOf[slot];
             }
         }
-        dirty.sort(null);
+        if (count == 0)
+        {
+            return;
+        }
+        Arrays.sort(flushScratch, 0, count);
+        runBuffer();
         int i = 0;
-        while (i < dirty.size())
+        while (i < count)
         {
             int j = i + 1;
-            while (j < dirty.size() && dirty.get(j) == dirty.get(j - 1) + PAGE && j - i < 256)
+            while (j < count && flushScratch[j] == flushScratch[j - 1] + PAGE && j - i < FLUSH_RUN_PAGES)
             {
                 j++;
             }
-            final ByteBuffer run = ByteBuffer.allocate((j - i) * PAGE);
             for (int k = i; k < j; k++)
             {
-                final Page page = cache.get(dirty.get(k));
-                run.put(page.bytes.array(), 0, PAGE);
-                page.dirty = false;
+                final int slot = (int)slotOf.get(flushScratch[k]);
+                MemorySegment.copy(pagesSegment, (long)slot * PAGE, flushRun, (long)(k - i) * PAGE, PAGE);
+                dirty[slot] = false;
             }
-            io.write(dirty.get(i), run.flip());
+            io.write(flushScratch[i], flushRun.asSlice(0, (long)(j - i) * PAGE));
             i = j;
         }
     }
@@ -129,45 +195,130 @@ final class ChecksumArea
     int dirtyPages()
     {
         int n = 0;
-        for (final Page page : cache.values())
+        for (int slot = 0; slot < used; slot++)
         {
-            n += page.dirty ? 1 : 0;
+            n += dirty[slot] ? 1 : 0;
         }
         return n;
     }
 
-    private Page page(final long pageOffset, final boolean wholePageOverwritten) throws IOException
+    /** Pages in the cache. */
+    int cachedPages()
     {
-        Page page = cache.get(pageOffset);
-        if (page == null)
-        {
-            page = new Page();
-            if (!wholePageOverwritten)
-            {
-                io.read(pageOffset, page.bytes.clear());
-            }
-            cache.put(pageOffset, page);
-        }
-        return page;
+        return slotOf.size();
     }
 
-    private void evictIfFull() throws IOException
+    /**
+     * The slot holding the page at device offset {@code pageOffset} (which holds the record of data offset
+     * {@code dataOffset}), read from the device unless {@code noRead}. A read takes the following pages
+     * of the segment's checksum area too (up to {@link #READ_AHEAD_PAGES}, those not cached): scans
+     * (export, verify, resume) then wait for one read per 42 MiB of data, not per 1.3 MiB.
+     */
+    private int page(final long pageOffset, final boolean noRead, final long dataOffset) throws IOException
     {
-        if (cache.size() <= MAX_CACHED_PAGES)
+        final long found = slotOf.get(pageOffset);
+        if (found >= 0)
         {
-            return;
+            referenced[(int)found] = true;
+            return (int)found;
         }
-        // Least recently used first; dirty ones are written on the way out.
-        final Iterator<Map.Entry<Long, Page>> it = cache.entrySet().iterator();
-        while (cache.size() > MAX_CACHED_PAGES / 2 && it.hasNext())
+        if (noRead)
         {
-            final Map.Entry<Long, Page> e = it.next();
-            if (e.getValue().dirty)
+            final int slot = freeSlot();
+            Arrays.fill(pages, slot * PAGE, (slot + 1) * PAGE, (byte)0);
+            return install(slot, pageOffset);
+        }
+        final int count = (int)Math.max(1, Math.min(Math.min(READ_AHEAD_PAGES, maxPages / 4),
+            (space.checksumAreaEnd(dataOffset) - pageOffset) / PAGE));
+        if (count == 1)
+        {
+            final int slot = freeSlot(); // first: an eviction writes back through ioPage
+            io.read(pageOffset, ioPage);
+            MemorySegment.copy(ioPage, 0, pagesSegment, (long)slot * PAGE, PAGE);
+            return install(slot, pageOffset);
+        }
+        final MemorySegment run = runBuffer();
+        // Pages cached now may be newer than the device; one evicted (written back) during the loop below
+        // must not come back from this older read either: only pages absent now are installed.
+        long absent = 0;
+        for (int k = 1; k < count; k++)
+        {
+            absent |= slotOf.get(pageOffset + (long)k * PAGE) < 0 ? 1L << k : 0;
+        }
+        io.read(pageOffset, run.asSlice(0, (long)count * PAGE));
+        // The pages ahead first, the wanted one last: a later eviction cannot take it before the caller uses it.
+        for (int k = 1; k < count; k++)
+        {
+            final long ahead = pageOffset + (long)k * PAGE;
+            if ((absent & (1L << k)) != 0 && slotOf.get(ahead) < 0)
             {
-                io.write(e.getKey(), e.getValue().bytes.clear());
+                final int slot = freeSlot();
+                MemorySegment.copy(run, (long)k * PAGE, pagesSegment, (long)slot * PAGE, PAGE);
+                install(slot, ahead);
+                referenced[slot] = false;
             }
-            it.remove();
         }
+        final int slot = freeSlot();
+        MemorySegment.copy(run, 0, pagesSegment, (long)slot * PAGE, PAGE);
+        return install(slot, pageOffset);
+    }
+
+    private int install(final int slot, final long pageOffset)
+    {
+        pageOffsetOf[slot] = pageOffset;
+        dirty[slot] = false;
+        referenced[slot] = true;
+        slotOf.put(pageOffset, slot);
+        return slot;
+    }
+
+    private MemorySegment runBuffer()
+    {
+        if (flushRun == null)
+        {
+            flushRun = BlockDevice.allocateAligned(arena, (long)FLUSH_RUN_PAGES * PAGE, PAGE);
+        }
+        return flushRun;
+    }
+
+    /** A slot for a new page: an unused one while the cache grows, else CLOCK's victim (written back when dirty). */
+    private int freeSlot() throws IOException
+    {
+        if (used < maxPages)
+        {
+            if (used == pageOffsetOf.length)
+            {
+                grow();
+            }
+            return used++;
+        }
+        while (referenced[hand])
+        {
+            referenced[hand] = false;
+            hand = (hand + 1) % used;
+        }
+        final int victim = hand;
+        hand = (hand + 1) % used;
+        if (dirty[victim])
+        {
+            MemorySegment.copy(pagesSegment, (long)victim * PAGE, ioPage, 0, PAGE);
+            io.write(pageOffsetOf[victim], ioPage);
+            dirty[victim] = false;
+        }
+        slotOf.remove(pageOffsetOf[victim]);
+        return victim;
+    }
+
+    private void grow()
+    {
+        final int capacity = Math.max(1, Math.min(maxPages, pageOffsetOf.length * 2));
+        pages = Arrays.copyOf(pages, capacity * PAGE);
+        view = ByteBuffer.wrap(pages).order(ByteOrder.LITTLE_ENDIAN);
+        pagesSegment = MemorySegment.ofArray(pages);
+        pageOffsetOf = Arrays.copyOf(pageOffsetOf, capacity);
+        dirty = Arrays.copyOf(dirty, capacity);
+        referenced = Arrays.copyOf(referenced, capacity);
+        flushScratch = new long[capacity];
     }
 
     private void checkRange(final long dataOffset, final int count)

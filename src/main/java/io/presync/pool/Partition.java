@@ -80,6 +80,17 @@ public final class Partition implements AutoCloseable
     private final CRC32C crc = new CRC32C();
     private final int zeroBlockCrc;
     private int[] crcScratch = new int[256];
+    private long[] hashScratch = new long[256];
+    private final long zeroBlockHash;
+    /** The io_uring data path, or null while synchronous (no ring yet, io_uring unavailable, or a test PoolIo). */
+    private DataRing ring;
+    private boolean ringTried;
+    private MemorySegment[] registered = new MemorySegment[0];
+    private ByteBuffer[] registeredViews = new ByteBuffer[0];
+    /** Set by {@link #submitWrite} for the duration of one write: the ring request and registered buffer. */
+    private int asyncRequest = -1;
+    private int asyncBufferIndex = -1;
+    private WriteCompletionHandler handler;
     private PartitionSpace space;
     private ChecksumArea checksums;
     private final FreeDataSpace free = new FreeDataSpace();
@@ -136,6 +147,7 @@ public final class Partition implements AutoCloseable
         refreshSpace(entry);
         crc.update(new byte[BLOCK]);
         zeroBlockCrc = (int)crc.getValue();
+        zeroBlockHash = BlockHash.hash(MemorySegment.ofArray(new byte[BLOCK]), 0);
         free.free(0, space.dataBytes());
         pages = new ShadowPageStore(new TreeMedium());
         boolean loaded = false;
@@ -173,16 +185,19 @@ public final class Partition implements AutoCloseable
         }
     }
 
-    /** Re-reads the segments after an extension (cached CRC pages are written first: the space changes). */
+    /** Re-reads the segments after an extension (cached checksum pages keep their device offsets). */
     void refreshSpace(final PartitionEntry entry) throws IOException
     {
         final long before = space == null ? 0 : space.dataBytes();
-        if (checksums != null)
-        {
-            checksums.flush();
-        }
         space = new PartitionSpace(entry.segments, unitBytes);
-        checksums = new ChecksumArea(io, space);
+        if (checksums == null)
+        {
+            checksums = new ChecksumArea(io, space);
+        }
+        else
+        {
+            checksums.space(space);
+        }
         if (before > 0 && space.dataBytes() > before)
         {
             // An extension appends segments: their data space is new and free.
@@ -259,6 +274,136 @@ public final class Partition implements AutoCloseable
      */
     public void write(final long logicalOffset, final MemorySegment data) throws IOException
     {
+        final DataRing r = ring();
+        if (r == null || asyncRequest >= 0)
+        {
+            writeMapped(logicalOffset, data);
+            return;
+        }
+        asyncRequest = r.begin(DataRing.NO_USER_DATA);
+        asyncBufferIndex = registeredIndexOf(data);
+        try
+        {
+            writeMapped(logicalOffset, data);
+        }
+        finally
+        {
+            r.end(asyncRequest);
+            asyncRequest = -1;
+            asyncBufferIndex = -1;
+        }
+        r.drain();
+    }
+
+    /**
+     * Starts writing {@code data} (its whole length, a multiple of 4 KiB) at {@code logicalOffset} through
+     * the ring and returns without waiting: the checksums are recorded now, the data is on the device when
+     * the {@link #completionHandler} hears {@code userData}. {@code data} must stay unchanged until then.
+     * {@code bufferIndex} is the index of the buffer (registered with {@link #registerBuffers}) that holds
+     * {@code data}, or -1. Writes to overlapping ranges reach the device in the order submitted. Small
+     * writes are queued and go to the kernel in batches: at the latest with the next {@link #poll},
+     * {@link #awaitCompletion}, {@link #drain} or {@link #commit}, so call one of them regularly. Without
+     * io_uring the write is synchronous and the handler is told before this returns.
+     *
+     * @throws RefusedException as {@link #write}; nothing is submitted then.
+     */
+    public void submitWrite(final long logicalOffset, final MemorySegment data, final int bufferIndex, final long userData)
+        throws IOException
+    {
+        final DataRing r = ring();
+        if (r == null)
+        {
+            writeMapped(logicalOffset, data);
+            if (handler != null)
+            {
+                handler.onWriteCompleted(userData);
+            }
+            return;
+        }
+        asyncRequest = r.begin(userData);
+        asyncBufferIndex = bufferIndex >= 0 ? bufferIndex : registeredIndexOf(data);
+        boolean submitted = false;
+        try
+        {
+            writeMapped(logicalOffset, data);
+            submitted = true;
+        }
+        finally
+        {
+            if (!submitted)
+            {
+                // The caller hears of a refusal or failure by the exception, never as a completion.
+                r.forget(asyncRequest);
+            }
+            r.end(asyncRequest);
+            asyncRequest = -1;
+            asyncBufferIndex = -1;
+        }
+    }
+
+    /** Who hears of completed {@link #submitWrite}s (null: nobody). */
+    public void completionHandler(final WriteCompletionHandler handler)
+    {
+        this.handler = handler;
+        if (ring != null)
+        {
+            ring.handler(handler);
+        }
+    }
+
+    /**
+     * Registers buffers with the data ring (io_uring fixed buffers: the kernel pins them once, not per
+     * write); index i of {@code buffers} is the {@code bufferIndex} of {@link #submitWrite}. Buffers must
+     * be page aligned native memory and stay alive while registered; an empty array unregisters them.
+     * Replaces earlier registrations (after waiting for the writes in flight).
+     */
+    public void registerBuffers(final MemorySegment[] buffers) throws IOException
+    {
+        registered = buffers.clone();
+        registeredViews = new ByteBuffer[buffers.length];
+        for (int i = 0; i < buffers.length; i++)
+        {
+            registeredViews[i] = buffers[i].asByteBuffer();
+        }
+        final DataRing r = ring();
+        if (r != null)
+        {
+            r.registerBuffers(registered);
+        }
+    }
+
+    /** Reaps completed writes without waiting (the handler hears them); returns the operations reaped. */
+    public int poll() throws IOException
+    {
+        return ring == null ? 0 : ring.poll();
+    }
+
+    /** Waits until at least one write in flight completes (returns at once when none is). */
+    public void awaitCompletion() throws IOException
+    {
+        if (ring != null)
+        {
+            ring.awaitOne();
+        }
+    }
+
+    /** Waits for every write in flight; throws the first write failure. */
+    public void drain() throws IOException
+    {
+        if (ring != null)
+        {
+            ring.drain();
+        }
+    }
+
+    /** Device operations in flight (0 when synchronous). */
+    public int writesInFlight()
+    {
+        return ring == null ? 0 : ring.opsInFlight();
+    }
+
+    private void writeMapped(final long logicalOffset, final MemorySegment data) throws IOException
+    {
         final long length = data.byteSize();
         checkRange(logicalOffset, length);
         requireWritable();
@@ -291,7 +436,7 @@ public final class Partition implements AutoCloseable
                 {
                     // Written since the last commit: not committed, so in place.
                     pieceEnd = Math.min(mappedEnd, position + other[1] - dataOffset);
-                    writeData(dataOffset, data.asSlice(position - logicalOffset, pieceEnd - position));
+                    writeData(dataOffset, data, position - logicalOffset, pieceEnd - position);
                 }
                 else
                 {
@@ -344,7 +489,7 @@ public final class Partition implements AutoCloseable
         }
         final long pieceEnd = position + free.lastLength();
         dataHighWater = Math.max(dataHighWater, dataOffset + free.lastLength());
-        writeData(dataOffset, data.asSlice(position - logicalOffset, pieceEnd - position));
+        writeData(dataOffset, data, position - logicalOffset, pieceEnd - position);
         fresh.insert(dataOffset, dataOffset + (pieceEnd - position), 0);
         map.insert(position, pieceEnd, dataOffset - position);
         return pieceEnd;
@@ -587,6 +732,20 @@ public final class Partition implements AutoCloseable
      */
     public void checksums(final long logicalOffset, final long lengthBytes, final int[] out) throws IOException
     {
+        checksums(logicalOffset, lengthBytes, out, null);
+    }
+
+    /**
+     * The checksum record of each 4 KiB block of {@code [logicalOffset, logicalOffset + lengthBytes)}:
+     * CRC32C into {@code crcs[0..]} and, when {@code hashes} is not null, the {@link BlockHash} into
+     * {@code hashes[0..]}; the stored values where mapped, those of a zero block where not. Comparing
+     * both with the master's data ({@link Verifier#matchesStored}) proves a block replicated without
+     * reading the slave.
+     */
+    public void checksums(final long logicalOffset, final long lengthBytes, final int[] crcs, final long[] hashes)
+        throws IOException
+    {
+        final int[] out = crcs;
         checkRange(logicalOffset, lengthBytes);
         final long end = logicalOffset + lengthBytes;
         long position = logicalOffset;
@@ -597,13 +756,17 @@ public final class Partition implements AutoCloseable
             if (found && extent[0] <= position)
             {
                 final long pieceEnd = Math.min(end, extent[1]);
-                checksums.load(extent[2] + position, out, index, (int)((pieceEnd - position) / BLOCK));
+                checksums.load(extent[2] + position, out, hashes, index, (int)((pieceEnd - position) / BLOCK));
                 position = pieceEnd;
             }
             else
             {
                 final long pieceEnd = found ? Math.min(end, extent[0]) : end;
                 java.util.Arrays.fill(out, index, index + (int)((pieceEnd - position) / BLOCK), zeroBlockCrc);
+                if (hashes != null)
+                {
+                    java.util.Arrays.fill(hashes, index, index + (int)((pieceEnd - position) / BLOCK), zeroBlockHash);
+                }
                 position = pieceEnd;
             }
         }
@@ -626,6 +789,7 @@ public final class Partition implements AutoCloseable
     {
         final long length = out.byteSize();
         checkRange(logicalOffset, length);
+        drain();
         final long end = logicalOffset + length;
         long position = logicalOffset;
         while (position < end)
@@ -716,6 +880,11 @@ public final class Partition implements AutoCloseable
         if (!closed)
         {
             closed = true;
+            if (ring != null)
+            {
+                ring.close();
+                ring = null;
+            }
             committedMap.close();
             if (previousMap != null)
             {
@@ -736,7 +905,8 @@ public final class Partition implements AutoCloseable
      */
     void prepareCommit(final PartitionEntry entry) throws IOException
     {
-        // Cached CRC pages first: the pool commit's first flush makes them durable with the data.
+        // Writes in flight, then cached checksum pages: the pool commit's first flush makes them durable.
+        drain();
         checksums.flush();
         if (jobStateChanged)
         {
@@ -1105,30 +1275,64 @@ public final class Partition implements AutoCloseable
         }
     }
 
-    private void writeData(final long dataOffset, final MemorySegment data) throws IOException
+    /**
+     * Writes {@code length} bytes of {@code data} from {@code from} at data-space offset {@code dataOffset}
+     * and records their checksums: through the ring as part of the current request when there is one
+     * (asynchronous), else synchronously. Allocates nothing for registered buffers.
+     */
+    private void writeData(final long dataOffset, final MemorySegment data, final long from, final long length) throws IOException
     {
-        final int blocks = (int)(data.byteSize() / BLOCK);
+        final int blocks = (int)(length / BLOCK);
         if (crcScratch.length < blocks)
         {
             crcScratch = new int[Math.max(blocks, crcScratch.length * 2)];
+            hashScratch = new long[crcScratch.length];
         }
-        final ByteBuffer buffer = data.asByteBuffer();
+        final int index = asyncBufferIndex;
+        final ByteBuffer view;
+        final int viewBase;
+        if (index >= 0)
+        {
+            view = registeredViews[index];
+            viewBase = (int)(data.address() - registered[index].address() + from);
+        }
+        else
+        {
+            view = data.asByteBuffer();
+            viewBase = (int)from;
+        }
         for (int b = 0; b < blocks; b++)
         {
+            final int at = viewBase + b * BLOCK;
             crc.reset();
-            crc.update(buffer.limit((b + 1) * BLOCK).position(b * BLOCK));
+            crc.update(view.limit(at + BLOCK).position(at));
             crcScratch[b] = (int)crc.getValue();
+            hashScratch[b] = BlockHash.hash(data, from + (long)b * BLOCK);
         }
+        view.clear();
+        // A piece reaching the data high water has nothing live after it: its checksum pages need no read.
+        checksums.store(dataOffset, crcScratch, hashScratch, 0, blocks, dataOffset + length >= dataHighWater ? dataOffset : Long.MAX_VALUE);
+        final boolean async = asyncRequest >= 0 && direct(data);
         long offset = dataOffset;
         long done = 0;
-        while (done < data.byteSize())
+        while (done < length)
         {
-            final long n = Math.min(data.byteSize() - done, space.contiguousBytes(offset));
-            io.write(space.deviceOffset(offset), data.asSlice(done, n));
+            final long n = Math.min(length - done, space.contiguousBytes(offset));
+            if (async)
+            {
+                ring.add(asyncRequest, true, space.deviceOffset(offset), data, from + done, (int)n, index);
+            }
+            else
+            {
+                if (ring != null)
+                {
+                    ring.drain();
+                }
+                io.write(space.deviceOffset(offset), data.asSlice(from + done, n));
+            }
             done += n;
             offset += n;
         }
-        checksums.store(dataOffset, crcScratch, 0, blocks);
     }
 
     private void readData(final long dataOffset, final MemorySegment out, final long logicalOffset) throws IOException
@@ -1137,18 +1341,60 @@ public final class Partition implements AutoCloseable
         if (crcScratch.length < blocks)
         {
             crcScratch = new int[Math.max(blocks, crcScratch.length * 2)];
+            hashScratch = new long[crcScratch.length];
         }
+        final DataRing r = direct(out) ? ring() : null;
+        final int request = r != null ? r.begin(DataRing.NO_USER_DATA) : -1;
         long offset = dataOffset;
         long done = 0;
-        while (done < out.byteSize())
+        try
         {
-            final long n = Math.min(out.byteSize() - done, space.contiguousBytes(offset));
-            io.read(space.deviceOffset(offset), out.asSlice(done, n));
-            done += n;
-            offset += n;
+            while (done < out.byteSize())
+            {
+                final long n = Math.min(out.byteSize() - done, space.contiguousBytes(offset));
+                if (r != null)
+                {
+                    r.add(request, false, space.deviceOffset(offset), out, done, (int)n, -1);
+                }
+                else
+                {
+                    drain();
+                    io.read(space.deviceOffset(offset), out.asSlice(done, n));
+                }
+                done += n;
+                offset += n;
+            }
         }
-        final ByteBuffer buffer = out.asByteBuffer();
-        checksums.load(dataOffset, crcScratch, 0, blocks);
+        finally
+        {
+            if (r != null)
+            {
+                r.end(request);
+            }
+        }
+        if (r != null)
+        {
+            r.drain();
+        }
+        checkBlocks(dataOffset, out, logicalOffset);
+    }
+
+    /**
+     * Checks that each 4 KiB block of {@code data}, read from data-space offset {@code dataOffset}
+     * (logical {@code logicalOffset}), matches its stored CRC32C. Reads check the CRC only: it catches
+     * bit rot and torn writes at a fifth of the hash's cost; the hash serves comparisons with the master
+     * ({@link Verifier}, which also checks the slave's blocks against both).
+     */
+    void checkBlocks(final long dataOffset, final MemorySegment data, final long logicalOffset) throws IOException
+    {
+        final int blocks = (int)(data.byteSize() / BLOCK);
+        if (crcScratch.length < blocks)
+        {
+            crcScratch = new int[Math.max(blocks, crcScratch.length * 2)];
+            hashScratch = new long[crcScratch.length];
+        }
+        final ByteBuffer buffer = data.asByteBuffer();
+        checksums.load(dataOffset, crcScratch, null, 0, blocks);
         for (int b = 0; b < blocks; b++)
         {
             crc.reset();
@@ -1160,6 +1406,70 @@ public final class Partition implements AutoCloseable
                     (logicalOffset + (long)b * BLOCK) + " (device offset " + space.deviceOffset(block) + ")");
             }
         }
+    }
+
+    /**
+     * Where the data of logical {@code logicalOffset} lies: {@code out[0]} = device offset (-1 when unmapped),
+     * {@code out[1]} = bytes from there that are contiguous on the device and equally mapped (or unmapped),
+     * at most {@code maxBytes}; {@code out[2]} = the data-space offset (when mapped). For export pipelines.
+     */
+    void locate(final long logicalOffset, final long maxBytes, final long[] out)
+    {
+        final long end = Math.min(logicalSizeBytes, logicalOffset + maxBytes);
+        final boolean found = map.firstEndingAfter(logicalOffset, extent);
+        if (found && extent[0] <= logicalOffset)
+        {
+            final long dataOffset = extent[2] + logicalOffset;
+            out[0] = space.deviceOffset(dataOffset);
+            out[1] = Math.min(Math.min(end, extent[1]) - logicalOffset, space.contiguousBytes(dataOffset));
+            out[2] = dataOffset;
+        }
+        else
+        {
+            out[0] = -1;
+            out[1] = (found ? Math.min(end, extent[0]) : end) - logicalOffset;
+            out[2] = -1;
+        }
+    }
+
+    /** The registered buffer that holds {@code data}, or -1. */
+    private int registeredIndexOf(final MemorySegment data)
+    {
+        final long address = data.address();
+        for (int i = 0; i < registered.length; i++)
+        {
+            final MemorySegment b = registered[i];
+            if (address >= b.address() && address + data.byteSize() <= b.address() + b.byteSize())
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** True when the kernel can take the segment for O_DIRECT as it is: native and sector aligned. */
+    private boolean direct(final MemorySegment segment)
+    {
+        return segment.isNative() && segment.address() % io.logicalSectorBytes() == 0;
+    }
+
+    /** The data ring, opened on first use; null when the data path stays synchronous. */
+    private DataRing ring() throws IOException
+    {
+        if (!ringTried)
+        {
+            ringTried = true;
+            ring = DataRing.open(io.fd(), io.path());
+            if (ring != null)
+            {
+                ring.handler(handler);
+                if (registered.length > 0)
+                {
+                    ring.registerBuffers(registered);
+                }
+            }
+        }
+        return ring;
     }
 
     /** Writes a buffer at a data-space offset, split where the data space crosses segments. */

@@ -54,8 +54,8 @@ package io.presync.pool;
  * </pre>
  *
  * A segment is a run of whole allocation units owned by the partition. Its first
- * {@code checksumPages} 4 KiB pages hold the CRC32C (u32, little-endian) of every 4 KiB data block
- * of the rest of the segment, in block order; the remaining bytes are the partition's data space.
+ * {@code checksumPages} 4 KiB pages hold a checksum record (CRC32C and a 64-bit hash, see
+ * {@link ChecksumAreaDescriptor}) of every 4 KiB data block of the rest of the segment, in block order; the remaining bytes are the partition's data space.
  * Keeping the checksums inside each segment means an extension brings its own checksum area and a
  * trim that gives a whole segment back takes its checksums with it.
  *
@@ -100,8 +100,8 @@ public final class PartitionEntryDescriptor
     /** Segments that fit in one entry page: (4092 - 256) / 16. */
     public static final int MAX_SEGMENTS = (MetadataPageDescriptor.CRC_OFFSET - SEGMENTS_OFFSET) / SEGMENT_BYTES;
 
-    /** Bytes of data one checksum page covers: 1024 CRC32C values of 4 KiB blocks. */
-    public static final long BYTES_PER_CHECKSUM_PAGE = 1024L * 4096L;
+    /** Bytes of data one checksum page covers: 341 records (CRC32C + hash) of 4 KiB blocks. */
+    public static final long BYTES_PER_CHECKSUM_PAGE = (long)ChecksumAreaDescriptor.RECORDS_PER_PAGE * 4096L;
 
     private PartitionEntryDescriptor()
     {
@@ -115,12 +115,11 @@ public final class PartitionEntryDescriptor
 
     /**
      * Checksum pages at the start of a segment of {@code segmentBytes}: the fewest pages {@code c}
-     * such that the remaining {@code segmentBytes - c * 4096} bytes of data have a CRC slot each.
+     * such that the remaining {@code segmentBytes - c * 4096} bytes of data have a checksum record
+     * each (the record format is {@link ChecksumAreaDescriptor}'s).
      */
     public static int checksumPages(final long segmentBytes)
     {
-        final long blocks = segmentBytes / 4096L;
-        // c pages hold 1024*c CRCs and leave blocks - c data blocks: need 1024*c >= blocks - c.
-        return (int)((blocks + 1024) / 1025);
+        return ChecksumAreaDescriptor.pagesFor(segmentBytes);
     }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Addressing inside one partition: its <em>data space</em> is the concatenation of its segments'
  * data areas in segment order, {@code [0, dataBytes)}; this class turns a data-space offset into
- * the device offset of the byte and of the CRC32C slot of its 4 KiB block.
+ * the device offset of the byte and of the checksum record of its 4 KiB block.
  *
  * <pre>
  *  segment i on the device (units [start, start + length)):
@@ -13,7 +13,8 @@ import java.util.List;
  *  | checksum pages   | data blocks 0 .. n-1 (4 KiB each)                          |
  *  | c * 4 KiB        | data space [dataStart[i], dataStart[i] + n * 4096)          |
  *  +------------------+------------------------------------------------------------+
- *  CRC of data block b of segment i: u32 LE at start * unit + 4 * b
+ *  record of data block b of segment i (CRC32C u32 + hash u64, 341 per page):
+ *      start * unit + 4096 * (b / 341) + 12 * (b % 341)
  * </pre>
  *
  * Lookups are a binary search over three primitive arrays and allocate nothing, so the data path can
@@ -22,7 +23,8 @@ import java.util.List;
 final class PartitionSpace
 {
     static final int BLOCK_BYTES = 4096;
-    static final int CRC_BYTES = 4;
+    /** Bytes of one block's checksum record (CRC32C + BlockHash, {@link ChecksumAreaDescriptor}). */
+    static final int RECORD_BYTES = ChecksumAreaDescriptor.RECORD_BYTES;
 
     private final long[] dataStart;      // data-space offset where segment i's data begins (prefix sums)
     private final long[] dataDevice;     // device offset of segment i's first data byte
@@ -97,10 +99,16 @@ final class PartitionSpace
         return end - dataOffset;
     }
 
-    /** Device offset of the CRC32C slot of the 4 KiB block holding {@code dataOffset}. */
+    /** Device offset just past the checksum pages of the segment holding {@code dataOffset}. */
+    long checksumAreaEnd(final long dataOffset)
+    {
+        return dataDevice[segmentOf(dataOffset)];
+    }
+
+    /** Device offset of the checksum record of the 4 KiB block holding {@code dataOffset}. */
     long checksumOffset(final long dataOffset)
     {
         final int s = segmentOf(dataOffset);
-        return checksumDevice[s] + ((dataOffset - dataStart[s]) / BLOCK_BYTES) * CRC_BYTES;
+        return checksumDevice[s] + ChecksumAreaDescriptor.recordOffset((dataOffset - dataStart[s]) / BLOCK_BYTES);
     }
 }

@@ -13,6 +13,12 @@ interface PoolIo extends AutoCloseable
 {
     Path path();
 
+    /** The O_DIRECT descriptor the data path's io_uring may use, or -1 to stay synchronous (test doubles). */
+    default int fd()
+    {
+        return -1;
+    }
+
     long sizeBytes() throws IOException;
 
     int logicalSectorBytes();

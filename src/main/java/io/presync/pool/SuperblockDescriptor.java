@@ -58,7 +58,7 @@ public final class SuperblockDescriptor
 
     /** "PRESYNC1" as it appears on disk, byte by byte. */
     public static final byte[] MAGIC = {'P', 'R', 'E', 'S', 'Y', 'N', 'C', '1'};
-    /** Version 2: copy-on-write overwrites, extent map as a shadowed B-tree, job-state blob. */
+    /** Version 2: copy-on-write overwrites, extent map as a shadowed B-tree, job-state blob, 12-byte checksum records (CRC32C + BlockHash). */
     public static final int FORMAT_VERSION = 2;
 
     public static final int MAGIC_OFFSET = 0;

@@ -15,13 +15,16 @@ import java.util.zip.CRC32C;
 
 /**
  * Proves a partition right, or says exactly where it is wrong: for every 4 KiB block of the master's
- * logical range, the CRC32C stored in the partition is compared with
+ * logical range, the checksum record stored in the partition (CRC32C and {@link BlockHash}) is
+ * compared with
  * <ol>
- *   <li>the CRC32C of the data on the slave (where the block is mapped): a difference is
+ *   <li>the checksums of the data on the slave (where the block is mapped): a difference is
  *       {@link Mismatch.Kind#SLAVE_CORRUPT} (bit rot, a write underneath Presync);</li>
- *   <li>the CRC32C of the master's data at the same logical offset (where the block is unmapped the
- *       stored value is the CRC of a zero block, so the master must read as zeros there): a difference
- *       is {@link Mismatch.Kind#MASTER_DIFFERS} (a write the replication missed).</li>
+ *   <li>the checksums of the master's data at the same logical offset (where the block is unmapped the
+ *       stored values are those of a zero block, so the master must read as zeros there): a difference
+ *       is {@link Mismatch.Kind#MASTER_DIFFERS} (a write the replication missed). This is the rule
+ *       {@link #matchesStored}, which needs no read of the slave: the replication job's resume and
+ *       tap-loss comparisons use it alone.</li>
  * </ol>
  * A block that is corrupt on the slave is reported as slave-corrupt only (its master comparison
  * means nothing then); repair re-transfers it from the master either way. Adjacent mismatching
@@ -48,6 +51,7 @@ public final class Verifier implements AutoCloseable
     private final ByteBuffer masterView;
     private final ByteBuffer slaveView;
     private final int[] stored = new int[BLOCKS_PER_CHUNK];
+    private final long[] storedHashes = new long[BLOCKS_PER_CHUNK];
     private final boolean[] mapped = new boolean[BLOCKS_PER_CHUNK];
     private final CRC32C crc = new CRC32C();
     private final MismatchRuns runs = new MismatchRuns(BLOCK);
@@ -144,21 +148,19 @@ public final class Verifier implements AutoCloseable
         {
             final int length = (int)Math.min(CHUNK_BYTES, end - position);
             final int blocks = length / BLOCK;
-            partition.checksums(position, length, stored);
+            partition.checksums(position, length, stored, storedHashes);
             master.read(masterBuffer.asSlice(0, length), position);
             partition.readUnchecked(position, slaveBuffer.asSlice(0, length), mapped);
             for (int b = 0; b < blocks; b++)
             {
                 final Mismatch.Kind kind;
-                if (mapped[b] && crcOf(slaveView, b) != stored[b])
+                final long at = (long)b * BLOCK;
+                if (mapped[b] && !matchesStored(crcOf(slaveView, b), BlockHash.hash(slaveBuffer, at), stored[b], storedHashes[b]))
                 {
                     kind = Mismatch.Kind.SLAVE_CORRUPT;
                 }
-                else if (crcOf(masterView, b) != stored[b] || !sameAsSlave(b))
+                else if (!matchesStored(crcOf(masterView, b), BlockHash.hash(masterBuffer, at), stored[b], storedHashes[b]))
                 {
-                    // CRC32C alone is blind to some changes: a block holding a structure that carries its own
-                    // CRC32C (an ext4 superblock with metadata_csum) has the same block CRC whatever its
-                    // contents, so the master's bytes are compared with the slave's (or with zeros) too.
                     kind = Mismatch.Kind.MASTER_DIFFERS;
                 }
                 else
@@ -173,34 +175,16 @@ public final class Verifier implements AutoCloseable
         runs.endRun();
     }
 
-    /** Whether master block {@code block} of the chunk equals the slave's (zeros where unmapped). */
-    private boolean sameAsSlave(final int block)
-    {
-        final long at = (long)block * BLOCK;
-        return sameAsSlave(masterBuffer.asSlice(at, BLOCK), slaveBuffer.asSlice(at, BLOCK), mapped[block]);
-    }
-
     /**
-     * Whether a master block equals what the slave holds, byte for byte: the slave's block where the
-     * partition maps it ({@code mapped}, as {@link Partition#readUnchecked} reports it), zeros elsewhere.
-     * Every master-versus-replica comparison needs this beside the CRC32C check: a block holding a
-     * structure that ends with its own raw CRC32C (an ext4 superblock with metadata_csum) has the same
-     * block CRC32C whatever its contents.
+     * The rule for "this master block is what the replica stores": its CRC32C and its {@link BlockHash}
+     * both equal the stored record ({@link Partition#checksums(long, long, int[], long[])}, which gives
+     * the zero block's values where unmapped). No read of the slave is needed. The hash is what makes this
+     * enough: a block holding a structure that ends with its own raw CRC32C (an ext4 superblock with
+     * metadata_csum) has the same block CRC32C whatever its contents, but not the same hash.
      */
-    public static boolean sameAsSlave(final MemorySegment masterBlock, final MemorySegment slaveBlock, final boolean mapped)
+    public static boolean matchesStored(final int masterCrc, final long masterHash, final int storedCrc, final long storedHash)
     {
-        if (mapped)
-        {
-            return masterBlock.mismatch(slaveBlock) < 0;
-        }
-        for (long i = 0; i < masterBlock.byteSize(); i += Long.BYTES)
-        {
-            if (masterBlock.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i) != 0)
-            {
-                return false;
-            }
-        }
-        return true;
+        return masterCrc == storedCrc && masterHash == storedHash;
     }
 
     private int crcOf(final ByteBuffer view, final int block)

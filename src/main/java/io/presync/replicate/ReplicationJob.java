@@ -9,12 +9,14 @@ import io.presync.ffi.Errno;
 import io.presync.ffi.ErrnoException;
 import io.presync.forecast.HeatModel;
 import io.presync.pool.MasterIdentity;
+import io.presync.pool.BlockHash;
 import io.presync.pool.Partition;
 import io.presync.pool.PartitionInfo;
 import io.presync.pool.PartitionState;
 import io.presync.pool.RepairResult;
 import io.presync.pool.Repairer;
 import io.presync.pool.Verifier;
+import io.presync.pool.WriteCompletionHandler;
 import io.presync.pool.VerifyResult;
 import io.presync.pool.Pool;
 import io.presync.pool.Signatures;
@@ -96,7 +98,7 @@ import java.util.zip.CRC32C;
 public final class ReplicationJob implements Agent, AutoCloseable
 {
     public static final int CHUNK_BYTES = 1 << 20;
-    public static final int SLOTS = 8;
+    public static final int SLOTS = 16;
     public static final long REGION_BYTES = 64L << 20;
     public static final long MIN_MASTER_BYTES = 1L << 20;
     private static final int BLOCK = 4096;
@@ -212,20 +214,24 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private final long[] slotSeq = new long[SLOTS];
     private final int[] slotResult = new int[SLOTS];
     private final boolean[] slotDone = new boolean[SLOTS];
+    // Pool writes of a slot's data still in flight: the slot (its buffer and its range) stays busy until 0.
+    private final int[] slotWrites = new int[SLOTS];
+    private final boolean[] slotApplying = new boolean[SLOTS];
+    // Slots busy (reading the master or writing the partition), and those of them reading.
     private int inFlight;
+    private int readsInFlight;
 
     private final long[] batchStart = new long[64];
     private final long[] batchEnd = new long[64];
     private int batchCount;
     private final DirtyRangeConsumer batchConsumer = this::onDirtyRange;
     private final CompletionHandler completions = this::onCompletion;
+    private final WriteCompletionHandler writeCompletions = this::onWriteCompleted;
     private final WriteEventHandler events = this::onEvent;
     private final RegionOrder order = this::rankOf;
     private final CRC32C crc = new CRC32C();
     private final int[] stored = new int[CHUNK_BYTES / BLOCK];
-    private final boolean[] slaveMapped = new boolean[CHUNK_BYTES / BLOCK];
-    // The slave's bytes of a chunk under comparison: CRC32C alone cannot tell versions of some blocks apart.
-    private MemorySegment slaveBuffer;
+    private final long[] storedHashes = new long[CHUNK_BYTES / BLOCK];
 
     private final Histogram lag = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
     private final long[] lagSeq = new long[LAG_CAPACITY];
@@ -492,7 +498,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         ring.registerBuffers(registered);
         buffers = registered;
-        slaveBuffer = BlockDevice.allocateAligned(arena, CHUNK_BYTES, BLOCK);
+        // The same buffers feed the partition's own ring: a slot's data is written from where it was read.
+        partition.registerBuffers(registered);
+        partition.completionHandler(writeCompletions);
         lastCommitNanos = System.nanoTime();
         if (!resumed)
         {
@@ -594,7 +602,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     {
         final int polled = tap.poll(events, POLL_LIMIT);
         int work = polled;
-        if (inFlight > 0)
+        if (readsInFlight > 0)
         {
             work += ring.reap(completions, SLOTS);
             for (int slot = 0; slot < SLOTS; slot++)
@@ -607,8 +615,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 }
             }
         }
+        work += partition.poll();
         work += fill();
-        if (inFlight > 0)
+        if (readsInFlight > 0)
         {
             ring.submit();
         }
@@ -845,13 +854,51 @@ public final class ReplicationJob implements Agent, AutoCloseable
         slotDone[slot] = true;
     }
 
+    /** A pool write of a slot's data is on the device: the slot is free once all of them are. */
+    private void onWriteCompleted(final long userData)
+    {
+        final int slot = (int)userData;
+        if (--slotWrites[slot] == 0 && !slotApplying[slot])
+        {
+            freeSlot(slot);
+        }
+    }
+
+    private void freeSlot(final int slot)
+    {
+        slotKind[slot] = FREE;
+        inFlight--;
+    }
+
+    /**
+     * The master read of a slot is done: its data goes to the partition asynchronously (the slot stays
+     * busy, so no overlapping read starts, until the writes complete) and its range is cleared now. Clearing
+     * before the write is on the device is safe: the partition's commit waits for every write in flight
+     * before the job state that records the clearing is written.
+     */
     private void apply(final int slot) throws IOException
+    {
+        readsInFlight--;
+        slotApplying[slot] = true;
+        try
+        {
+            applyRead(slot);
+        }
+        finally
+        {
+            slotApplying[slot] = false;
+            if (slotWrites[slot] == 0)
+            {
+                freeSlot(slot);
+            }
+        }
+    }
+
+    private void applyRead(final int slot) throws IOException
     {
         final int kind = slotKind[slot];
         final long offset = slotOffset[slot];
         final int length = slotLength[slot];
-        slotKind[slot] = FREE;
-        inFlight--;
         if (slotResult[slot] < 0)
         {
             // Typed, so that explain() can tell an I/O error of the master from the rest.
@@ -865,8 +912,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         final MemorySegment data = buffers[slot].asSlice(0, length);
         if (kind == VERIFY)
         {
-            partition.checksums(offset, length, stored);
-            partition.readUnchecked(offset, slaveBuffer.asSlice(0, length), slaveMapped);
+            partition.checksums(offset, length, stored, storedHashes);
             int block = 0;
             final int blocks = length / BLOCK;
             while (block < blocks)
@@ -881,7 +927,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 {
                     runEnd++;
                 }
-                write(offset + (long)block * BLOCK, data.asSlice((long)block * BLOCK, (long)(runEnd - block) * BLOCK));
+                write(slot, offset + (long)block * BLOCK, data.asSlice((long)block * BLOCK, (long)(runEnd - block) * BLOCK));
                 recopiedBytes += (long)(runEnd - block) * BLOCK;
                 block = runEnd;
             }
@@ -889,7 +935,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         else
         {
-            write(offset, data);
+            write(slot, offset, data);
             if (kind == COPY)
             {
                 copiedBytes += length;
@@ -904,17 +950,15 @@ public final class ReplicationJob implements Agent, AutoCloseable
     }
 
     /**
-     * Whether master block {@code block} of {@code data} is on the slave: its CRC32C equals the stored one
-     * and its bytes equal the slave's (zeros where unmapped; needs {@link #slaveBuffer} and {@link #slaveMapped}
-     * filled for the chunk). The CRC alone is not enough: a block holding a structure with its own CRC32C
-     * at its end (an ext4 superblock with metadata_csum) has the same block CRC32C whatever its contents,
-     * so a superblock rewritten while no job was tapping would otherwise never be re-copied.
+     * Whether master block {@code block} of {@code data} is on the slave: its CRC32C and hash equal the
+     * stored record ({@link Verifier#matchesStored}; {@link #stored} and {@link #storedHashes} filled for the
+     * chunk). Only the master is read: the hash tells apart versions of a block that embeds its own CRC32C
+     * (an ext4 superblock with metadata_csum), which the CRC alone cannot.
      */
     private boolean sameOnSlave(final MemorySegment data, final int block)
     {
-        final long at = (long)block * BLOCK;
-        return crcOf(data, block) == stored[block] &&
-            Verifier.sameAsSlave(data.asSlice(at, BLOCK), slaveBuffer.asSlice(at, BLOCK), slaveMapped[block]);
+        return Verifier.matchesStored(crcOf(data, block), BlockHash.hash(data, (long)block * BLOCK), stored[block],
+            storedHashes[block]);
     }
 
     private int crcOf(final MemorySegment data, final int block)
@@ -924,8 +968,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
         return (int)crc.getValue();
     }
 
-    /** Writes into the partition, extending it first when new data would not fit. */
-    private void write(final long offset, final MemorySegment data) throws IOException
+    /** Submits a write of slot {@code slot}'s data into the partition, extending it first when new data would not fit. */
+    private void write(final int slot, final long offset, final MemorySegment data) throws IOException
     {
         final long needed = data.byteSize() - partition.mappedBytes(offset, offset + data.byteSize());
         if (needed > 0 && needed + MAP_HEADROOM_BYTES > partition.freeDataBytes())
@@ -954,7 +998,16 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 throw ex;
             }
         }
-        partition.write(offset, data);
+        slotWrites[slot]++;
+        try
+        {
+            partition.submitWrite(offset, data, slot, slot);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            slotWrites[slot]--;
+            throw ex;
+        }
     }
 
     /** Events with seq before {@code readSeq} inside [start, end) are applied now: their write-to-apply latency. */
@@ -1077,6 +1130,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         slotOffset[free] = start;
         slotLength[free] = length;
         inFlight++;
+        readsInFlight++;
         return true;
     }
 
@@ -1194,9 +1248,13 @@ public final class ReplicationJob implements Agent, AutoCloseable
             final int work = doWork();
             if (work == 0)
             {
-                if (inFlight > 0)
+                if (readsInFlight > 0)
                 {
                     ring.submitAndWait(1);
+                }
+                else if (inFlight > 0)
+                {
+                    partition.awaitCompletion();
                 }
                 else
                 {
@@ -1211,8 +1269,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
             }
         }
-        // Drain what is in flight, then commit.
-        while (inFlight > 0)
+        // Drain what is in flight (master reads, then their pool writes), then commit.
+        while (readsInFlight > 0)
         {
             ring.submitAndWait(1);
             ring.reap(completions, SLOTS);
@@ -1225,6 +1283,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 }
             }
         }
+        partition.drain();
         commit(synced() ? "synced" : bulkDone() ? "stream" : "copy");
         History.recordRun(options.logDir(), runStartEpochNanos, epochOffsetNanos + System.nanoTime(), false);
         if (progress != null)

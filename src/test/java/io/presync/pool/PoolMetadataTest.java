@@ -84,7 +84,7 @@ class PoolMetadataTest
         assertEquals(5000, back.jobStateBytes);
         assertEquals(3, back.jobStatePages);
         assertEquals(777, back.createdMillis);
-        assertEquals(3, back.segments.get(0).checksumPages(), "10 MiB = 2560 blocks need 3 checksum pages");
+        assertEquals(8, back.segments.get(0).checksumPages(), "10 MiB = 2560 blocks need 8 checksum pages of 341 records");
 
         sb.generation = 6;
         assertTrue(assertThrows(CorruptMetadataException.class, () -> PartitionEntry.decode(page, 5, sb)).getMessage()
@@ -100,8 +100,8 @@ class PoolMetadataTest
         for (long blocks = 1; blocks < 5000; blocks++)
         {
             final int c = PartitionEntryDescriptor.checksumPages(blocks * 4096);
-            assertTrue(1024L * c >= blocks - c, "enough CRC slots for " + blocks);
-            assertTrue(c == 0 || 1024L * (c - 1) < blocks - (c - 1), "no spare checksum page for " + blocks);
+            assertTrue(341L * c >= blocks - c, "enough checksum records for " + blocks);
+            assertTrue(c == 0 || 341L * (c - 1) < blocks - (c - 1), "no spare checksum page for " + blocks);
         }
     }
 

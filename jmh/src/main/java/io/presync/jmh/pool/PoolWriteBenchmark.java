@@ -28,12 +28,21 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Writes into a pool partition ({@code impl=partition}: data, CRC32C per 4 KiB, extent map) against
- * the same synchronous O_DIRECT writes to the raw device at the same offsets ({@code impl=raw}), on a
- * pool file in /dev/shm so the figure is the software overhead, not a disk. One operation writes one
- * buffer of {@code blockBytes}; {@code pattern=random} picks aligned offsets uniformly over the
- * logical size, {@code sequential} walks it (wrapping: later passes are in-place overwrites).
- * Commits are not included (one per trial at tear-down).
+ * Writes into a pool partition against the raw device at the same offsets:
+ * <ul>
+ *   <li>{@code impl=partition}: {@link Partition#write} (synchronous: submit through the partition's ring
+ *       and wait; data, CRC32C + hash per 4 KiB, extent map);</li>
+ *   <li>{@code impl=async}: {@link Partition#submitWrite} from {@value #QUEUE_DEPTH} registered buffers
+ *       used in turn, waiting only when the next buffer's write is still in flight (what the replication
+ *       job does);</li>
+ *   <li>{@code impl=raw}: synchronous O_DIRECT pwrite to the device.</li>
+ * </ul>
+ * On a pool file in /dev/shm by default (the figure is the software overhead, not a disk), or on the
+ * block device given with {@code -p device=/dev/loopN} (overwritten!: {@code scripts/bench pool} compares
+ * with fio on the same device). One operation writes one buffer of {@code blockBytes};
+ * {@code pattern=random} picks aligned offsets uniformly over the logical size, {@code sequential} walks
+ * it (wrapping: later passes are in-place overwrites). Commits are not included (one per trial at
+ * tear-down). With {@code -prof gc} the partition rows show the data path's allocation per write.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -45,8 +54,14 @@ public class PoolWriteBenchmark
 {
     private static final long LOGICAL_BYTES = 256L << 20;
 
-    @Param({"partition", "raw"})
+    private static final int QUEUE_DEPTH = 16;
+
+    @Param({"partition", "async", "raw"})
     public String impl;
+
+    /** A block device to run on (its contents are destroyed); empty: a file in /dev/shm. */
+    @Param({""})
+    public String device;
 
     @Param({"random", "sequential"})
     public String pattern;
@@ -60,6 +75,9 @@ public class PoolWriteBenchmark
     private BlockDevice raw;
     private Arena arena;
     private MemorySegment buffer;
+    private MemorySegment[] buffers;
+    private final boolean[] busy = new boolean[QUEUE_DEPTH];
+    private int turn;
     private SplittableRandom random;
     private long next;
     private long rawBase;
@@ -67,24 +85,39 @@ public class PoolWriteBenchmark
     @Setup
     public void setUp() throws IOException
     {
-        folder = Files.createTempDirectory(Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of("/tmp"), "presync-jmh-pool-");
-        final Path device = folder.resolve("pool.img");
-        try (RandomAccessFile file = new RandomAccessFile(device.toFile(), "rw"))
+        final Path device;
+        if (this.device.isEmpty())
         {
-            file.setLength(LOGICAL_BYTES + (64L << 20));
+            folder = Files.createTempDirectory(Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of("/tmp"), "presync-jmh-pool-");
+            device = folder.resolve("pool.img");
+            try (RandomAccessFile file = new RandomAccessFile(device.toFile(), "rw"))
+            {
+                file.setLength(LOGICAL_BYTES + (64L << 20));
+            }
+        }
+        else
+        {
+            device = Path.of(this.device);
         }
         arena = Arena.ofShared();
-        buffer = BlockDevice.allocateAligned(arena, blockBytes, 4096);
-        for (long i = 0; i < blockBytes; i += 8)
+        buffers = new MemorySegment[QUEUE_DEPTH];
+        for (int b = 0; b < QUEUE_DEPTH; b++)
         {
-            buffer.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, i * 0x9E3779B97F4A7C15L);
+            buffers[b] = BlockDevice.allocateAligned(arena, blockBytes, 4096);
+            for (long i = 0; i < blockBytes; i += 8)
+            {
+                buffers[b].set(java.lang.foreign.ValueLayout.JAVA_LONG, i, (i + b) * 0x9E3779B97F4A7C15L);
+            }
         }
+        buffer = buffers[0];
         random = new SplittableRandom(42);
-        if (impl.equals("partition"))
+        if (!impl.equals("raw"))
         {
             pool = Pool.create(device, Pool.CreateOptions.defaults().withForce(true));
             pool.allocate("bench", MasterIdentity.of("bench", LOGICAL_BYTES), LOGICAL_BYTES + (4L << 20));
             partition = pool.openPartition("bench");
+            partition.registerBuffers(buffers);
+            partition.completionHandler(this::onWritten);
         }
         else
         {
@@ -107,7 +140,18 @@ public class PoolWriteBenchmark
             offset = next;
             next = (next + blockBytes) % (blocks * blockBytes);
         }
-        if (partition != null)
+        if (impl.equals("async"))
+        {
+            final int b = turn;
+            turn = (turn + 1) % QUEUE_DEPTH;
+            while (busy[b])
+            {
+                partition.awaitCompletion();
+            }
+            busy[b] = true;
+            partition.submitWrite(offset, buffers[b], b, b);
+        }
+        else if (partition != null)
         {
             partition.write(offset, buffer);
         }
@@ -117,11 +161,17 @@ public class PoolWriteBenchmark
         }
     }
 
+    private void onWritten(final long userData)
+    {
+        busy[(int)userData] = false;
+    }
+
     @TearDown
     public void tearDown() throws IOException
     {
         if (partition != null)
         {
+            partition.drain();
             partition.commit();
             partition.close();
             pool.close();
@@ -131,9 +181,12 @@ public class PoolWriteBenchmark
             raw.close();
         }
         arena.close();
-        try (var files = Files.walk(folder))
+        if (folder != null)
         {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            try (var files = Files.walk(folder))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 }

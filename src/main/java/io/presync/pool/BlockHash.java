@@ -1,0 +1,67 @@
+package io.presync.pool;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * A 64-bit non-linear hash of one 4 KiB block, stored next to the block's CRC32C
+ * ({@link ChecksumAreaDescriptor}). Four independent lanes each absorb every fourth little-endian
+ * long with a multiply-rotate-multiply step (so the CPU overlaps the multiplications), the lanes are
+ * folded together and the result goes through a final avalanche; the structure is the well known
+ * xxHash64 one, written here over a {@link MemorySegment}. Unlike CRC32C it is not affine in the
+ * input bits, so a block that stores a CRC32C of its own bytes cannot keep its hash constant when it
+ * changes. Not cryptographic: it detects accidents, not adversaries.
+ */
+public final class BlockHash
+{
+    public static final int BLOCK_BYTES = 4096;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final long P1 = 0x9E3779B185EBCA87L;
+    private static final long P2 = 0xC2B2AE3D27D4EB4FL;
+    private static final long P3 = 0x165667B19E3779F9L;
+    private static final long P4 = 0x85EBCA77C2B2AE63L;
+    private static final long SEED = 0x7072657379636e63L; // "presyncc": a fixed seed, part of the format
+
+    private BlockHash()
+    {
+    }
+
+    /** The hash of the 4096 bytes of {@code data} at {@code offset}. */
+    public static long hash(final MemorySegment data, final long offset)
+    {
+        long a1 = SEED + P1 + P2;
+        long a2 = SEED + P2;
+        long a3 = SEED;
+        long a4 = SEED - P1;
+        for (long i = offset, end = offset + BLOCK_BYTES; i < end; i += 32)
+        {
+            a1 = round(a1, data.get(LONG, i));
+            a2 = round(a2, data.get(LONG, i + 8));
+            a3 = round(a3, data.get(LONG, i + 16));
+            a4 = round(a4, data.get(LONG, i + 24));
+        }
+        long h = Long.rotateLeft(a1, 1) + Long.rotateLeft(a2, 7) + Long.rotateLeft(a3, 12) + Long.rotateLeft(a4, 18);
+        h = merge(h, a1);
+        h = merge(h, a2);
+        h = merge(h, a3);
+        h = merge(h, a4);
+        h += BLOCK_BYTES;
+        h ^= h >>> 33;
+        h *= P2;
+        h ^= h >>> 29;
+        h *= P3;
+        h ^= h >>> 32;
+        return h;
+    }
+
+    private static long round(final long acc, final long input)
+    {
+        return Long.rotateLeft(acc + input * P2, 31) * P1;
+    }
+
+    private static long merge(final long h, final long acc)
+    {
+        return (h ^ round(0, acc)) * P1 + P4;
+    }
+}

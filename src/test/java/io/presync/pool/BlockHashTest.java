@@ -1,0 +1,67 @@
+package io.presync.pool;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
+import java.util.zip.CRC32C;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+class BlockHashTest
+{
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    @Test
+    void tellsApartBlocksThatEmbedTheirOwnCrc32cWhichCrc32cCannot()
+    {
+        // A block ending with the CRC32C of its first 4092 bytes (as an ext4 superblock with metadata_csum
+        // does) has one and the same block CRC32C whatever it holds: CRC is affine.
+        final Random random = new Random(3);
+        final Set<Integer> blockCrcs = new HashSet<>();
+        final Set<Long> hashes = new HashSet<>();
+        for (int i = 0; i < 50; i++)
+        {
+            final byte[] bytes = new byte[4096];
+            random.nextBytes(bytes);
+            final CRC32C crc = new CRC32C();
+            crc.update(bytes, 0, 4092);
+            final MemorySegment block = MemorySegment.ofArray(bytes);
+            block.set(LE_INT, 4092, (int)crc.getValue());
+            final CRC32C whole = new CRC32C();
+            whole.update(bytes);
+            blockCrcs.add((int)whole.getValue());
+            hashes.add(BlockHash.hash(block, 0));
+        }
+        assertEquals(1, blockCrcs.size(), "CRC32C is blind to these changes");
+        assertEquals(50, hashes.size(), "the hash is not");
+    }
+
+    @Test
+    void dependsOnEveryBitAndOnPositionAndIsStable()
+    {
+        final MemorySegment block = MemorySegment.ofArray(new byte[8192]);
+        final long zero = BlockHash.hash(block, 0);
+        assertEquals(zero, BlockHash.hash(block, 4096), "same bytes, same hash wherever they are");
+        final Set<Long> seen = new HashSet<>();
+        seen.add(zero);
+        for (int bit = 0; bit < 4096 * 8; bit += 97)
+        {
+            block.set(ValueLayout.JAVA_BYTE, bit / 8, (byte)(1 << (bit % 8)));
+            seen.add(BlockHash.hash(block, 0));
+            block.set(ValueLayout.JAVA_BYTE, bit / 8, (byte)0);
+        }
+        assertEquals(1 + (4096 * 8 + 96) / 97, seen.size(), "every single-bit change gives a new hash");
+        // Swapping two longs changes the hash (lanes are position-dependent).
+        block.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1L);
+        final long a = BlockHash.hash(block, 0);
+        block.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0L);
+        block.set(ValueLayout.JAVA_LONG_UNALIGNED, 32, 1L);
+        assertNotEquals(a, BlockHash.hash(block, 0));
+    }
+}
