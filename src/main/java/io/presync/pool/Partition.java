@@ -128,6 +128,7 @@ public final class Partition implements AutoCloseable
      * high water): nothing at or past it is live, so checksum pages covering only that space need no read.
      */
     long dataHighWater;
+    private final long[] writeShape = new long[3];
     private boolean dirty;
     private boolean closed;
     /** Non-null once a change failed half way: every further change and commit is refused. */
@@ -496,10 +497,18 @@ public final class Partition implements AutoCloseable
     }
 
     /**
-     * Makes sure {@code [start, end)} can be written: new space for its unmapped and committed parts plus
-     * tree pages for the map changes, committing to reclaim deferred space when that helps.
+     * Data-space bytes a write of {@code [logicalOffset, logicalOffset + lengthBytes)} takes: its unmapped
+     * part plus its part mapped at the last commit (copy-on-write puts that in new space; the old space is
+     * free only after later commits). Tree pages for the map change are not included.
      */
-    private void ensureSpace(final long start, final long end) throws IOException
+    public long bytesNeededToWrite(final long logicalOffset, final long lengthBytes)
+    {
+        measureWrite(logicalOffset, logicalOffset + lengthBytes);
+        return writeShape[0];
+    }
+
+    /** Fills {@link #writeShape} with {bytes of new space needed, unmapped gaps, mapped pieces} of a write. */
+    private void measureWrite(final long start, final long end)
     {
         long needed = 0;
         long gaps = 0;
@@ -524,6 +533,21 @@ public final class Partition implements AutoCloseable
                 gaps++;
             }
         }
+        writeShape[0] = needed;
+        writeShape[1] = gaps;
+        writeShape[2] = mappedPieces;
+    }
+
+    /**
+     * Makes sure {@code [start, end)} can be written: new space for its unmapped and committed parts plus
+     * tree pages for the map changes, committing to reclaim deferred space when that helps.
+     */
+    private void ensureSpace(final long start, final long end) throws IOException
+    {
+        measureWrite(start, end);
+        final long needed = writeShape[0];
+        final long gaps = writeShape[1];
+        final long mappedPieces = writeShape[2];
         // New extents come from the gaps and from the free runs the new data lands in (one when a free
         // extent holds it all); overwritten extents are removed leaf by leaf.
         final long fragments = needed == 0 ? 0 : free.bestFit(needed) >= 0 ? 1 : Math.min(32, Math.min(free.extentCount(), needed / BLOCK));

@@ -971,7 +971,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
     /** Submits a write of slot {@code slot}'s data into the partition, extending it first when new data would not fit. */
     private void write(final int slot, final long offset, final MemorySegment data) throws IOException
     {
-        final long needed = data.byteSize() - partition.mappedBytes(offset, offset + data.byteSize());
+        // Unmapped and committed bytes both take new space (overwrites of committed data are copy-on-write).
+        final long needed = partition.bytesNeededToWrite(offset, data.byteSize());
         if (needed > 0 && needed + MAP_HEADROOM_BYTES > partition.freeDataBytes())
         {
             final long unit = pool.info().unitBytes();

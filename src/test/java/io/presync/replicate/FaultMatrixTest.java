@@ -387,8 +387,11 @@ class FaultMatrixTest
                     unitBytes = view.info().unitBytes();
                     startUnit = view.partition(PARTITION).orElseThrow().segments().get(0).startUnit();
                 }
-                LoopDevices.run("fallocate", "--punch-hole", "--offset", Long.toString(startUnit * unitBytes),
-                    "--length", Long.toString(128 * MIB - startUnit * unitBytes), file.toString());
+                // Keep the partition's first 2 MiB: its checksum pages and the first commit's tree and
+                // job-state pages (the tightest fit puts them at the front of the data space).
+                final long punchFrom = startUnit * unitBytes + 2 * MIB;
+                LoopDevices.run("fallocate", "--punch-hole", "--offset", Long.toString(punchFrom),
+                    "--length", Long.toString(128 * MIB - punchFrom), file.toString());
                 try
                 {
                     LoopDevices.run("dd", "if=/dev/zero", "of=" + filler, "bs=1M", "status=none");
