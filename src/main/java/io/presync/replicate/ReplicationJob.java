@@ -107,6 +107,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public int tapBufferKb = 4096;
         /** Skip the rate probe (tests): use this rate instead when positive. */
         public double assumedRateBytesPerSecond;
+        /** Baseline for benchmarks: bulk copy and re-copies in ascending address order instead of cold regions first. */
+        public boolean lbaOrder;
+        /** Baseline for benchmarks: track whole 1 MiB granules (no write-sized spans, no fine bitmaps). */
+        public boolean coarseTracking;
 
         /** The partition name, defaulting to the master device's file name. */
         public String partitionName()
@@ -198,6 +202,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private long bulkDoneNanos;
     private volatile boolean stopRequested;
     private boolean syncedNow;
+    // Benchmark phase marks (scripts/bench replicate): System.nanoTime() at the end of each step, printed to
+    // stderr by close() when -Dpresync.phases=true, so a whole-process time can be split without a profiler.
+    private static final String[] PHASES = {"tap", "history", "map", "plan", "allocate", "copied", "synced", "committed", "verified"};
+    private final long[] phaseNanos = new long[PHASES.length];
 
     private ReplicationJob(final Options options)
     {
@@ -293,13 +301,17 @@ public final class ReplicationJob implements Agent, AutoCloseable
         log = WriteLog.open(options.logDir(), new WriteLog.Options());
         tap = BlockTap.open(options.master, new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
             .firstSequence(Math.max(1, log.nextSequence())));
-        tracking = new TrackingMap();
+        tracking = options.coarseTracking ?
+            new TrackingMap(new TrackingMap.Context().coarseSpans(false).promoteAfterWrites(0)) : new TrackingMap();
+        phase(0);
         heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
         // 2. History (and heat from it).
         final History history = options.history == null ? History.none() : History.load(options.history, options.historyFormat, heat);
+        phase(1);
         // 3. Allocation map and its snapshot at T0.
         final ExtentMap live = MasterMap.build(master, ring);
         final ExtentMap snapshot = live.snapshotView();
+        phase(2);
         try
         {
             // 4. Plan.
@@ -307,6 +319,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 RateProbe.measure(master, ring, snapshot);
             plan = Planner.plan(snapshot.totalBytes(), sizeBytes, rate, history.newBytes(), history.intervalSeconds(),
                 options.confidence, options.maxPartitionBytes, pool.info().unitBytes());
+            phase(3);
             // 5. Allocate before the first byte is copied, or resume.
             final MasterIdentity identity = MasterIdentity.of(identityKey(master), sizeBytes);
             final java.util.Optional<PartitionInfo> existing = pool.partition(name);
@@ -351,6 +364,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             writeState("copy");
         }
+        phase(4);
+    }
+
+    private void phase(final int index)
+    {
+        phaseNanos[index] = System.nanoTime();
     }
 
     private static long epochOffset()
@@ -386,6 +405,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
             }
             final int[] regions = new int[heat.regionCount()];
             heat.coldFirst(System.nanoTime(), regions);
+            if (options.lbaOrder)
+            {
+                java.util.Arrays.setAll(regions, r -> r);
+            }
             for (final int region : regions)
             {
                 final long regionStart = region * REGION_BYTES;
@@ -423,6 +446,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
 
     private int rankOf(final long granuleIndex)
     {
+        if (options.lbaOrder)
+        {
+            return 0;
+        }
         final int region = heat.regionOf(Math.min(sizeBytes - 1, granuleIndex * tracking.granuleBytes()));
         return (int)Math.min(Integer.MAX_VALUE, heat.heat(region, System.nanoTime()) * 1000);
     }
@@ -469,6 +496,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             if (bulkDoneNanos == 0)
             {
                 bulkDoneNanos = now;
+                phaseNanos[5] = now;
             }
             consistentAtSeq = tap.nextSequence() - 1;
             syncedNow = true;
@@ -838,6 +866,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
             }
         }
+        phase(6);
         // Drain what is in flight, then commit.
         while (inFlight > 0)
         {
@@ -853,6 +882,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             }
         }
         commit(synced() ? "synced" : bulkDone() ? "stream" : "copy");
+        phase(7);
         if (progress != null)
         {
             progress.println();
@@ -912,6 +942,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             {
                 pool.setState(name, PartitionState.SYNCED);
             }
+            phase(8);
         }
         final long used = partition.usedBytes();
         return new Report(name, resumed, plan, plan.partitionBytes(), plan.baseBytes(), plan.predictedGrowthBytes(),
@@ -950,6 +981,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     @Override
     public void close()
     {
+        printPhases();
         try
         {
             if (tap != null)
@@ -980,6 +1012,25 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             arena.close();
         }
+    }
+
+    /** With -Dpresync.phases=true: one JSON line on stderr, seconds since the job began per phase reached. */
+    private void printPhases()
+    {
+        if (!Boolean.getBoolean("presync.phases"))
+        {
+            return;
+        }
+        final StringBuilder s = new StringBuilder("presync-phases {\"startEpochNanos\": ").append(epochOffsetNanos + startNanos);
+        for (int i = 0; i < PHASES.length; i++)
+        {
+            if (phaseNanos[i] != 0)
+            {
+                s.append(String.format(Locale.ROOT, ", \"%s\": %.6f", PHASES[i], (phaseNanos[i] - startNanos) / 1e9));
+            }
+        }
+        s.append(String.format(Locale.ROOT, ", \"close\": %.6f}", (System.nanoTime() - startNanos) / 1e9));
+        System.err.println(s);
     }
 
     private static void closeQuietly(final AutoCloseable c)
