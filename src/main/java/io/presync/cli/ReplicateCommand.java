@@ -1,5 +1,6 @@
 package io.presync.cli;
 
+import io.presync.RefusedException;
 import io.presync.replicate.ReplicationJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,17 +30,36 @@ public final class ReplicateCommand implements Callable<Integer>
     @Option(names = "--log", paramLabel = "DIR", description = "Write log and job state directory (default: /var/lib/presync/PARTITION).")
     Path logDirectory;
 
-    @Option(names = "--until-synced", description = "Exit once the partition is consistent with the master.")
+    @Option(names = "--until-synced", description = "Exit at the first consistent point after the copy: the dirty set " +
+        "empty, the partition equal to the master up to the reported sequence.")
     boolean untilSynced;
+
+    @Option(names = "--sync-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
+        description = "With --until-synced: give up when no consistent point is reached within DURATION (30s, 10m); " +
+            "exit code 3, the job state kept (default: wait as long as it takes).")
+    long syncTimeoutNanos;
+
+    @Option(names = "--tap-buffer", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "4M",
+        description = "Kernel trace buffer per CPU for the tap (default: ${DEFAULT-VALUE}); when it overruns, the job " +
+            "compares checksums instead of trusting the lost events.")
+    long tapBufferBytes;
 
     @Option(names = "--json", description = "Print the final report as JSON.")
     boolean json;
+
+    /** Exit code when {@code --sync-timeout} passed before the replica was consistent. */
+    public static final int EXIT_NOT_SYNCED = 3;
 
     @Override
     public Integer call() throws IOException
     {
         final PrintWriter out = spec.commandLine().getOut();
+        if (syncTimeoutNanos > 0 && !untilSynced)
+        {
+            throw new RefusedException("--sync-timeout limits --until-synced; add --until-synced or drop the timeout");
+        }
         final ReplicationJob.Options o = jobOptions.toJobOptions(logDirectory);
+        o.tapBufferKb = (int)Math.max(1, Math.min(Integer.MAX_VALUE, tapBufferBytes >> 10));
         final ReplicationJob.Report report;
         try (ReplicationJob job = ReplicationJob.start(o))
         {
@@ -69,7 +89,7 @@ public final class ReplicateCommand implements Callable<Integer>
             Runtime.getRuntime().addShutdownHook(hook);
             try
             {
-                report = job.run(untilSynced, Main.onTerminal() && !json ? new PrintWriter(System.err, true) : null);
+                report = job.run(untilSynced, syncTimeoutNanos, Main.onTerminal() && !json ? new PrintWriter(System.err, true) : null);
             }
             finally
             {
@@ -85,6 +105,17 @@ public final class ReplicateCommand implements Callable<Integer>
             }
         }
         print(report, json, out);
+        if (report.timedOut())
+        {
+            out.flush();
+            spec.commandLine().getErr().printf(Locale.ROOT, "not synced within %s: the dirty set was never empty after the copy%s; " +
+                    "the job state is kept, so run the same command again to resume, or raise --sync-timeout%n",
+                java.time.Duration.ofNanos(syncTimeoutNanos).toString().substring(2).toLowerCase(Locale.ROOT),
+                report.dirtyBacklogGrowing() ? " (the dirty backlog is growing: the master is written faster than the job copies)" :
+                    " (" + SizeConverter.format(report.dirtyBytes()) + " dirty)");
+            spec.commandLine().getErr().flush();
+            return EXIT_NOT_SYNCED;
+        }
         return Main.EXIT_OK;
     }
 
@@ -109,12 +140,26 @@ public final class ReplicateCommand implements Callable<Integer>
                 .field("copiedBytes", r.copiedBytes())
                 .field("streamedBytes", r.streamedBytes())
                 .field("recopiedBytes", r.recopiedBytes())
-                .field("verifiedBytes", r.verifiedBytes());
+                .field("verifiedBytes", r.verifiedBytes())
+                .field("extensionReasons", String.join("; ", r.extensionReasons()))
+                .field("rateSource", r.plan().copyRate().source())
+                .field("plannedRateBytesPerSecond", (long)r.plan().rateBytesPerSecond())
+                .field("measuredCopyBytesPerSecond", (long)r.measuredCopyBytesPerSecond())
+                .field("plannedHorizonMillis", (long)(r.plan().horizonSeconds() * 1000))
+                .field("horizonMillis", (long)(r.horizonSeconds() * 1000))
+                .field("historyFileBuckets", r.plan().fileBuckets())
+                .field("historyLogBuckets", r.plan().logBuckets());
             final String rest = k.toString();
             s.append(", ").append(rest, 1, rest.length() - 1);
             s.append(String.format(Locale.ROOT, ", \"durationSeconds\": %.3f, \"lagMillisP50\": %.3f, \"lagMillisP99\": %.3f, \"lagMillisP999\": %.3f",
                 r.durationSeconds(), r.lagMillisP50(), r.lagMillisP99(), r.lagMillisP999()));
             final String tail = new Json().field("verify", r.verify()).field("consistentAtSeq", r.consistentAtSeq())
+                .field("consistentReached", r.consistentReached() ? "yes" : "no")
+                .field("millisToConsistent", Double.isNaN(r.secondsToConsistent()) ? -1 : (long)(r.secondsToConsistent() * 1000))
+                .field("timedOut", r.timedOut() ? "yes" : "no")
+                .field("dirtyBytes", r.dirtyBytes())
+                .field("peakDirtyBytes", r.peakDirtyBytes())
+                .field("dirtyBacklogGrowing", r.dirtyBacklogGrowing() ? "yes" : "no")
                 .field("lostReports", r.lostReports()).field("tapEvents", r.tapEvents()).toString();
             s.append(", ").append(tail, 1, tail.length());
             out.println(s);
@@ -126,11 +171,22 @@ public final class ReplicateCommand implements Callable<Integer>
             SizeConverter.format(r.growthUpperBytes()), SizeConverter.format(r.predictedGrowthBytes()), r.confidence());
         out.printf(Locale.ROOT, "  actual growth %s, used %s, extensions %d%n", SizeConverter.format(r.actualGrowthBytes()),
             SizeConverter.format(r.usedBytes()), r.extensions());
+        for (final String reason : r.extensionReasons())
+        {
+            out.println("    extension " + reason);
+        }
+        out.printf(Locale.ROOT, "  copy rate planned %s/s (%s), measured %s/s; horizon planned %.1f s, refined %.1f s%n",
+            SizeConverter.format((long)r.plan().rateBytesPerSecond()), r.plan().copyRate().source(),
+            SizeConverter.format((long)r.measuredCopyBytesPerSecond()), r.plan().horizonSeconds(), r.horizonSeconds());
         out.printf(Locale.ROOT, "  copied %s, streamed %s, re-copied after checksum comparison %s (compared %s)%n",
             SizeConverter.format(r.copiedBytes()), SizeConverter.format(r.streamedBytes()), SizeConverter.format(r.recopiedBytes()),
             SizeConverter.format(r.verifiedBytes()));
         out.printf(Locale.ROOT, "  lag write->applied p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms; tap events %d, lost reports %d%n",
             r.lagMillisP50(), r.lagMillisP99(), r.lagMillisP999(), r.tapEvents(), r.lostReports());
-        out.printf(Locale.ROOT, "  verify %s; consistent at sequence %d%n", r.verify(), r.consistentAtSeq());
+        out.printf(Locale.ROOT, "  verify %s; consistent at sequence %d%s%n", r.verify(), r.consistentAtSeq(),
+            r.consistentReached() ? String.format(Locale.ROOT, " (reached %.1f s into this run)", r.secondsToConsistent()) :
+                r.timedOut() ? " (not reached in this run: timed out)" : " (not reached in this run)");
+        out.printf(Locale.ROOT, "  dirty backlog %s (peak %s)%s%n", SizeConverter.format(r.dirtyBytes()), SizeConverter.format(r.peakDirtyBytes()),
+            r.dirtyBacklogGrowing() ? ", growing: the master is written faster than the job copies" : "");
     }
 }

@@ -5,6 +5,7 @@ import io.presync.forecast.HeatModel;
 import io.presync.stream.TraceFormat;
 import io.presync.stream.TraceReader;
 import io.presync.stream.WriteAggregator;
+import io.presync.stream.WriteLogReader;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,10 +26,25 @@ import java.util.Locale;
  * @param newBytes        one value per interval, oldest first
  * @param intervalSeconds interval length
  * @param source          what was read, for the plan's output
+ * @param fileBuckets     of the values, those from a file ({@code --history})
+ * @param logBuckets      of the values, those from the job's own write log (after the file's: they are newer)
+ * @param observedBytesPerSecond new bytes per second of tapping the write log saw, partial buckets included
+ *                        (0 when it saw none): a run shorter than one bucket still tells the next run its rate
  */
-public record History(double[] newBytes, double intervalSeconds, String source)
+public record History(double[] newBytes, double intervalSeconds, String source, int fileBuckets, int logBuckets,
+    double observedBytesPerSecond)
 {
     public static final int TRACE_INTERVAL_SECONDS = 60;
+    /** Bucket length of a history read from the job's write log alone: a copy's horizon is seconds to minutes. */
+    public static final int LOG_INTERVAL_SECONDS = 10;
+    /** The file in a log directory where the job records when it was tapping: "startEpochNanos endEpochNanos" a line. */
+    public static final String RUNS_FILE = "runs";
+
+    /** A history read from one file. */
+    public History(final double[] newBytes, final double intervalSeconds, final String source)
+    {
+        this(newBytes, intervalSeconds, source, newBytes.length, 0, 0);
+    }
 
     /** No history at all. */
     public static History none()
@@ -169,5 +185,142 @@ public record History(double[] newBytes, double intervalSeconds, String source)
         {
             throw new RefusedException("series " + file + " has a value that is not a number (" + ex.getMessage() + "); fix the CSV", ex);
         }
+    }
+
+    /**
+     * The newly-allocated bytes the job's own write log in {@code directory} observed, in buckets of
+     * {@code intervalSeconds}. Only whole buckets inside a span when a job was tapping (the {@value #RUNS_FILE}
+     * file; without it, the span from the first to the last event) count: between runs the log is silent
+     * because nobody listened, not because nothing was written. New bytes are 4 KiB blocks written for
+     * the first time in the log ({@link WriteAggregator} with an empty allocation map): the log does not
+     * know what the master held before it began, so a rewrite of older data counts as new, an upper proxy.
+     * A log that cannot be read gives no buckets and says why in {@link #source()}.
+     */
+    public static History fromLog(final Path directory, final double intervalSeconds) throws IOException
+    {
+        final String where = "write log " + directory;
+        if (!Files.isDirectory(directory))
+        {
+            return new History(new double[0], intervalSeconds, where + ": none yet", 0, 0, 0);
+        }
+        try (var list = Files.list(directory))
+        {
+            if (list.noneMatch(f -> f.getFileName().toString().endsWith(".wlog")))
+            {
+                return new History(new double[0], intervalSeconds, where + ": none yet", 0, 0, 0);
+            }
+        }
+        final long intervalNanos = Math.max(1_000_000_000L, Math.round(intervalSeconds * 1e9));
+        // Sub-buckets of at least 1 s cut the runs' edges; at most 60 per bucket keeps the series small.
+        final int k = (int)Math.max(1, Math.min(60, intervalNanos / 1_000_000_000L));
+        final long resolutionNanos = intervalNanos / k;
+        final long[][] runs = readRuns(directory);
+        final double[] y;
+        final WriteLogReader.Result replayed;
+        long observedBytes = 0;
+        long observedNanos = 0;
+        try (WriteAggregator aggregator = new WriteAggregator(resolutionNanos, 1 << 20, null))
+        {
+            try
+            {
+                replayed = WriteLogReader.replay(directory, aggregator);
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                return new History(new double[0], intervalSeconds, where + ": not read (" + ex.getMessage() + ")", 0, 0, 0);
+            }
+            final int n = aggregator.intervals();
+            final long origin = n > 0 ? aggregator.intervalEndNanos(0) - resolutionNanos : runs.length > 0 ? runs[0][0] : 0;
+            final long[][] spans = runs.length > 0 || n == 0 ? runs : new long[][] {{origin, aggregator.intervalEndNanos(n - 1)}};
+            double[] values = new double[16];
+            int count = 0;
+            for (final long[] span : spans)
+            {
+                final long from = Math.max(0, Math.floorDiv(span[0] - origin, resolutionNanos));
+                final long to = Math.min(n, Math.floorDiv(span[1] - origin + resolutionNanos - 1, resolutionNanos));
+                for (long j = from; j < to; j++)
+                {
+                    observedBytes += aggregator.newBytes((int)j);
+                }
+                observedNanos += span[1] - span[0];
+                long first = Math.floorDiv(span[0] - origin + resolutionNanos - 1, resolutionNanos);
+                while (origin + (first + k) * resolutionNanos <= span[1])
+                {
+                    long sum = 0;
+                    for (long j = first; j < first + k; j++)
+                    {
+                        sum += j >= 0 && j < n ? aggregator.newBytes((int)j) : 0;
+                    }
+                    if (count == values.length)
+                    {
+                        values = Arrays.copyOf(values, 2 * count);
+                    }
+                    values[count++] = sum;
+                    first += k;
+                }
+            }
+            y = Arrays.copyOf(values, count);
+        }
+        // Under a second of tapping says nothing about a rate.
+        final double rate = observedNanos >= 1_000_000_000L ? observedBytes / (observedNanos / 1e9) : 0;
+        return new History(y, intervalNanos / 1e9, String.format(Locale.ROOT,
+            "%s: %d whole buckets of %.0f s from %d records in %d tapping spans of %.1f s, %.1f MiB/s of first writes " +
+                "(a first write of a block counts as new)",
+            where, y.length, intervalNanos / 1e9, replayed.records(), Math.max(1, runs.length), observedNanos / 1e9,
+            rate / (1 << 20)), 0, y.length, rate);
+    }
+
+    /** The spans of {@value #RUNS_FILE}, oldest first; empty when there is none. Lines that do not parse are skipped. */
+    static long[][] readRuns(final Path directory) throws IOException
+    {
+        final Path file = directory.resolve(RUNS_FILE);
+        if (!Files.exists(file))
+        {
+            return new long[0][];
+        }
+        return Files.readAllLines(file, StandardCharsets.US_ASCII).stream()
+            .map(String::strip)
+            .filter(l -> l.matches("\\d+ \\d+"))
+            .map(l -> new long[] {Long.parseLong(l.split(" ")[0]), Long.parseLong(l.split(" ")[1])})
+            .filter(r -> r[1] >= r[0])
+            .toArray(long[][]::new);
+    }
+
+    /**
+     * Records in {@code directory}'s {@value #RUNS_FILE} that a job tapped from {@code startEpochNanos} to
+     * {@code endEpochNanos}: a new line when {@code newRun}, else the last line's end moves (written to a
+     * temporary file and renamed, so a crash leaves the old or the new file).
+     */
+    static void recordRun(final Path directory, final long startEpochNanos, final long endEpochNanos, final boolean newRun)
+        throws IOException
+    {
+        final Path file = directory.resolve(RUNS_FILE);
+        final java.util.List<String> lines = Files.exists(file) ?
+            new java.util.ArrayList<>(Files.readAllLines(file, StandardCharsets.US_ASCII)) : new java.util.ArrayList<>();
+        final String line = startEpochNanos + " " + endEpochNanos;
+        if (newRun || lines.isEmpty())
+        {
+            lines.add(line);
+        }
+        else
+        {
+            lines.set(lines.size() - 1, line);
+        }
+        final Path tmp = directory.resolve(RUNS_FILE + ".tmp");
+        Files.write(tmp, lines, StandardCharsets.US_ASCII);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * {@code file}'s buckets followed by {@code log}'s (the log is newer than any imported history); the
+     * log must have been read at the file's interval when the file has buckets.
+     */
+    public static History combine(final History file, final History log)
+    {
+        final double[] y = Arrays.copyOf(file.newBytes(), file.newBytes().length + log.newBytes().length);
+        System.arraycopy(log.newBytes(), 0, y, file.newBytes().length, log.newBytes().length);
+        final double interval = file.newBytes().length > 0 ? file.intervalSeconds() : log.intervalSeconds();
+        return new History(y, interval, file.source() + "; " + log.source(), file.fileBuckets(), log.logBuckets(),
+            log.observedBytesPerSecond());
     }
 }

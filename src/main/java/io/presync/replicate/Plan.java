@@ -18,6 +18,10 @@ package io.presync.replicate;
  * @param unitBytes            the pool's allocation unit
  * @param iterations           horizon ↔ buffer iterations until stable
  * @param note                 null, or why the plan used the conservative rule or was capped
+ * @param copyRate             where {@code rateBytesPerSecond} came from, with the probe figures
+ * @param fileBuckets          of {@code historyBuckets}, those from {@code --history FILE}
+ * @param logBuckets           of {@code historyBuckets}, those from the job's own write log
+ * @param historySource        what the history was read from
  */
 public record Plan(
     long baseBytes,
@@ -34,8 +38,32 @@ public record Plan(
     long partitionBytes,
     long unitBytes,
     int iterations,
-    String note)
+    String note,
+    CopyRate copyRate,
+    int fileBuckets,
+    int logBuckets,
+    String historySource)
 {
+    /** A plan whose rate was given and whose history all came from a file. */
+    public Plan(
+        final long baseBytes, final long logicalBytes, final double rateBytesPerSecond, final double horizonSeconds,
+        final int historyBuckets, final double intervalSeconds, final String model, final long predictedGrowthBytes,
+        final long growthLowerBytes, final long growthUpperBytes, final double confidence, final long partitionBytes,
+        final long unitBytes, final int iterations, final String note)
+    {
+        this(baseBytes, logicalBytes, rateBytesPerSecond, horizonSeconds, historyBuckets, intervalSeconds, model,
+            predictedGrowthBytes, growthLowerBytes, growthUpperBytes, confidence, partitionBytes, unitBytes, iterations, note,
+            CopyRate.given(rateBytesPerSecond), historyBuckets, 0, "given");
+    }
+
+    /** This plan with the rate's origin and the history's split between file and log. */
+    public Plan withInputs(final CopyRate rate, final History history)
+    {
+        return new Plan(baseBytes, logicalBytes, rateBytesPerSecond, horizonSeconds, historyBuckets, intervalSeconds, model,
+            predictedGrowthBytes, growthLowerBytes, growthUpperBytes, confidence, partitionBytes, unitBytes, iterations, note,
+            rate, history.fileBuckets(), history.logBuckets(), history.source());
+    }
+
     /** True when the forecast came from a fitted model rather than the conservative rule. */
     public boolean fitted()
     {

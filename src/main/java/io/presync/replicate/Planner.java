@@ -50,68 +50,48 @@ public final class Planner
         final long maxPartitionBytes,
         final long unitBytes)
     {
-        if (!(confidence > 0 && confidence < 1))
-        {
-            throw new IllegalArgumentException("confidence must lie in (0, 1), not " + confidence);
-        }
+        return plan(Growth.of(history, intervalSeconds, confidence, baseBytes, unitBytes), baseBytes, logicalBytes,
+            rateBytesPerSecond, maxPartitionBytes, unitBytes);
+    }
+
+    /** {@link #plan} with the growth model already fitted (the job keeps it to refine the horizon as the copy runs). */
+    static Plan plan(
+        final Growth growth,
+        final long baseBytes,
+        final long logicalBytes,
+        final double rateBytesPerSecond,
+        final long maxPartitionBytes,
+        final long unitBytes)
+    {
+        final double confidence = growth.confidence;
+        final double intervalSeconds = growth.intervalSeconds;
+        final int n = growth.historyBuckets;
         final double rate = Math.max(1.0, rateBytesPerSecond);
-        final int n = history == null ? 0 : history.length;
-        FittedModel model = null;
-        int period = 1;
-        if (n >= MIN_HISTORY_BUCKETS)
+        String note = growth.model == null ? growth.conservativeNote() : null;
+        if (growth.floorBytesPerSecond > 0)
         {
-            period = EtsFitter.detectPeriod(history, 0, n, PERIOD_CANDIDATES);
-            if (period > 1 && n < 2 * period)
-            {
-                period = 1;
-            }
-            model = EtsFitter.fitAuto(history, 0, n, period, Transform.NONE);
+            note = (note == null ? "" : note + "; ") + String.format(java.util.Locale.ROOT,
+                "buffer at least the write log's observed %.1f MiB/s of first writes x horizon", growth.floorBytesPerSecond / (1 << 20));
         }
-        String note = null;
-        String modelName;
-        double buffer;
-        double mean;
-        double lower;
+        final String modelName = growth.name();
         double horizon = baseBytes / rate;
         int iterations = 0;
-        if (model == null)
+        double buffer = 0;
+        for (int i = 0; i < MAX_ITERATIONS; i++)
         {
-            buffer = conservativeBuffer(baseBytes, unitBytes, confidence);
-            mean = buffer;
-            lower = 0;
-            modelName = "conservative rule";
-            note = "little history (" + n + " buckets, need " + MIN_HISTORY_BUCKETS +
-                "): buffer = max(10% of base, 2 units) x ln(1/(1-c))/ln(20)";
+            iterations++;
+            growth.evaluate(horizon);
+            final boolean stable = growth.model == null && growth.floorBytesPerSecond == 0 ||
+                i > 0 && Math.abs(growth.upper - buffer) <= 0.01 * Math.max(buffer, 1);
+            buffer = growth.upper;
             horizon = (baseBytes + buffer) / rate;
-            iterations = 1;
-        }
-        else
-        {
-            modelName = model.name();
-            buffer = 0;
-            mean = 0;
-            lower = 0;
-            for (int i = 0; i < MAX_ITERATIONS; i++)
+            if (stable)
             {
-                iterations++;
-                final double buckets = Math.max(horizon / intervalSeconds, 1e-9);
-                final int h = (int)Math.min(MAX_STEPS, Math.max(1, Math.ceil(buckets)));
-                final double f = buckets / h;
-                final GrowthForecast g = model.forecastSum(h, confidence);
-                final double newMean = Math.max(0, g.mean() * f);
-                final double newUpper = Math.max(newMean, newMean + (g.upper() - g.mean()) * Math.sqrt(f));
-                final double newLower = Math.max(0, newMean - (g.mean() - g.lower()) * Math.sqrt(f));
-                final boolean stable = i > 0 && Math.abs(newUpper - buffer) <= 0.01 * Math.max(buffer, 1);
-                buffer = newUpper;
-                mean = newMean;
-                lower = newLower;
-                horizon = (baseBytes + buffer) / rate;
-                if (stable)
-                {
-                    break;
-                }
+                break;
             }
         }
+        final double mean = growth.mean;
+        final double lower = growth.lower;
         long partition = (long)Math.ceil(baseBytes + buffer);
         if (maxPartitionBytes > 0 && partition > maxPartitionBytes)
         {
@@ -126,6 +106,101 @@ public final class Planner
         partition = Math.max(unitBytes, (partition + unitBytes - 1) / unitBytes * unitBytes);
         return new Plan(baseBytes, logicalBytes, rate, horizon, n, intervalSeconds, modelName, (long)mean, (long)lower,
             (long)Math.ceil(buffer), confidence, partition, unitBytes, iterations, note);
+    }
+
+    /**
+     * The newly-allocated-bytes forecast of one history: the fitted model (or the conservative rule)
+     * evaluated over any horizon. Not thread-safe; {@link #evaluate} leaves its figures in the fields.
+     */
+    static final class Growth
+    {
+        final FittedModel model;
+        final int historyBuckets;
+        final double intervalSeconds;
+        final double confidence;
+        final double conservative;
+        /** New bytes per second the job's own write log observed (0: none): the bound never goes below that rate over the horizon. */
+        double floorBytesPerSecond;
+        double horizonSeconds;
+        double mean;
+        double lower;
+        double upper;
+
+        private Growth(final FittedModel model, final int historyBuckets, final double intervalSeconds, final double confidence,
+            final double conservative)
+        {
+            this.model = model;
+            this.historyBuckets = historyBuckets;
+            this.intervalSeconds = intervalSeconds;
+            this.confidence = confidence;
+            this.conservative = conservative;
+        }
+
+        /** Fits {@code history} (period detected among 24, 48 and 168 buckets); too short a history gets the conservative rule. */
+        static Growth of(final double[] history, final double intervalSeconds, final double confidence, final long baseBytes,
+            final long unitBytes)
+        {
+            if (!(confidence > 0 && confidence < 1))
+            {
+                throw new IllegalArgumentException("confidence must lie in (0, 1), not " + confidence);
+            }
+            final int n = history == null ? 0 : history.length;
+            FittedModel model = null;
+            if (n >= MIN_HISTORY_BUCKETS)
+            {
+                int period = EtsFitter.detectPeriod(history, 0, n, PERIOD_CANDIDATES);
+                if (period > 1 && n < 2 * period)
+                {
+                    period = 1;
+                }
+                model = EtsFitter.fitAuto(history, 0, n, period, Transform.NONE);
+            }
+            return new Growth(model, n, intervalSeconds, confidence, conservativeBuffer(baseBytes, unitBytes, confidence));
+        }
+
+        /** Sets {@link #floorBytesPerSecond} (NaN or ≤ 0: none). */
+        Growth withFloor(final double bytesPerSecond)
+        {
+            floorBytesPerSecond = bytesPerSecond > 0 ? bytesPerSecond : 0;
+            return this;
+        }
+
+        String name()
+        {
+            return model == null ? "conservative rule" : model.name();
+        }
+
+        String conservativeNote()
+        {
+            return "little history (" + historyBuckets + " buckets, need " + MIN_HISTORY_BUCKETS +
+                "): buffer = max(10% of base, 2 units) x ln(1/(1-c))/ln(20)";
+        }
+
+        /**
+         * Mean and bounds of the new bytes over {@code horizonSeconds}: the sum over ceil(horizon / interval)
+         * buckets (at most {@value #MAX_STEPS}); a fraction f of that many buckets scales the mean by f and the
+         * spread above it by √f. The conservative rule does not depend on the horizon.
+         */
+        void evaluate(final double horizon)
+        {
+            horizonSeconds = horizon;
+            final double floor = floorBytesPerSecond * horizon;
+            if (model == null)
+            {
+                mean = Math.max(conservative, floor);
+                lower = 0;
+                upper = Math.max(conservative, floor);
+                return;
+            }
+            final double buckets = Math.max(horizon / intervalSeconds, 1e-9);
+            final int h = (int)Math.min(MAX_STEPS, Math.max(1, Math.ceil(buckets)));
+            final double f = buckets / h;
+            final GrowthForecast g = model.forecastSum(h, confidence);
+            mean = Math.max(0, g.mean() * f);
+            upper = Math.max(mean, mean + (g.upper() - g.mean()) * Math.sqrt(f));
+            lower = Math.max(0, mean - (g.mean() - g.lower()) * Math.sqrt(f));
+            upper = Math.max(upper, floor);
+        }
     }
 
     /** The conservative buffer of the class comment. */

@@ -3,24 +3,45 @@ package io.presync.replicate;
 import io.presync.btree.ExtentCursor;
 import io.presync.btree.ExtentMap;
 import io.presync.device.BlockDevice;
+import io.presync.device.OpenOptions;
+import io.presync.pool.PartitionInfo;
+import io.presync.pool.Pool;
+import io.presync.pool.PoolInfo;
+import io.presync.pool.Segment;
 import io.presync.uring.CompletionHandler;
 import io.presync.uring.Ring;
+import io.presync.uring.SqeDescriptor;
+import io.presync.uring.UringException;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Measures the master's read rate through the ring: up to {@value #PROBE_BYTES} bytes of its data
- * (its allocated extents, or the start of the device when it holds none) or {@value #PROBE_NANOS} ns,
- * 4 reads of 1 MiB in flight. The copy is bounded by the slower of reading the master and writing the
- * pool; the pool's write rate is not probed (it would write the pool), so this is an upper bound the
- * job refines by what it achieves.
+ * Measures the rates a copy is bounded by, through the ring with 4 requests of 1 MiB in flight:
+ * <ul>
+ *   <li>the master's read rate: up to {@value #PROBE_BYTES} bytes of its data (its allocated extents,
+ *       or the start of the device when it holds none) or {@value #PROBE_NANOS} ns;</li>
+ *   <li>the pool's write rate: O_DIRECT writes of up to {@value #WRITE_PROBE_BYTES} bytes or
+ *       {@value #WRITE_PROBE_NANOS} ns into the largest run of the pool's free units, then an fdatasync
+ *       (the copy's commits flush too), then the range is discarded again. Free units belong to nobody:
+ *       a later allocation discards and zeroes them before use, so the probe's bytes are never read.</li>
+ * </ul>
+ * The copy rate is the smaller of the two ({@link CopyRate}). The copy also pays for CRC32C and the
+ * partition's metadata, so this is still an upper bound, which the job refines by what it achieves.
  */
 final class RateProbe
 {
     static final long PROBE_BYTES = 128L << 20;
     static final long PROBE_NANOS = 1_000_000_000L;
+    static final long WRITE_PROBE_BYTES = 64L << 20;
+    static final long WRITE_PROBE_NANOS = 500_000_000L;
+    /** Less free pool space than this is not probed: too short a run to mean anything. */
+    static final long MIN_WRITE_PROBE_BYTES = 4L << 20;
     private static final int CHUNK = 1 << 20;
     private static final int DEPTH = 4;
 
@@ -86,6 +107,99 @@ final class RateProbe
                 ring.reap(handler, DEPTH);
             }
             final double seconds = Math.max(1e-6, (System.nanoTime() - start) / 1e9);
+            return done[0] / seconds;
+        }
+    }
+
+    /**
+     * The largest run of free units of {@code pool} as {offsetBytes, lengthBytes}, at most
+     * {@value #WRITE_PROBE_BYTES} bytes; null when it is shorter than {@value #MIN_WRITE_PROBE_BYTES}.
+     * Free = neither reserved (superblocks and metadata) nor in any partition's segment.
+     */
+    static long[] freeRange(final Pool pool)
+    {
+        final PoolInfo info = pool.info();
+        final List<Segment> owned = new ArrayList<>();
+        for (final PartitionInfo p : pool.partitions())
+        {
+            owned.addAll(p.segments());
+        }
+        owned.sort((a, b) -> Long.compare(a.startUnit(), b.startUnit()));
+        long bestStart = 0;
+        long bestUnits = 0;
+        long at = info.reservedUnits();
+        for (int i = 0; i <= owned.size(); i++)
+        {
+            final long next = i < owned.size() ? owned.get(i).startUnit() : info.unitCount();
+            if (next - at > bestUnits)
+            {
+                bestStart = at;
+                bestUnits = next - at;
+            }
+            if (i < owned.size())
+            {
+                at = Math.max(at, owned.get(i).endUnit());
+            }
+        }
+        final long length = Math.min(WRITE_PROBE_BYTES, bestUnits * info.unitBytes());
+        return length < MIN_WRITE_PROBE_BYTES ? null : new long[] {bestStart * info.unitBytes(), length};
+    }
+
+    /** The pool's write rate into {@code range} (from {@link #freeRange}), which is discarded afterwards. */
+    static double measureWrite(final Path poolDevice, final long[] range, final Ring ring) throws IOException
+    {
+        final long[] done = new long[3];
+        final CompletionHandler handler = (userData, res, flags) ->
+        {
+            if (res < 0)
+            {
+                done[2] = res;
+            }
+            done[0] += Math.max(0, res);
+            done[1]++;
+        };
+        try (BlockDevice device = BlockDevice.open(poolDevice,
+            OpenOptions.forWriting().withExclusive(false).withAllowRegularFile(true)); Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment buffer = Ring.allocateBuffer(arena, (long)CHUNK * DEPTH);
+            // Not zeros: a device may detect zero writes and skip them.
+            for (long i = 0; i < buffer.byteSize(); i += 8)
+            {
+                buffer.set(ValueLayout.JAVA_LONG, i, 0x9E3779B97F4A7C15L * (i + 1));
+            }
+            final long start = System.nanoTime();
+            long submitted = 0;
+            long position = range[0];
+            final long end = range[0] + range[1];
+            while (position < end && System.nanoTime() - start < WRITE_PROBE_NANOS)
+            {
+                final int length = (int)Math.min(CHUNK, end - position);
+                final int slot = (int)(submitted % DEPTH);
+                ring.prepareWrite(device.fd(), false, buffer.asSlice((long)slot * CHUNK, CHUNK), length, position, slot);
+                submitted++;
+                position += length;
+                if (submitted - done[1] >= DEPTH)
+                {
+                    ring.submitAndWait(1);
+                    ring.reap(handler, DEPTH);
+                }
+            }
+            while (done[1] < submitted)
+            {
+                ring.submitAndWait(1);
+                ring.reap(handler, DEPTH);
+            }
+            ring.prepareFsync(device.fd(), false, true, DEPTH);
+            ring.submitAndWait(1);
+            ring.reap(handler, 1);
+            final double seconds = Math.max(1e-6, (System.nanoTime() - start) / 1e9);
+            device.release(range[0], position - range[0]);
+            if (done[2] < 0)
+            {
+                // Typed with its errno: ENOSPC (storage below the pool full) is not a reason to stop the job.
+                throw UringException.forResult(SqeDescriptor.OP_WRITE, (int)done[2],
+                    poolDevice + " (the write probe into its free space at " + range[0] + ")");
+            }
             return done[0] / seconds;
         }
     }

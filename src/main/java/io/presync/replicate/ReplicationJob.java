@@ -5,6 +5,8 @@ import io.presync.btree.ExtentCursor;
 import io.presync.btree.ExtentMap;
 import io.presync.device.BlockDevice;
 import io.presync.device.OpenOptions;
+import io.presync.ffi.Errno;
+import io.presync.ffi.ErrnoException;
 import io.presync.forecast.HeatModel;
 import io.presync.pool.MasterIdentity;
 import io.presync.pool.Partition;
@@ -26,6 +28,8 @@ import io.presync.tracking.RegionOrder;
 import io.presync.tracking.TrackingMap;
 import io.presync.uring.CompletionHandler;
 import io.presync.uring.Ring;
+import io.presync.uring.SqeDescriptor;
+import io.presync.uring.UringException;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.Agent;
 
@@ -37,6 +41,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
@@ -49,9 +54,14 @@ import java.util.zip.CRC32C;
  * <ol>
  *   <li>Tap the master ({@link BlockTap}) and append every event to the write log (sequence numbers
  *       continue the log's); the tap starts before T0 so every write completing after T0 is seen.</li>
- *   <li>History: {@code --history} (see {@link History}); heat for the copy order from it.</li>
+ *   <li>History: {@code --history} (see {@link History}); heat for the copy order from it; then what the
+ *       write log of earlier runs observed ({@link History#fromLog}: whole buckets inside the spans when a
+ *       job was tapping, and their first-write rate as a floor of the buffer).</li>
  *   <li>Allocation map of the master ({@link MasterMap}) and its snapshot at T0.</li>
- *   <li>Plan ({@link Planner}) with the read rate measured on the master.</li>
+ *   <li>Plan ({@link Planner}) with the copy rate probed on these devices: the slower of the master's read
+ *       rate and the pool's write rate (written into the pool's free space, see {@link RateProbe}). As the
+ *       copy runs, the horizon is refined from the rate achieved and the partition extended ahead of need
+ *       when the growth bound of the longer horizon no longer fits (see {@code tick}).</li>
  *   <li>Allocate the partition before the first byte is copied (or resume the existing one of the same master).</li>
  * </ol>
  *
@@ -66,6 +76,13 @@ import java.util.zip.CRC32C;
  * offers no ring-based write yet. A range is cleared in the tracking map only by a read submitted when
  * the tap's next sequence was past the write that dirtied it; ranges in flight never overlap, so two
  * reads of one range cannot complete out of order.
+ *
+ * <h2>Convergence</h2>
+ * The replica is consistent when the bulk pass is done and the dirty set is empty with nothing in flight
+ * and nothing left in the tap: it then equals the master up to {@link #consistentAtSeq()}. {@code run(true, ...)}
+ * ends at the first such point (reached once; under steady writes the dirty set refills right after), or
+ * at its timeout with the state committed. The dirty set's trend over the last 5 s says whether the
+ * writer dirties faster than the job copies ({@link #dirtyBacklogGrowing()}).
  *
  * <h2>Loss and resume</h2>
  * A LOST tap event queues a checksum comparison of the whole device: master blocks are read and their
@@ -91,6 +108,15 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private static final int LAG_CAPACITY = 1 << 16;
     private static final int POLL_LIMIT = 256;
     private static final long MAP_HEADROOM_BYTES = 1L << 20;
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long RUN_RECORD_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Dirty-set samples, one a tick: the backlog grows when it rose over most of the last 5 s. */
+    private static final int DIRTY_SAMPLES = 10;
+    /** A projected transfer this much longer than the horizon (and 0.5 s) re-plans the buffer. */
+    private static final double HORIZON_SLACK = 1.2;
+    /** The recent copy rate is measured over this window (whole ticks). */
+    private static final long RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final int DONE_SAMPLES = 8;
 
     /** Settings of a job. */
     public static final class Options
@@ -105,12 +131,18 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public Path logDirectory;
         public long commitIntervalNanos = TimeUnit.SECONDS.toNanos(2);
         public int tapBufferKb = 4096;
+        /** Pages each per-CPU tap reader may hand out before the job polls (0: the tap's default); tests make it tiny. */
+        public int tapPagesInFlight;
         /** Skip the rate probe (tests): use this rate instead when positive. */
         public double assumedRateBytesPerSecond;
         /** Baseline for benchmarks: bulk copy and re-copies in ascending address order instead of cold regions first. */
         public boolean lbaOrder;
         /** Baseline for benchmarks: track whole 1 MiB granules (no write-sized spans, no fine bitmaps). */
         public boolean coarseTracking;
+        /** Learn history from the write log already in {@link #logDir()} too (a second run plans from what the first saw). */
+        public boolean historyFromLog = true;
+        /** When positive, the bulk pass reads at most this many bytes per second (streaming is never held back). */
+        public double bulkLimitBytesPerSecond;
 
         /** The partition name, defaulting to the master device's file name. */
         public String partitionName()
@@ -131,9 +163,26 @@ public final class ReplicationJob implements Agent, AutoCloseable
         long growthUpperBytes, double confidence, long actualGrowthBytes, long usedBytes, int extensions,
         long copiedBytes, long streamedBytes, long recopiedBytes, long verifiedBytes, double durationSeconds,
         double lagMillisP50, double lagMillisP99, double lagMillisP999, String verify, long consistentAtSeq,
-        long lostReports, long tapEvents)
+        long lostReports, long tapEvents,
+        boolean consistentReached, double secondsToConsistent, boolean timedOut, double horizonSeconds,
+        double measuredCopyBytesPerSecond, java.util.List<String> extensionReasons, boolean dirtyBacklogGrowing,
+        long dirtyBytes, long peakDirtyBytes)
     {
+        Report withTimedOut()
+        {
+            return new Report(partition, resumed, plan, plannedPartitionBytes, baseBytes, predictedGrowthBytes, growthUpperBytes,
+                confidence, actualGrowthBytes, usedBytes, extensions, copiedBytes, streamedBytes, recopiedBytes, verifiedBytes,
+                durationSeconds, lagMillisP50, lagMillisP99, lagMillisP999, verify, consistentAtSeq, lostReports, tapEvents,
+                consistentReached, secondsToConsistent, true, horizonSeconds, measuredCopyBytesPerSecond, extensionReasons,
+                dirtyBacklogGrowing, dirtyBytes, peakDirtyBytes);
+        }
     }
+
+    /**
+     * Called at points of the job a crash test wants to kill it at ("plan", "commit": after the partition's
+     * commit, before the job state's); null in production.
+     */
+    static volatile java.util.function.Consumer<String> phaseHook;
 
     private final Options options;
     private final String name;
@@ -207,6 +256,28 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private static final String[] PHASES = {"tap", "history", "map", "plan", "allocate", "copied", "synced", "committed", "verified"};
     private final long[] phaseNanos = new long[PHASES.length];
 
+    // Horizon refinement (see tick): the growth model, the current horizon and what the copy achieves.
+    private Planner.Growth growth;
+    private double horizonSeconds;
+    private long bulkTotalBytes;
+    private long bulkStartNanos;
+    private double measuredRate;
+    private int aheadExtensions;
+    private final java.util.List<String> extensionReasons = new java.util.ArrayList<>();
+    private long nextTickNanos;
+    private final long[] doneSamples = new long[DONE_SAMPLES];
+    private int tickCount;
+    private int slowTicks;
+    private long nextRunRecordNanos;
+    private long runStartEpochNanos;
+    // Convergence: the first consistent point of the current run() and the dirty backlog's trend.
+    private boolean consistentReached;
+    private long consistentNanos;
+    private long runStartNanos;
+    private final long[] dirtySamples = new long[DIRTY_SAMPLES];
+    private int dirtySampleCount;
+    private long peakDirtyBytes;
+
     private ReplicationJob(final Options options)
     {
         this.options = options;
@@ -222,7 +293,13 @@ public final class ReplicationJob implements Agent, AutoCloseable
             job.open();
             return job;
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final IOException ex)
+        {
+            final IOException explained = job.explain(ex);
+            job.close();
+            throw explained;
+        }
+        catch (final RuntimeException ex)
         {
             job.close();
             throw ex;
@@ -234,20 +311,69 @@ public final class ReplicationJob implements Agent, AutoCloseable
     {
         try (BlockDevice master = openMaster(options.master); Ring ring = Ring.create(64))
         {
-            final long unitBytes;
+            // Held open (exclusively) through the write probe: nobody allocates the free units it writes meanwhile.
             try (Pool pool = openPool(options.pool, master))
             {
-                unitBytes = pool.info().unitBytes();
+                final long unitBytes = pool.info().unitBytes();
+                final HeatModel heat = new HeatModel(master.sizeBytes(), REGION_BYTES, TimeUnit.HOURS.toNanos(1));
+                final History history = history(options, heat);
+                try (ExtentMap map = MasterMap.build(master, ring))
+                {
+                    final CopyRate rate = probe(options, master, ring, map, pool);
+                    return Planner.plan(Planner.Growth.of(history.newBytes(), history.intervalSeconds(), options.confidence,
+                            map.totalBytes(), unitBytes).withFloor(history.observedBytesPerSecond()), map.totalBytes(), master.sizeBytes(),
+                        rate.bytesPerSecond(), options.maxPartitionBytes, unitBytes)
+                        .withInputs(rate, history);
+                }
             }
-            final HeatModel heat = new HeatModel(master.sizeBytes(), REGION_BYTES, TimeUnit.HOURS.toNanos(1));
-            final History history = options.history == null ? History.none() : History.load(options.history, options.historyFormat, heat);
-            try (ExtentMap map = MasterMap.build(master, ring))
+        }
+    }
+
+    /** {@code --history FILE} followed by what the job's own write log observed (see {@link History#fromLog}). */
+    static History history(final Options options, final HeatModel heat) throws IOException
+    {
+        final History file = options.history == null ? History.none() : History.load(options.history, options.historyFormat, heat);
+        final Path logDir = options.logDir();
+        if (!options.historyFromLog || options.history != null && Files.exists(logDir) && Files.isSameFile(options.history, logDir))
+        {
+            return file;
+        }
+        final History log = History.fromLog(logDir, file.newBytes().length > 0 ? file.intervalSeconds() : History.LOG_INTERVAL_SECONDS);
+        return History.combine(file, log);
+    }
+
+    /**
+     * The copy rate: the minimum of the master's read rate and the pool's write rate, both probed
+     * ({@link RateProbe}); the pool's is probed in its free space, which {@code pool} describes and, open
+     * for writing (exclusively), keeps free meanwhile.
+     */
+    static CopyRate probe(final Options options, final BlockDevice master, final Ring ring, final ExtentMap data, final Pool pool)
+        throws IOException
+    {
+        if (options.assumedRateBytesPerSecond > 0)
+        {
+            return CopyRate.given(options.assumedRateBytesPerSecond);
+        }
+        final double read = RateProbe.measure(master, ring, data);
+        final long[] range = RateProbe.freeRange(pool);
+        if (range == null)
+        {
+            return CopyRate.probed(read, Double.NaN, "the pool has less than " + (RateProbe.MIN_WRITE_PROBE_BYTES >> 20) +
+                " MiB of free space to probe");
+        }
+        try
+        {
+            return CopyRate.probed(read, RateProbe.measureWrite(options.pool, range, ring), null);
+        }
+        catch (final IOException ex)
+        {
+            // A thin pool whose storage is (nearly) full: the probe's writes are given back already, and
+            // the allocation that follows says clearly that the storage is full if the partition does not fit.
+            if (errnoOf(ex) != Errno.ENOSPC && errnoOf(ex) != Errno.EDQUOT)
             {
-                final double rate = options.assumedRateBytesPerSecond > 0 ? options.assumedRateBytesPerSecond :
-                    RateProbe.measure(master, ring, map);
-                return Planner.plan(map.totalBytes(), master.sizeBytes(), rate, history.newBytes(), history.intervalSeconds(),
-                    options.confidence, options.maxPartitionBytes, unitBytes);
+                throw ex;
             }
+            return CopyRate.probed(read, Double.NaN, "the storage below the pool had no room for the write probe");
         }
     }
 
@@ -266,6 +392,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
 
     static Pool openPool(final Path path, final BlockDevice master) throws IOException
     {
+        final long poolDeviceBytes;
         try (BlockDevice poolDevice = BlockDevice.open(path, OpenOptions.forReading()))
         {
             if (BlockDevice.overlap(master, poolDevice))
@@ -273,6 +400,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 throw new RefusedException("the pool " + path + " is the master " + master.path() + " or shares storage with it; " +
                     "give a separate pool device");
             }
+            poolDeviceBytes = poolDevice.sizeBytes();
         }
         try
         {
@@ -288,6 +416,17 @@ public final class ReplicationJob implements Agent, AutoCloseable
             }
             throw ex;
         }
+        catch (final IOException | IllegalArgumentException ex)
+        {
+            // Reads of the superblocks run past the end: the device lost its capacity (unplugged, or a loop
+            // device whose backing file was cut), which the read errors alone do not say.
+            if (poolDeviceBytes < MIN_MASTER_BYTES)
+            {
+                throw new RefusedException("the pool " + path + " has only " + poolDeviceBytes + " bytes, too few to hold its " +
+                    "Presync pool, so it went away or shrank; reattach the pool's storage and run the same command again", ex);
+            }
+            throw ex;
+        }
     }
 
     private void open() throws IOException
@@ -299,14 +438,18 @@ public final class ReplicationJob implements Agent, AutoCloseable
         // 1. Tap before T0, with the log's sequence numbers continued.
         Files.createDirectories(options.logDir());
         log = WriteLog.open(options.logDir(), new WriteLog.Options());
-        tap = BlockTap.open(options.master, new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
-            .firstSequence(Math.max(1, log.nextSequence())));
+        final BlockTap.Options tapOptions = new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
+            .firstSequence(Math.max(1, log.nextSequence()));
+        tap = BlockTap.open(options.master, options.tapPagesInFlight > 0 ? tapOptions.pagesInFlight(options.tapPagesInFlight) : tapOptions);
+        runStartEpochNanos = epochOffsetNanos + System.nanoTime();
         tracking = options.coarseTracking ?
             new TrackingMap(new TrackingMap.Context().coarseSpans(false).promoteAfterWrites(0)) : new TrackingMap();
         phase(0);
         heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
         // 2. History (and heat from it).
-        final History history = options.history == null ? History.none() : History.load(options.history, options.historyFormat, heat);
+        final History history = history(options, heat);
+        // This run's tapping span starts after the history is read: the log's earlier runs are the history.
+        History.recordRun(options.logDir(), runStartEpochNanos, runStartEpochNanos, true);
         phase(1);
         // 3. Allocation map and its snapshot at T0.
         final ExtentMap live = MasterMap.build(master, ring);
@@ -315,10 +458,13 @@ public final class ReplicationJob implements Agent, AutoCloseable
         try
         {
             // 4. Plan.
-            final double rate = options.assumedRateBytesPerSecond > 0 ? options.assumedRateBytesPerSecond :
-                RateProbe.measure(master, ring, snapshot);
-            plan = Planner.plan(snapshot.totalBytes(), sizeBytes, rate, history.newBytes(), history.intervalSeconds(),
-                options.confidence, options.maxPartitionBytes, pool.info().unitBytes());
+            hook("plan");
+            final CopyRate rate = probe(options, master, ring, snapshot, pool);
+            growth = Planner.Growth.of(history.newBytes(), history.intervalSeconds(), options.confidence, snapshot.totalBytes(),
+                pool.info().unitBytes()).withFloor(history.observedBytesPerSecond());
+            plan = Planner.plan(growth, snapshot.totalBytes(), sizeBytes, rate.bytesPerSecond(), options.maxPartitionBytes,
+                pool.info().unitBytes()).withInputs(rate, history);
+            horizonSeconds = plan.horizonSeconds();
             phase(3);
             // 5. Allocate before the first byte is copied, or resume.
             final MasterIdentity identity = MasterIdentity.of(identityKey(master), sizeBytes);
@@ -342,6 +488,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
             {
                 pool.allocate(name, identity, plan.partitionBytes());
             }
+            // A restored plan keeps this run's probe figures and history split.
+            plan = plan.withInputs(rate, history);
             partition = pool.openPartition(name);
             buildWorkList(snapshot);
         }
@@ -364,12 +512,25 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             writeState("copy");
         }
+        for (int i = 0; i < workCount; i++)
+        {
+            bulkTotalBytes += workEnd[i] - workStart[i];
+        }
         phase(4);
     }
 
     private void phase(final int index)
     {
         phaseNanos[index] = System.nanoTime();
+    }
+
+    private static void hook(final String phase)
+    {
+        final java.util.function.Consumer<String> h = phaseHook;
+        if (h != null)
+        {
+            h.accept(phase);
+        }
     }
 
     private static long epochOffset()
@@ -489,6 +650,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             commit(bulkDone() ? "stream" : "copy");
         }
+        if (now >= nextTickNanos)
+        {
+            tick(now);
+        }
         // Consistent only after a poll that left nothing ready in the tap and with nothing dirty or in flight.
         syncedNow = false;
         if (bulkDone() && inFlight == 0 && tracking.dirtyBytes() == 0 && polled < POLL_LIMIT)
@@ -501,7 +666,156 @@ public final class ReplicationJob implements Agent, AutoCloseable
             consistentAtSeq = tap.nextSequence() - 1;
             syncedNow = true;
         }
+        if (!consistentReached && synced())
+        {
+            consistentReached = true;
+            consistentNanos = now;
+        }
         return work;
+    }
+
+    /**
+     * Twice a second: samples the dirty backlog, refines the horizon from the copy rate achieved, and
+     * records the tapping span for the history a later run reads from the log.
+     * <p>
+     * The plan's horizon came from a probe; the copy also pays for CRC32C, the partition's metadata and
+     * the streaming it does meanwhile. When the measured copy rate (the faster of the rate since the bulk
+     * pass began and the last second's, so neither warm-up nor one slow second alone counts) says in two
+     * successive ticks that the transfer (the rest of the bulk pass and the dirty backlog) ends later than
+     * the horizon by more than {@value #HORIZON_SLACK}x, the horizon moves there and the growth bound is recomputed for it; when
+     * base plus the new bound no longer fits, the partition is extended now, ahead of need (at most to
+     * {@code --max-partition} or the master's size), rather than when a write finds it full.
+     */
+    private void tick(final long now) throws IOException
+    {
+        nextTickNanos = now + TICK_NANOS;
+        final long dirty = tracking.dirtyBytes();
+        peakDirtyBytes = Math.max(peakDirtyBytes, dirty);
+        dirtySamples[dirtySampleCount++ % DIRTY_SAMPLES] = dirty;
+        if (now >= nextRunRecordNanos)
+        {
+            nextRunRecordNanos = now + RUN_RECORD_NANOS;
+            History.recordRun(options.logDir(), runStartEpochNanos, epochOffsetNanos + now, false);
+        }
+        if (bulkStartNanos == 0)
+        {
+            // The first duty cycle: the bulk pass starts now.
+            bulkStartNanos = now;
+            return;
+        }
+        if (bulkStartNanos == 0 || bulkDone() || now - bulkStartNanos < TICK_NANOS)
+        {
+            return;
+        }
+        final double elapsed = (now - bulkStartNanos) / 1e9;
+        final long done = copiedBytes + verifiedBytes;
+        final int window = (int)(RATE_WINDOW_NANOS / TICK_NANOS);
+        final long doneBefore = doneSamples[(tickCount + DONE_SAMPLES - window) % DONE_SAMPLES];
+        doneSamples[tickCount++ % DONE_SAMPLES] = done;
+        // The faster of the rate since the start (which pays for warm-up) and the last second's (noisy):
+        // only a copy that both say is slow moves the horizon.
+        measuredRate = Math.max(done / elapsed, tickCount > window ? (done - doneBefore) / (RATE_WINDOW_NANOS / 1e9) : 0);
+        if (done < 4L * CHUNK_BYTES || measuredRate <= 0 || now - bulkStartNanos < RATE_WINDOW_NANOS)
+        {
+            return;
+        }
+        final long remaining = Math.max(0, bulkTotalBytes - done) + (verifyCursor >= 0 ? sizeBytes - verifyCursor : 0) + dirty;
+        final double projected = elapsed + remaining / measuredRate;
+        if (projected <= horizonSeconds * HORIZON_SLACK || projected <= horizonSeconds + 0.5)
+        {
+            slowTicks = 0;
+            return;
+        }
+        if (++slowTicks < 2)
+        {
+            return;
+        }
+        final double before = horizonSeconds;
+        final long boundBefore = (long)growth.upper;
+        horizonSeconds = projected;
+        growth.evaluate(horizonSeconds);
+        final long unit = pool.info().unitBytes();
+        long target = (long)Math.ceil(plan.baseBytes() + growth.upper) + 2 * MAP_HEADROOM_BYTES;
+        if (options.maxPartitionBytes > 0)
+        {
+            target = Math.min(target, options.maxPartitionBytes);
+        }
+        target = Math.min(target, sizeBytes + 2 * MAP_HEADROOM_BYTES);
+        final long capacity = partition.usedBytes() + partition.freeDataBytes();
+        if (target <= capacity)
+        {
+            return;
+        }
+        final long grow = (target - capacity + unit - 1) / unit * unit;
+        final String reason = String.format(Locale.ROOT,
+            "ahead of need: copy rate %.0f MiB/s measured (planned %.0f MiB/s), horizon %.1f s -> %.1f s, growth bound %d -> %d MiB, +%d MiB",
+            measuredRate / (1 << 20), plan.rateBytesPerSecond() / (1 << 20), before, horizonSeconds, boundBefore >> 20,
+            (long)growth.upper >> 20, grow >> 20);
+        try
+        {
+            pool.extend(name, grow);
+        }
+        catch (final RefusedException ex)
+        {
+            // The pool lacks the space now; a write that really needs it stops the job with the clear error.
+            extensionReasons.add("not extended " + reason.substring("ahead of need".length()) + ": " + ex.getMessage());
+            return;
+        }
+        catch (final IOException ex)
+        {
+            // The storage below the pool is full (ENOSPC at the reservation): a speculative extension must
+            // not stop the job; a write that really needs the space stops it with the clear error.
+            if (errnoOf(ex) != Errno.ENOSPC && errnoOf(ex) != Errno.EDQUOT)
+            {
+                throw ex;
+            }
+            extensionReasons.add("not extended " + reason.substring("ahead of need".length()) + ": " + ex.getMessage());
+            return;
+        }
+        extensions++;
+        aheadExtensions++;
+        extensionReasons.add(reason);
+    }
+
+    /** Whether the dirty set grew over most of the last 5 s: the writer dirties faster than the job copies. */
+    public boolean dirtyBacklogGrowing()
+    {
+        return backlogGrowing(dirtySamples, dirtySampleCount);
+    }
+
+    /**
+     * Over the last {@code samples.length} samples of a ring ({@code count} written so far): rose in at least
+     * two thirds of the steps and by more than one chunk in all. Fewer samples than that say nothing.
+     */
+    static boolean backlogGrowing(final long[] samples, final int count)
+    {
+        final int n = samples.length;
+        if (count < n)
+        {
+            return false;
+        }
+        int rises = 0;
+        for (int i = 1; i < n; i++)
+        {
+            final long previous = samples[(count - n + i - 1) % n];
+            final long current = samples[(count - n + i) % n];
+            rises += current > previous ? 1 : 0;
+        }
+        final long oldest = samples[count % n];
+        final long newest = samples[(count - 1) % n];
+        return rises >= n * 2 / 3 && newest > oldest + CHUNK_BYTES;
+    }
+
+    /** Bytes per second the dirty set grew over the last 5 s (negative when it shrank). */
+    private double dirtyGrowthRate()
+    {
+        if (dirtySampleCount < DIRTY_SAMPLES)
+        {
+            return 0;
+        }
+        final long oldest = dirtySamples[dirtySampleCount % DIRTY_SAMPLES];
+        final long newest = dirtySamples[(dirtySampleCount - 1) % DIRTY_SAMPLES];
+        return (newest - oldest) / ((DIRTY_SAMPLES - 1) * TICK_NANOS / 1e9);
     }
 
     private boolean bulkDone()
@@ -572,6 +886,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
         final int length = slotLength[slot];
         slotKind[slot] = FREE;
         inFlight--;
+        if (slotResult[slot] < 0)
+        {
+            // Typed, so that explain() can tell an I/O error of the master from the rest.
+            throw UringException.forResult(SqeDescriptor.OP_READ_FIXED, slotResult[slot],
+                options.master + " (a read of " + length + " bytes at offset " + offset + ")");
+        }
         if (slotResult[slot] != length)
         {
             throw new IOException(options.master + ": read of " + length + " bytes at " + offset + " returned " + slotResult[slot]);
@@ -657,6 +977,16 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 throw new RefusedException("the pool " + options.pool + " is full: partition '" + name + "' needs " + needed +
                     " more bytes; the job state is kept, so free or add pool space and run the same command again to resume", ex);
             }
+            catch (final IOException ex)
+            {
+                // The storage below the pool refused the reservation (ENOSPC): nothing of the extension was
+                // committed, so the partition's state is whole and committing keeps the copy's progress.
+                if (errnoOf(ex) == Errno.ENOSPC || errnoOf(ex) == Errno.EDQUOT)
+                {
+                    commitQuietly(ex);
+                }
+                throw ex;
+            }
         }
         partition.write(offset, data);
     }
@@ -710,7 +1040,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             submitted++;
             verifyCursor = end >= sizeBytes ? -1 : end;
         }
-        while (inFlight < SLOTS && workCursor < workCount)
+        while (inFlight < SLOTS && workCursor < workCount && !bulkLimited())
         {
             if (!submit(workKind[workCursor], workStart[workCursor], workEnd[workCursor]))
             {
@@ -720,6 +1050,25 @@ public final class ReplicationJob implements Agent, AutoCloseable
             workCursor++;
         }
         return submitted;
+    }
+
+    /** Whether the bulk pass is ahead of {@link Options#bulkLimitBytesPerSecond}. */
+    private boolean bulkLimited()
+    {
+        if (options.bulkLimitBytesPerSecond <= 0)
+        {
+            return false;
+        }
+        if (bulkStartNanos == 0)
+        {
+            bulkStartNanos = System.nanoTime();
+        }
+        long submitted = copiedBytes + verifiedBytes;
+        for (int slot = 0; slot < SLOTS; slot++)
+        {
+            submitted += slotKind[slot] == COPY || slotKind[slot] == VERIFY ? slotLength[slot] : 0;
+        }
+        return submitted > options.bulkLimitBytesPerSecond * ((System.nanoTime() - bulkStartNanos) / 1e9);
     }
 
     private void onDirtyRange(final long start, final long end)
@@ -769,6 +1118,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private void commit(final String phase) throws IOException
     {
         partition.commit();
+        hook("commit");
         writeState(phase);
         lastCommitNanos = System.nanoTime();
     }
@@ -842,10 +1192,43 @@ public final class ReplicationJob implements Agent, AutoCloseable
      */
     public Report run(final boolean untilSynced, final PrintWriter progress) throws IOException
     {
+        return run(untilSynced, 0, progress);
+    }
+
+    /**
+     * {@link #run(boolean, PrintWriter)} with a limit: with {@code untilSynced}, the run ends at the first
+     * consistent point after the bulk pass (the dirty set empty, nothing in flight, the tap drained: the
+     * partition equals the master up to {@link #consistentAtSeq()}), reached once; under steady writes
+     * the dirty set refills right after, which the next run() streams. When {@code syncTimeoutNanos} is
+     * positive and that point is not reached in time, the run ends anyway with
+     * {@link Report#timedOut()} and the state committed, so the same command resumes.
+     */
+    public Report run(final boolean untilSynced, final long syncTimeoutNanos, final PrintWriter progress) throws IOException
+    {
+        try
+        {
+            return runCycles(untilSynced, syncTimeoutNanos, progress);
+        }
+        catch (final IOException ex)
+        {
+            throw explain(ex);
+        }
+    }
+
+    private Report runCycles(final boolean untilSynced, final long syncTimeoutNanos, final PrintWriter progress) throws IOException
+    {
         long nextProgress = System.nanoTime();
         syncedNow = false;
-        while (!stopRequested && !(untilSynced && synced()))
+        consistentReached = false;
+        runStartNanos = System.nanoTime();
+        boolean timedOut = false;
+        while (!stopRequested && !(untilSynced && consistentReached))
         {
+            if (syncTimeoutNanos > 0 && System.nanoTime() - runStartNanos >= syncTimeoutNanos)
+            {
+                timedOut = true;
+                break;
+            }
             final int work = doWork();
             if (work == 0)
             {
@@ -883,11 +1266,13 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         commit(synced() ? "synced" : bulkDone() ? "stream" : "copy");
         phase(7);
+        History.recordRun(options.logDir(), runStartEpochNanos, epochOffsetNanos + System.nanoTime(), false);
         if (progress != null)
         {
             progress.println();
         }
-        return report(untilSynced && synced());
+        final Report report = report(untilSynced && consistentReached && synced());
+        return timedOut ? report.withTimedOut() : report;
     }
 
     /** copied/total, rate, ETA, dirty backlog, partition fill. */
@@ -898,9 +1283,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
         final double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
         final double rate = (copiedBytes + streamedBytes + verifiedBytes) / seconds;
         final double eta = rate > 0 ? Math.max(0, total - done) / rate : 0;
-        return String.format(Locale.ROOT, "copied %d/%d MiB  %.0f MiB/s  ETA %.0f s  dirty %d KiB  partition %.0f%% full   ",
-            done >> 20, total >> 20, rate / (1 << 20), eta, tracking.dirtyBytes() >> 10,
-            100.0 * partition.usedBytes() / Math.max(1, partition.dataBytes()));
+        final String backlog = dirtyBacklogGrowing() ?
+            String.format(Locale.ROOT, " (growing +%.1f MiB/s: writes outpace the copy)", dirtyGrowthRate() / (1 << 20)) : "";
+        return String.format(Locale.ROOT, "copied %d/%d MiB  %.0f MiB/s  ETA %.0f s  dirty %d KiB%s  partition %.0f%% full%s   ",
+            done >> 20, total >> 20, rate / (1 << 20), eta, tracking.dirtyBytes() >> 10, backlog,
+            100.0 * partition.usedBytes() / Math.max(1, partition.dataBytes()),
+            consistentReached ? String.format(Locale.ROOT, "  consistent at seq %d", consistentAtSeq) : "");
     }
 
     /**
@@ -912,6 +1300,11 @@ public final class ReplicationJob implements Agent, AutoCloseable
      */
     public Report report(final boolean verify) throws IOException
     {
+        if (bulkStartNanos != 0)
+        {
+            final long end = bulkDone() && bulkDoneNanos != 0 ? bulkDoneNanos : System.nanoTime();
+            measuredRate = (copiedBytes + verifiedBytes) / Math.max(1e-3, (end - bulkStartNanos) / 1e9);
+        }
         String verdict = "not run";
         if (verify)
         {
@@ -949,7 +1342,21 @@ public final class ReplicationJob implements Agent, AutoCloseable
             plan.growthUpperBytes(), plan.confidence(), Math.max(0, used - plan.baseBytes()), used, extensions,
             copiedBytes, streamedBytes, recopiedBytes, verifiedBytes, (System.nanoTime() - startNanos) / 1e9,
             lag.getValueAtPercentile(50) / 1e6, lag.getValueAtPercentile(99) / 1e6, lag.getValueAtPercentile(99.9) / 1e6,
-            verdict, consistentAtSeq, lostReports, tap.eventsDelivered());
+            verdict, consistentAtSeq, lostReports, tap.eventsDelivered(),
+            consistentReached, consistentReached ? (consistentNanos - runStartNanos) / 1e9 : Double.NaN, false, horizonSeconds,
+            measuredRate, java.util.List.copyOf(extensionReasonsNow()), dirtyBacklogGrowing(), tracking.dirtyBytes(), peakDirtyBytes);
+    }
+
+    /** The ahead-of-need reasons, then the extensions writes forced when they found the partition full. */
+    private java.util.List<String> extensionReasonsNow()
+    {
+        final java.util.List<String> reasons = new java.util.ArrayList<>(extensionReasons);
+        final int atWrite = extensions - aheadExtensions;
+        if (atWrite > 0)
+        {
+            reasons.add(atWrite + " at need: growth outran the buffer, a write found the partition full");
+        }
+        return reasons;
     }
 
     public Plan plan()
@@ -1031,6 +1438,157 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         s.append(String.format(Locale.ROOT, ", \"close\": %.6f}", (System.nanoTime() - startNanos) / 1e9));
         System.err.println(s);
+    }
+
+    /**
+     * One sentence for a failure of the storage under the job: which device, what happened, that the state
+     * is kept and what to do. The devices are measured again, because a device that vanished (a hot-unplugged
+     * disk or a loop device whose capacity dropped has size 0) shows itself only as short reads and ENOSPC
+     * writes, and ENOSPC from a pool whose size is unchanged means the storage below it is full (a thin
+     * volume, or the file system holding a loop device's backing file). Other failures pass unchanged.
+     */
+    IOException explain(final IOException ex)
+    {
+        if (ex instanceof RefusedException)
+        {
+            return ex;
+        }
+        final String kept = partition == null ? "; the pool is unchanged" :
+            "; the job state is kept (the partition as of its last commit)";
+        if (master != null)
+        {
+            final long now = currentSizeBytes(options.master);
+            if (now != sizeBytes)
+            {
+                return new IOException("the master " + options.master + " went away or changed size during the replication (" +
+                    sizeText(now) + ", was " + sizeBytes + " bytes) after: " + ex.getMessage() + kept +
+                    "; reattach it and run the same command again to resume", ex);
+            }
+        }
+        if (pool != null)
+        {
+            final long spanBytes = pool.info().unitCount() * pool.info().unitBytes();
+            final long now = currentSizeBytes(options.pool);
+            if (now < spanBytes)
+            {
+                return new IOException("the pool " + options.pool + " went away or shrank during the replication (" + sizeText(now) +
+                    ", its pool spans " + spanBytes + " bytes) after: " + ex.getMessage() + kept +
+                    "; reattach it and run the same command again to resume", ex);
+            }
+        }
+        final int errno = errnoOf(ex);
+        final boolean onPool = failedOnPool(ex);
+        // Only the pool's own calls: ENOSPC elsewhere (the write log's file system) is not the pool's storage.
+        // The loop driver may report a backing file system that ran full as EIO (page-cache writeback).
+        if (onPool && (errno == Errno.ENOSPC || errno == Errno.EDQUOT || (errno == Errno.EIO && backingFileSystemFull(options.pool))))
+        {
+            return new IOException("the storage below the pool " + options.pool +
+                backingFile(options.pool).map(f -> " (its backing file " + f + ")").orElse("") +
+                " is full (" + ex.getMessage() + ")" + kept + "; free space where the pool's storage lives (or move it to a " +
+                "larger place) and run the same command again to resume", ex);
+        }
+        if (errno == Errno.EIO || errno == Errno.ENXIO || errno == Errno.ENODEV)
+        {
+            return new IOException("the " + (onPool ? "pool " + options.pool : "master " + options.master) + " failed an I/O (" +
+                ex.getMessage() + ")" + kept + "; check the device and the storage below it (dmesg), then run the same command " +
+                "again to resume", ex);
+        }
+        return ex;
+    }
+
+    /**
+     * Whether the failed call was on the pool: the pool's path (or its loop device's backing file, which
+     * the reservation's fallback calls) starts the message (Libc) or is the ring's path.
+     */
+    private boolean failedOnPool(final Throwable failure)
+    {
+        final String pool = options.pool.toString();
+        final String file = backingFile(options.pool).map(Path::toString).orElse(pool);
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof UringException e && e.path() != null)
+            {
+                return e.path().equals(pool) || e.path().startsWith(pool + " ");
+            }
+            if (t instanceof ErrnoException && t.getMessage() != null)
+            {
+                return t.getMessage().startsWith(pool + ":") || t.getMessage().startsWith(file + ":");
+            }
+        }
+        return false;
+    }
+
+    /** True when the pool is a loop device whose backing file lies on a file system with less than 1 MiB free. */
+    private static boolean backingFileSystemFull(final Path device)
+    {
+        try
+        {
+            final Optional<Path> file = backingFile(device);
+            return file.isPresent() && Files.getFileStore(file.get()).getUsableSpace() < MIN_MASTER_BYTES;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    private void commitQuietly(final IOException failure)
+    {
+        try
+        {
+            commit(bulkDone() ? "stream" : "copy");
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            failure.addSuppressed(ex);
+        }
+    }
+
+    /** The errno of a failed call, found along the causes; 0 when none carries one. */
+    static int errnoOf(final Throwable failure)
+    {
+        for (Throwable t = failure; t != null; t = t.getCause())
+        {
+            if (t instanceof ErrnoException e)
+            {
+                return e.errno();
+            }
+            if (t instanceof UringException e)
+            {
+                return e.errno();
+            }
+        }
+        return 0;
+    }
+
+    /** The device's size now, or -1 when it cannot be opened any more. */
+    private static long currentSizeBytes(final Path device)
+    {
+        try (BlockDevice d = BlockDevice.open(device, OpenOptions.forReading()))
+        {
+            return d.sizeBytes();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
+        }
+    }
+
+    private static String sizeText(final long bytes)
+    {
+        return bytes < 0 ? "it cannot be opened now" : "it has " + bytes + " bytes now";
+    }
+
+    private static Optional<Path> backingFile(final Path device)
+    {
+        try (BlockDevice d = BlockDevice.open(device, OpenOptions.forReading()))
+        {
+            return d.backingFile();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return Optional.empty();
+        }
     }
 
     private static void closeQuietly(final AutoCloseable c)

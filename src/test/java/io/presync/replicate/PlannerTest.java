@@ -75,4 +75,59 @@ class PlannerTest
         assertTrue(slow.horizonSeconds() > fast.horizonSeconds());
         assertTrue(slow.growthUpperBytes() > fast.growthUpperBytes(), fast + " vs " + slow);
     }
+
+    @Test
+    void anObservedRateIsAFloorOfTheBufferOverTheHorizon()
+    {
+        final Planner.Growth growth = Planner.Growth.of(new double[0], 10, 0.95, GIB, UNIT).withFloor(50e6);
+        final Plan plan = Planner.plan(growth, GIB, 16 * GIB, 100e6, 0, UNIT);
+        // Horizon = (base + buffer) / rate and buffer >= 50 MB/s x horizon: the fixed point is buffer = base,
+        // approached within the planner's iterations.
+        assertTrue(plan.growthUpperBytes() >= 50e6 * plan.horizonSeconds() * 0.9, plan.toString());
+        assertTrue(plan.growthUpperBytes() > 0.9 * GIB, plan.toString());
+        assertTrue(plan.growthUpperBytes() > Planner.conservativeBuffer(GIB, UNIT, 0.95), plan.toString());
+        assertTrue(plan.note().contains("observed"), plan.note());
+        assertFalse(plan.fitted());
+    }
+
+    @Test
+    void theGrowthBoundOfALongerHorizonIsNotSmaller()
+    {
+        final Planner.Growth growth = Planner.Growth.of(history(24 * 7), 60, 0.95, GIB, UNIT);
+        double previous = -1;
+        for (final double horizon : new double[] {0.001, 1, 30, 60, 600, 3600, 86_400})
+        {
+            growth.evaluate(horizon);
+            assertTrue(growth.upper >= previous, horizon + ": " + growth.upper + " < " + previous);
+            assertTrue(growth.upper >= growth.mean && growth.mean >= growth.lower, horizon + "");
+            previous = growth.upper;
+        }
+    }
+
+    @Test
+    void theDirtyBacklogGrowsOnlyWhenItRoseMostOfTheWindowByMoreThanAChunk()
+    {
+        final long mib = 1L << 20;
+        final long[] ring = new long[10];
+        int count = 0;
+        for (int i = 0; i < 9; i++)
+        {
+            ring[count++ % 10] = i * mib;
+        }
+        assertFalse(ReplicationJob.backlogGrowing(ring, count), "too few samples");
+        ring[count++ % 10] = 9 * mib;
+        assertTrue(ReplicationJob.backlogGrowing(ring, count));
+        // Twelve more samples going up and down around 9 MiB: no trend.
+        for (int i = 0; i < 12; i++)
+        {
+            ring[count++ % 10] = (9 + i % 2) * mib;
+        }
+        assertFalse(ReplicationJob.backlogGrowing(ring, count));
+        // Rising in small steps that add up to less than a chunk: not a backlog worth reporting.
+        for (int i = 0; i < 10; i++)
+        {
+            ring[count++ % 10] = 10 * mib + i * 4096;
+        }
+        assertFalse(ReplicationJob.backlogGrowing(ring, count));
+    }
 }

@@ -6,10 +6,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * A replication job in its own JVM for {@link ReplicateKillTest}: prints {@code copy BYTES} as the
  * copy advances (slowed down so that the parent can kill it mid-copy), then {@code synced BYTES},
- * then keeps streaming until killed.
+ * then keeps streaming until killed. With a fourth argument PHASE ("plan" or "commit") it prints
+ * {@code phase PHASE} when the job reaches that point ({@link ReplicationJob#phaseHook}; "commit" once
+ * 12 MiB are copied, between the partition's commit and the job state's) and waits there to be killed.
  */
 public final class ReplicateChild
 {
+    private static final long COMMIT_AFTER_BYTES = 12L << 20;
+
     private ReplicateChild()
     {
     }
@@ -23,8 +27,30 @@ public final class ReplicateChild
         o.partition = "m";
         o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(20);
         o.assumedRateBytesPerSecond = 200e6;
+        final String stopAt = args.length > 3 ? args[3] : "";
+        final ReplicationJob[] running = new ReplicationJob[1];
+        ReplicationJob.phaseHook = phase ->
+        {
+            if (phase.equals(stopAt) && (phase.equals("plan") || running[0] != null && running[0].copiedBytes() >= COMMIT_AFTER_BYTES))
+            {
+                System.out.println("phase " + phase);
+                System.out.flush();
+                while (true)
+                {
+                    try
+                    {
+                        Thread.sleep(1000);
+                    }
+                    catch (final InterruptedException ignored)
+                    {
+                        // Waits for SIGKILL.
+                    }
+                }
+            }
+        };
         try (ReplicationJob job = ReplicationJob.start(o))
         {
+            running[0] = job;
             System.out.println("started " + (job.resumed() ? "resumed" : "new"));
             boolean reported = false;
             while (true)

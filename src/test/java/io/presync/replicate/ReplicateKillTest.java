@@ -1,8 +1,6 @@
 package io.presync.replicate;
 
-import io.presync.device.BlockDevice;
 import io.presync.device.LoopDevices;
-import io.presync.device.OpenOptions;
 import io.presync.pool.Pool;
 import io.presync.uring.Ring;
 import org.junit.jupiter.api.Assumptions;
@@ -12,20 +10,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** SIGKILL of a job in a child JVM during the copy and during streaming; the rerun resumes and converges. */
+/** SIGKILL of a job in a child JVM during plan, copy, commit and streaming; the rerun resumes and converges. */
 class ReplicateKillTest
 {
     private static final long MIB = 1L << 20;
@@ -35,31 +28,39 @@ class ReplicateKillTest
 
     private static void write(final Path device, final long at, final long bytes, final long seed) throws IOException
     {
-        try (BlockDevice dev = BlockDevice.open(device, OpenOptions.forWriting().withExclusive(false)); Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment buffer = BlockDevice.allocateAligned(arena, bytes, 4096);
-            final Random random = new Random(seed);
-            for (long i = 0; i < bytes; i += 8)
-            {
-                buffer.set(ValueLayout.JAVA_LONG, i, random.nextLong());
-            }
-            dev.write(buffer, at);
-        }
+        ReplicaFixtures.writeRandom(device, at, bytes, seed);
     }
 
-    private Process child(final LoopDevices.Loop master, final LoopDevices.Loop pool, final Path log) throws IOException
+    private Process child(final LoopDevices.Loop master, final LoopDevices.Loop pool, final Path log, final String... stopAt)
+        throws IOException
     {
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-cp", System.getProperty("java.class.path"), ReplicateChild.class.getName(), master.path(), pool.path(), log.toString())
-            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        final String[] args = new String[3 + stopAt.length];
+        args[0] = master.path();
+        args[1] = pool.path();
+        args[2] = log.toString();
+        System.arraycopy(stopAt, 0, args, 3, stopAt.length);
+        return ReplicaFixtures.startJava(ReplicateChild.class, null, null, args);
+    }
+
+    /** Reads the child's lines until {@code wanted}; fails when its output ends first. */
+    private static void awaitLine(final Process child, final String wanted) throws IOException
+    {
+        final BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        String last = null;
+        for (String line = out.readLine(); line != null; line = out.readLine())
+        {
+            if (line.equals(wanted))
+            {
+                return;
+            }
+            last = line;
+        }
+        throw new AssertionError("the child ended before printing '" + wanted + "'; its last line: " + last);
     }
 
     private static void kill(final Process child) throws Exception
     {
-        LoopDevices.run("kill", "-KILL", Long.toString(child.pid()));
-        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        ReplicaFixtures.kill(child);
     }
 
     @Test
@@ -126,5 +127,52 @@ class ReplicateKillTest
         final byte[] expected = Files.readAllBytes(master.backingFile());
         final byte[] actual = Files.readAllBytes(image);
         assertEquals(-1, Arrays.mismatch(expected, actual));
+    }
+
+    @Test
+    void killedDuringCommitAndDuringPlanResumesAndCopiesOnlyWhatIsMissing() throws Exception
+    {
+        Assumptions.assumeTrue(Ring.unavailableReason() == null, "io_uring unavailable");
+        final LoopDevices.Loop master = loops.create(128 * MIB);
+        final LoopDevices.Loop pool = loops.create(256 * MIB);
+        Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
+        write(master.device(), 0, 48 * MIB, 11);
+        final Path log = Files.createTempDirectory(loops.folder(), "log-");
+
+        // 1. Killed in a commit once 12 MiB are copied: the partition committed, the job state not yet.
+        final Process first = child(master, pool, log, "commit");
+        awaitLine(first, "phase commit");
+        kill(first);
+
+        // 2. The rerun is killed while it plans: its tap is open, nothing is copied yet.
+        final Process second = child(master, pool, log, "plan");
+        awaitLine(second, "phase plan");
+        kill(second);
+
+        // 3. Untapped writes, then the job resumes in-process: equal, and what the first run committed is not copied again.
+        write(master.device(), 2 * MIB, MIB, 12);
+        write(master.device(), 90 * MIB, MIB, 13);
+        final ReplicationJob.Options o = new ReplicationJob.Options();
+        o.master = master.device();
+        o.pool = pool.device();
+        o.partition = "m";
+        o.logDirectory = log;
+        o.assumedRateBytesPerSecond = 200e6;
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(o))
+        {
+            assertTrue(job.resumed());
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertTrue(report.verifiedBytes() >= 12 * MIB, report.toString());
+        assertTrue(report.copiedBytes() <= 48 * MIB - 12 * MIB + MIB, report.toString());
+        assertTrue(report.recopiedBytes() >= MIB && report.recopiedBytes() < 4 * MIB, report.toString());
+        final Path image = loops.folder().resolve("export.img");
+        try (Pool opened = Pool.openReadOnly(pool.device()))
+        {
+            opened.export("m", image, false);
+        }
+        assertEquals(-1, Arrays.mismatch(Files.readAllBytes(master.backingFile()), Files.readAllBytes(image)));
     }
 }

@@ -422,4 +422,315 @@ class ReplicationJobTest
         assertTrue(err.toString().contains("not a Presync pool"), err.toString());
         assertFalse(err.toString().contains("Exception"), err.toString());
     }
+
+    private static boolean onPath(final String command)
+    {
+        for (final String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
+        {
+            if (Files.isExecutable(Path.of(dir, command)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A series CSV of {@code n} 10-second buckets of about {@code meanBytes} new bytes each. */
+    private Path series(final int n, final double meanBytes) throws IOException
+    {
+        final Path file = loops.folder().resolve("series-" + System.nanoTime() + ".csv");
+        final Random random = new Random(3);
+        final StringBuilder csv = new StringBuilder("ts_us,new_bytes\n");
+        for (int i = 0; i < n; i++)
+        {
+            csv.append(i * 10_000_000L).append(',').append((long)(meanBytes * (1 + 0.1 * random.nextGaussian()))).append('\n');
+        }
+        Files.writeString(file, csv);
+        return file;
+    }
+
+    @Test
+    void aCopySlowerThanProbedRefinesTheHorizonAndExtendsAheadOfNeed() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final ReplicationJob.Options options = options(master, pool);
+        // The probe promises 1 TB/s, so the plan's horizon is microseconds; the copy runs at 8 MiB/s.
+        options.assumedRateBytesPerSecond = 1e12;
+        options.bulkLimitBytesPerSecond = 8 * MIB;
+        options.history = series(48, 30 * MIB);
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(options))
+        {
+            assertTrue(job.plan().fitted(), job.plan().toString());
+            assertTrue(job.plan().horizonSeconds() < 0.01, job.plan().toString());
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertTrue(report.extensions() >= 1, report.toString());
+        assertTrue(report.extensionReasons().get(0).startsWith("ahead of need"), report.extensionReasons().toString());
+        assertTrue(report.horizonSeconds() > 1, report.toString());
+        assertTrue(report.measuredCopyBytesPerSecond() < 16 * MIB, report.toString());
+        assertEquals(16 * MIB, report.usedBytes());
+        assertEquals(1, History.readRuns(options.logDir()).length);
+        assertExportEqualsMaster(master, pool);
+    }
+
+    @Test
+    void syncTimeoutEndsTheRunWithTheStateKeptAndTheRerunConverges() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final ReplicationJob.Options options = options(master, pool);
+        options.bulkLimitBytesPerSecond = 2 * MIB;
+        try (ReplicationJob job = ReplicationJob.start(options))
+        {
+            final ReplicationJob.Report late = job.run(true, TimeUnit.MILLISECONDS.toNanos(500), null);
+            assertTrue(late.timedOut(), late.toString());
+            assertFalse(late.consistentReached(), late.toString());
+            assertEquals("not run", late.verify());
+        }
+        options.bulkLimitBytesPerSecond = 0;
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(options))
+        {
+            assertTrue(job.resumed());
+            report = job.run(true, TimeUnit.SECONDS.toNanos(60), null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertFalse(report.timedOut());
+        assertTrue(report.consistentReached(), report.toString());
+        assertEquals(2, History.readRuns(options.logDir()).length);
+        assertExportEqualsMaster(master, pool);
+
+        // The command line: exit code 3 and one sentence saying what to do.
+        final StringWriter err = new StringWriter();
+        final int code = Main.execute(new String[] {"replicate", "--master", master.path(), "--pool", pool.path(), "--partition", "m",
+            "--log", options.logDir().toString(), "--until-synced", "--sync-timeout", "1ms"}, new PrintWriter(new StringWriter()),
+            new PrintWriter(err));
+        assertEquals(3, code, err.toString());
+        assertTrue(err.toString().contains("not synced within") && err.toString().contains("run the same command again"), err.toString());
+        final StringWriter refused = new StringWriter();
+        assertEquals(2, Main.execute(new String[] {"replicate", "--master", master.path(), "--pool", pool.path(), "--partition", "m",
+            "--log", options.logDir().toString(), "--sync-timeout", "10s"}, new PrintWriter(new StringWriter()), new PrintWriter(refused)));
+        assertTrue(refused.toString().contains("add --until-synced"), refused.toString());
+    }
+
+    @Test
+    void theWriteLogOfEarlierRunsBecomesHistory() throws Exception
+    {
+        final Path log = Files.createTempDirectory(loops.folder(), "log-");
+        final long t0 = 1_700_000_000_000_000_000L;
+        final long second = 1_000_000_000L;
+        // Two tapping spans, 35 s and 25 s, 65 s apart; 1 MiB of first writes each second, plus rewrites.
+        try (io.presync.stream.WriteLog writer = io.presync.stream.WriteLog.open(log, new io.presync.stream.WriteLog.Options()))
+        {
+            long seq = 1;
+            long fresh = 0;
+            for (final long[] span : new long[][] {{0, 35}, {100, 125}})
+            {
+                for (long s = span[0]; s < span[1]; s++)
+                {
+                    writer.append(seq++, t0 + s * second + second / 2, io.presync.stream.WriteOp.WRITE, fresh, MIB, 0);
+                    writer.append(seq++, t0 + s * second + second / 2 + 1, io.presync.stream.WriteOp.WRITE, 0, MIB, 0);
+                    fresh += MIB;
+                }
+                History.recordRun(log, t0 + span[0] * second, t0 + span[1] * second, true);
+            }
+        }
+        final History fromLog = History.fromLog(log, 10);
+        // Whole 10 s buckets inside the spans only: 3 of the first, 2 of the second; the gap is not a quiet interval.
+        assertEquals(5, fromLog.logBuckets(), fromLog.toString());
+        assertEquals(0, fromLog.fileBuckets());
+        // Partial buckets count for the observed rate: 60 MiB of first writes in 60 s of tapping.
+        assertEquals(MIB, fromLog.observedBytesPerSecond(), 0.01 * MIB, fromLog.toString());
+        for (final double y : fromLog.newBytes())
+        {
+            assertEquals(10 * MIB, y, 1.0, Arrays.toString(fromLog.newBytes()));
+        }
+
+        // A plan reads both the file and the log, the log's buckets after the file's.
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final ReplicationJob.Options options = options(master, pool);
+        options.logDirectory = log;
+        options.history = series(12, 5 * MIB);
+        final Plan plan = ReplicationJob.plan(options);
+        assertEquals(12, plan.fileBuckets(), plan.toString());
+        assertEquals(5, plan.logBuckets(), plan.toString());
+        assertEquals(17, plan.historyBuckets(), plan.toString());
+        final StringWriter out = new StringWriter();
+        assertEquals(0, Main.execute(new String[] {"plan", "--master", master.path(), "--pool", pool.path(), "--log", log.toString()},
+            new PrintWriter(out), new PrintWriter(new StringWriter())), out.toString());
+        assertTrue(out.toString().contains("5 whole buckets"), out.toString());
+        assertTrue(out.toString().matches("(?s).*probes: master read [0-9.]+ [KMG]?i?B/s, pool write [0-9.]+ [KMG]?i?B/s.*"), out.toString());
+        // The write probe went into the pool's free units and gave them back: they read as zeros, the pool is intact.
+        try (Pool opened = Pool.openReadOnly(pool.device()))
+        {
+            assertTrue(opened.partitions().isEmpty());
+            final long[] range = RateProbe.freeRange(opened);
+            final byte[] probed = new byte[(int)range[1]];
+            try (var file = java.nio.channels.FileChannel.open(pool.backingFile()))
+            {
+                file.read(java.nio.ByteBuffer.wrap(probed), range[0]);
+            }
+            assertEquals(-1, Arrays.mismatch(probed, new byte[probed.length]));
+        }
+    }
+
+    @Test
+    void aRealTapOverrunIsDetectedAndTheChecksumFallbackConverges() throws Exception
+    {
+        Assumptions.assumeTrue(onPath("fio"), "fio is not installed");
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final ReplicationJob.Options options = options(master, pool);
+        // One page per CPU: a burst overruns it while the job does not poll.
+        options.tapBufferKb = 4;
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(options))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                job.doWork();
+            }
+            LoopDevices.run("fio", "--name=burst", "--filename=" + master.path(), "--rw=randwrite", "--bs=4k", "--direct=1",
+                "--ioengine=libaio", "--iodepth=32", "--size=" + MASTER_BYTES, "--io_size=256m", "--randrepeat=0",
+                "--output=/dev/null");
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertTrue(report.lostReports() >= 1, report.toString());
+        assertTrue(report.verifiedBytes() >= MASTER_BYTES, report.toString());
+        assertExportEqualsMaster(master, pool);
+    }
+
+    @Test
+    void aMountedExt4MasterUnderAFileWriterReplicatesAndEqualsItAfterUnmount() throws Exception
+    {
+        final LoopDevices.Loop master = loops.create(2 * MASTER_BYTES);
+        final LoopDevices.Loop pool = pool();
+        LoopDevices.run("mkfs.ext4", "-q", "-F", "-b", "4096", "-E", "lazy_itable_init=0,lazy_journal_init=0", master.path());
+        final Path mountPoint = Files.createTempDirectory(loops.folder(), "mnt-");
+        final AtomicBoolean stop = new AtomicBoolean();
+        boolean mounted = false;
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(options(master, pool)))
+        {
+            LoopDevices.run("mount", master.path(), mountPoint.toString());
+            mounted = true;
+            final Thread writer = fileWriter(mountPoint, stop);
+            Thread.sleep(200);
+            final ReplicationJob.Report underLoad = job.run(true, null);
+            assertTrue(underLoad.consistentReached(), underLoad.toString());
+            for (final long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500); System.nanoTime() < end; )
+            {
+                job.doWork();
+                Thread.sleep(1);
+            }
+            stop.set(true);
+            writer.join();
+            LoopDevices.run("umount", mountPoint.toString());
+            mounted = false;
+            // The unmount's own writes (superblock, journal) are tapped like any other.
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        finally
+        {
+            stop.set(true);
+            if (mounted)
+            {
+                LoopDevices.run("umount", mountPoint.toString());
+            }
+        }
+        assertTrue(report.tapEvents() > 0 && report.streamedBytes() > 0, report.toString());
+        assertExportEqualsMaster(master, pool);
+    }
+
+    /** The long variant (-Dpresync.long=true): fio on the mounted filesystem for 20 s, the job streaming throughout. */
+    @Test
+    void longAMountedExt4MasterUnderFioReplicatesAndEqualsItAfterUnmount() throws Exception
+    {
+        Assumptions.assumeTrue(Boolean.getBoolean("presync.long"), "long variant: run with -Dpresync.long=true");
+        Assumptions.assumeTrue(onPath("fio"), "fio is not installed");
+        final LoopDevices.Loop master = loops.create(8 * MASTER_BYTES);
+        final LoopDevices.Loop pool = loops.create(1024 * MIB);
+        Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
+        LoopDevices.run("mkfs.ext4", "-q", "-F", "-b", "4096", "-E", "lazy_itable_init=0,lazy_journal_init=0", master.path());
+        final Path mountPoint = Files.createTempDirectory(loops.folder(), "mnt-");
+        boolean mounted = false;
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(options(master, pool)))
+        {
+            LoopDevices.run("mount", master.path(), mountPoint.toString());
+            mounted = true;
+            final Process fio = new ProcessBuilder("fio", "--name=files", "--directory=" + mountPoint, "--rw=randrw", "--bs=16k",
+                "--size=32m", "--nrfiles=8", "--numjobs=2", "--direct=1", "--fsync=16", "--time_based", "--runtime=20",
+                "--output=/dev/null").redirectErrorStream(true).start();
+            assertTrue(job.run(true, TimeUnit.SECONDS.toNanos(60), null).consistentReached());
+            while (fio.isAlive())
+            {
+                job.doWork();
+                Thread.sleep(1);
+            }
+            assertEquals(0, fio.waitFor());
+            LoopDevices.run("umount", mountPoint.toString());
+            mounted = false;
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        finally
+        {
+            if (mounted)
+            {
+                LoopDevices.run("umount", mountPoint.toString());
+            }
+        }
+        assertTrue(report.streamedBytes() > 0, report.toString());
+        assertExportEqualsMaster(master, pool);
+    }
+
+    /** Creates 256 KiB files, overwrites the middle of older ones in place and deletes some, each with fsync, until stopped. */
+    private static Thread fileWriter(final Path directory, final AtomicBoolean stop)
+    {
+        final Thread t = new Thread(() ->
+        {
+            final Random random = new Random(21);
+            final byte[] data = new byte[256 * 1024];
+            try
+            {
+                for (int n = 0; !stop.get(); n++)
+                {
+                    random.nextBytes(data);
+                    final Path created = directory.resolve("f" + n % 150);
+                    Files.write(created, data);
+                    final Path older = directory.resolve("f" + (n / 2) % 150);
+                    if (n > 2 && Files.exists(older))
+                    {
+                        try (var channel = java.nio.channels.FileChannel.open(older, java.nio.file.StandardOpenOption.WRITE))
+                        {
+                            channel.write(java.nio.ByteBuffer.wrap(data, 0, 64 * 1024), 64 * 1024);
+                            channel.force(true);
+                        }
+                    }
+                    if (n % 7 == 6)
+                    {
+                        Files.deleteIfExists(directory.resolve("f" + (n + 75) % 150));
+                    }
+                    try (var channel = java.nio.channels.FileChannel.open(created, java.nio.file.StandardOpenOption.WRITE))
+                    {
+                        channel.force(true);
+                    }
+                    Thread.sleep(5);
+                }
+            }
+            catch (final Exception ex)
+            {
+                throw new RuntimeException(ex);
+            }
+        });
+        t.start();
+        return t;
+    }
 }

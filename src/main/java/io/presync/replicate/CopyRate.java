@@ -1,0 +1,31 @@
+package io.presync.replicate;
+
+/**
+ * The copy rate a plan assumes and where it came from. A copy reads the master and writes the pool,
+ * so it runs no faster than the slower of the two: {@code bytesPerSecond} is the minimum of the
+ * probes that ran.
+ *
+ * @param bytesPerSecond      the rate the plan used
+ * @param source              "probe: min(master read, pool write)", "probe: master read only (...)" or "given"
+ * @param readBytesPerSecond  the master's read rate measured by the probe, NaN when not probed
+ * @param writeBytesPerSecond the pool's write rate measured by the probe, NaN when not probed
+ */
+public record CopyRate(double bytesPerSecond, String source, double readBytesPerSecond, double writeBytesPerSecond)
+{
+    /** A rate given by the caller (tests, benchmarks): nothing was probed. */
+    public static CopyRate given(final double bytesPerSecond)
+    {
+        return new CopyRate(bytesPerSecond, "given", Double.NaN, Double.NaN);
+    }
+
+    /** The slower of the two probes; a write probe that could not run leaves the read rate alone, and says why. */
+    public static CopyRate probed(final double readBytesPerSecond, final double writeBytesPerSecond, final String noWriteReason)
+    {
+        if (Double.isNaN(writeBytesPerSecond))
+        {
+            return new CopyRate(readBytesPerSecond, "probe: master read only (" + noWriteReason + ")", readBytesPerSecond, Double.NaN);
+        }
+        return new CopyRate(Math.min(readBytesPerSecond, writeBytesPerSecond), "probe: min(master read, pool write)",
+            readBytesPerSecond, writeBytesPerSecond);
+    }
+}
