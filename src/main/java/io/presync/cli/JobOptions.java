@@ -32,6 +32,14 @@ final class JobOptions
         description = "blkparse, cloudphysics, msr, log or series (default: guessed).")
     String historyFormat;
 
+    @Option(names = "--copy-order", hidden = true, defaultValue = "cold-first", paramLabel = "ORDER",
+        description = "For benchmarks: bulk copy order, cold-first (default) or lba (ascending addresses, the baseline).")
+    String copyOrder;
+
+    @Option(names = "--tracking", hidden = true, defaultValue = "hierarchical", paramLabel = "KIND",
+        description = "For benchmarks: dirty tracking, hierarchical (default) or coarse (whole 1 MiB granules, the baseline).")
+    String tracking;
+
     /** The job's options, with the write-log directory ({@code null}: the default). */
     ReplicationJob.Options toJobOptions(final Path logDirectory)
     {
@@ -48,6 +56,16 @@ final class JobOptions
         o.history = history;
         o.historyFormat = historyFormat;
         o.logDirectory = logDirectory;
+        if (!copyOrder.equals("cold-first") && !copyOrder.equals("lba"))
+        {
+            throw new IllegalArgumentException("--copy-order " + copyOrder + " is unknown; give cold-first or lba");
+        }
+        if (!tracking.equals("hierarchical") && !tracking.equals("coarse"))
+        {
+            throw new IllegalArgumentException("--tracking " + tracking + " is unknown; give hierarchical or coarse");
+        }
+        o.lbaOrder = copyOrder.equals("lba");
+        o.coarseTracking = tracking.equals("coarse");
         return o;
     }
 }

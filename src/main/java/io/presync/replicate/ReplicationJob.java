@@ -136,6 +136,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public int tapPagesInFlight;
         /** Skip the rate probe (tests): use this rate instead when positive. */
         public double assumedRateBytesPerSecond;
+        /** Baseline for benchmarks: bulk copy and re-copies in ascending address order instead of cold regions first. */
+        public boolean lbaOrder;
+        /** Baseline for benchmarks: track whole 1 MiB granules (no write-sized spans, no fine bitmaps). */
+        public boolean coarseTracking;
         /** Learn history from the write log already in {@link #logDir()} too (a second run plans from what the first saw). */
         public boolean historyFromLog = true;
         /** When positive, the bulk pass reads at most this many bytes per second (streaming is never held back). */
@@ -252,6 +256,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private long bulkDoneNanos;
     private volatile boolean stopRequested;
     private boolean syncedNow;
+    // Benchmark phase marks (scripts/bench replicate): System.nanoTime() at the end of each step, printed to
+    // stderr by close() when -Dpresync.phases=true, so a whole-process time can be split without a profiler.
+    private static final String[] PHASES = {"tap", "history", "map", "plan", "allocate", "copied", "synced", "committed", "verified"};
+    private final long[] phaseNanos = new long[PHASES.length];
 
     // Horizon refinement (see tick): the growth model, the current horizon and what the copy achieves.
     private Planner.Growth growth;
@@ -439,15 +447,19 @@ public final class ReplicationJob implements Agent, AutoCloseable
             .firstSequence(Math.max(1, log.nextSequence()));
         tap = BlockTap.open(options.master, options.tapPagesInFlight > 0 ? tapOptions.pagesInFlight(options.tapPagesInFlight) : tapOptions);
         runStartEpochNanos = epochOffsetNanos + System.nanoTime();
-        tracking = new TrackingMap();
+        tracking = options.coarseTracking ?
+            new TrackingMap(new TrackingMap.Context().coarseSpans(false).promoteAfterWrites(0)) : new TrackingMap();
+        phase(0);
         heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
         // 2. History (and heat from it).
         final History history = history(options, heat);
         // This run's tapping span starts after the history is read: the log's earlier runs are the history.
         History.recordRun(options.logDir(), runStartEpochNanos, runStartEpochNanos, true);
+        phase(1);
         // 3. Allocation map and its snapshot at T0.
         final ExtentMap live = MasterMap.build(master, ring);
         final ExtentMap snapshot = live.snapshotView();
+        phase(2);
         try
         {
             // 4. Plan.
@@ -458,6 +470,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             plan = Planner.plan(growth, snapshot.totalBytes(), sizeBytes, rate.bytesPerSecond(), options.maxPartitionBytes,
                 pool.info().unitBytes()).withInputs(rate, history);
             horizonSeconds = plan.horizonSeconds();
+            phase(3);
             // 5. Allocate before the first byte is copied, or resume.
             final MasterIdentity identity = MasterIdentity.probe(master.path(), sizeBytes);
             final java.util.Optional<PartitionInfo> existing = pool.partition(name);
@@ -510,6 +523,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             bulkTotalBytes += workEnd[i] - workStart[i];
         }
+        phase(4);
+    }
+
+    private void phase(final int index)
+    {
+        phaseNanos[index] = System.nanoTime();
     }
 
     private static void hook(final String phase)
@@ -549,6 +568,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
             }
             final int[] regions = new int[heat.regionCount()];
             heat.coldFirst(System.nanoTime(), regions);
+            if (options.lbaOrder)
+            {
+                java.util.Arrays.setAll(regions, r -> r);
+            }
             for (final int region : regions)
             {
                 final long regionStart = region * REGION_BYTES;
@@ -586,6 +609,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
 
     private int rankOf(final long granuleIndex)
     {
+        if (options.lbaOrder)
+        {
+            return 0;
+        }
         final int region = heat.regionOf(Math.min(sizeBytes - 1, granuleIndex * tracking.granuleBytes()));
         return (int)Math.min(Integer.MAX_VALUE, heat.heat(region, System.nanoTime()) * 1000);
     }
@@ -637,6 +664,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             if (bulkDoneNanos == 0)
             {
                 bulkDoneNanos = now;
+                phaseNanos[5] = now;
             }
             consistentAtSeq = tap.nextSequence() - 1;
             syncedNow = true;
@@ -1270,6 +1298,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
             }
         }
+        phase(6);
         // Drain what is in flight (master reads, then their pool writes), then commit.
         while (readsInFlight > 0)
         {
@@ -1286,6 +1315,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         partition.drain();
         commit(synced() ? "synced" : bulkDone() ? "stream" : "copy");
+        phase(7);
         History.recordRun(options.logDir(), runStartEpochNanos, epochOffsetNanos + System.nanoTime(), false);
         if (progress != null)
         {
@@ -1355,6 +1385,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             {
                 pool.setState(name, PartitionState.SYNCED);
             }
+            phase(8);
         }
         final long used = partition.usedBytes();
         return new Report(name, resumed, plan, plan.partitionBytes(), plan.baseBytes(), plan.predictedGrowthBytes(),
@@ -1407,6 +1438,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     @Override
     public void close()
     {
+        printPhases();
         try
         {
             if (tap != null)
@@ -1437,6 +1469,25 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             arena.close();
         }
+    }
+
+    /** With -Dpresync.phases=true: one JSON line on stderr, seconds since the job began per phase reached. */
+    private void printPhases()
+    {
+        if (!Boolean.getBoolean("presync.phases"))
+        {
+            return;
+        }
+        final StringBuilder s = new StringBuilder("presync-phases {\"startEpochNanos\": ").append(epochOffsetNanos + startNanos);
+        for (int i = 0; i < PHASES.length; i++)
+        {
+            if (phaseNanos[i] != 0)
+            {
+                s.append(String.format(Locale.ROOT, ", \"%s\": %.6f", PHASES[i], (phaseNanos[i] - startNanos) / 1e9));
+            }
+        }
+        s.append(String.format(Locale.ROOT, ", \"close\": %.6f}", (System.nanoTime() - startNanos) / 1e9));
+        System.err.println(s);
     }
 
     /**

@@ -1,0 +1,135 @@
+package io.presync.replicate;
+
+import io.presync.cli.Main;
+import io.presync.device.BlockDevice;
+import io.presync.device.LoopDevices;
+import io.presync.device.OpenOptions;
+import io.presync.pool.Pool;
+import io.presync.uring.Ring;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The benchmark baselines of the job (LBA copy order, coarse tracking) still give an equal replica. */
+class BaselineOptionsTest
+{
+    private static final long MIB = 1L << 20;
+    private static final long MASTER_BYTES = 64 * MIB;
+
+    @RegisterExtension
+    final LoopDevices loops = new LoopDevices();
+
+    @Test
+    void lbaOrderWithCoarseTrackingConvergesToAnEqualReplica() throws Exception
+    {
+        Assumptions.assumeTrue(Ring.unavailableReason() == null, "io_uring unavailable: " + Ring.unavailableReason());
+        final LoopDevices.Loop master = loops.create(MASTER_BYTES);
+        final Random random = new Random(7);
+        try (BlockDevice dev = BlockDevice.open(master.device(), OpenOptions.forWriting()); Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment buffer = BlockDevice.allocateAligned(arena, 4 * MIB, 4096);
+            for (final long at : new long[] {0, 20 * MIB, 44 * MIB})
+            {
+                fillRandom(buffer, random);
+                dev.write(buffer, at);
+            }
+        }
+        final LoopDevices.Loop pool = loops.create(256 * MIB);
+        Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
+        final ReplicationJob.Options o = new ReplicationJob.Options();
+        o.master = master.device();
+        o.pool = pool.device();
+        o.partition = "m";
+        o.logDirectory = Files.createTempDirectory(loops.folder(), "log-");
+        o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(50);
+        o.assumedRateBytesPerSecond = 200e6;
+        o.lbaOrder = true;
+        o.coarseTracking = true;
+        final AtomicBoolean stop = new AtomicBoolean();
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(o))
+        {
+            final Thread writer = writer(master.device(), stop);
+            job.run(true, null);
+            Thread.sleep(200);
+            stop.set(true);
+            writer.join();
+            Thread.sleep(50);
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertEquals(12 * MIB, report.copiedBytes());
+        // Coarse tracking dirties whole 1 MiB granules, so every re-copy is whole granules.
+        assertTrue(report.streamedBytes() > 0 && report.streamedBytes() % MIB == 0, report.toString());
+        final Path image = loops.folder().resolve("export.img");
+        try (Pool opened = Pool.openReadOnly(pool.device()))
+        {
+            opened.export("m", image, false);
+        }
+        assertEquals(-1, Arrays.mismatch(Files.readAllBytes(master.backingFile()), Files.readAllBytes(image)));
+    }
+
+    @Test
+    void unknownCopyOrderOrTrackingIsRefused()
+    {
+        for (final String[] bad : new String[][] {{"--copy-order", "random"}, {"--tracking", "fine"}})
+        {
+            final StringWriter err = new StringWriter();
+            final String[] args = {"replicate", "--master", "/dev/null", "--pool", "/dev/null", bad[0], bad[1]};
+            final int code = Main.execute(args, new PrintWriter(new StringWriter()), new PrintWriter(err, true));
+            assertEquals(Main.EXIT_USAGE, code, err.toString());
+            assertTrue(err.toString().contains(bad[0] + " " + bad[1]), err.toString());
+        }
+    }
+
+    private static void fillRandom(final MemorySegment buffer, final Random random)
+    {
+        for (long i = 0; i < buffer.byteSize(); i += 8)
+        {
+            buffer.set(ValueLayout.JAVA_LONG, i, random.nextLong());
+        }
+    }
+
+    /** Random 4-64 KiB writes, one per ms, until stopped. */
+    private static Thread writer(final Path device, final AtomicBoolean stop)
+    {
+        final Thread t = new Thread(() ->
+        {
+            final Random random = new Random(3);
+            try (BlockDevice dev = BlockDevice.open(device, OpenOptions.forWriting().withExclusive(false)); Arena arena = Arena.ofConfined())
+            {
+                final MemorySegment buffer = BlockDevice.allocateAligned(arena, 64 * 1024, 4096);
+                while (!stop.get())
+                {
+                    final int blocks = 1 + random.nextInt(16);
+                    final long at = 4096L * random.nextInt((int)(MASTER_BYTES / 4096) - blocks);
+                    fillRandom(buffer, random);
+                    dev.write(buffer.asSlice(0, blocks * 4096L), at);
+                    Thread.sleep(1);
+                }
+            }
+            catch (final Exception ex)
+            {
+                throw new RuntimeException(ex);
+            }
+        });
+        t.start();
+        return t;
+    }
+}
