@@ -421,6 +421,22 @@ class ReplicationJobTest
         assertEquals(2, run(err, "replicate", "--master", master.path(), "--pool", notPool.path(), "--log", log.toString()));
         assertTrue(err.toString().contains("not a Presync pool"), err.toString());
         assertFalse(err.toString().contains("Exception"), err.toString());
+        // A mounted pool device: refused before anything is read or written.
+        final Path mountPoint = Files.createTempDirectory(loops.folder(), "mnt-");
+        LoopDevices.run("mount", notPool.path(), mountPoint.toString());
+        try
+        {
+            err = new StringWriter();
+            assertEquals(2, run(err, "replicate", "--master", master.path(), "--pool", notPool.path(), "--log", log.toString()));
+            // Mounted means it carries a filesystem: named as such, with the fix.
+            assertTrue(err.toString().contains("mounted") || err.toString().contains("ext4 filesystem, not a Presync pool"), err.toString());
+            assertFalse(err.toString().contains("Exception"), err.toString());
+            assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        }
+        finally
+        {
+            LoopDevices.run("umount", mountPoint.toString());
+        }
     }
 
     private static boolean onPath(final String command)
