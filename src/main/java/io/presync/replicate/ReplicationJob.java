@@ -144,6 +144,11 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public boolean historyFromLog = true;
         /** When positive, the bulk pass reads at most this many bytes per second (streaming is never held back). */
         public double bulkLimitBytesPerSecond;
+        /**
+         * Benchmarks: stream every dirty range at once, also those inside chunks the bulk pass has still to read
+         * (which it then copies a second time). Off: such ranges wait for the bulk read, which clears them.
+         */
+        public boolean eagerStreaming;
 
         /** The partition name, defaulting to the master device's file name. */
         public String partitionName()
@@ -209,6 +214,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private byte[] workKind = new byte[1024];
     private int workCount;
     private int workCursor;
+    // The work items of region r are [regionFirstWork[r], regionEndWork[r]), ascending by address and disjoint:
+    // they tell whether a dirty range lies in a chunk whose bulk read is still to come (index >= workCursor).
+    private int[] regionFirstWork = new int[0];
+    private int[] regionEndWork = new int[0];
     // Checksum comparisons queued by a LOST event: [verifyCursor, sizeBytes).
     private long verifyCursor = -1;
 
@@ -572,8 +581,11 @@ public final class ReplicationJob implements Agent, AutoCloseable
             {
                 java.util.Arrays.setAll(regions, r -> r);
             }
+            regionFirstWork = new int[regions.length];
+            regionEndWork = new int[regions.length];
             for (final int region : regions)
             {
+                regionFirstWork[region] = workCount;
                 final long regionStart = region * REGION_BYTES;
                 final long regionEnd = Math.min(sizeBytes, regionStart + REGION_BYTES);
                 work.forEachIntersecting(regionStart, regionEnd, (start, end, payload) ->
@@ -585,6 +597,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                         addWork(at, chunkEnd, onSlave ? VERIFY : COPY);
                     }
                 });
+                regionEndWork[region] = workCount;
             }
         }
         finally
@@ -1119,7 +1132,76 @@ public final class ReplicationJob implements Agent, AutoCloseable
         return submitted > options.bulkLimitBytesPerSecond * ((System.nanoTime() - bulkStartNanos) / 1e9);
     }
 
+    /**
+     * A dirty range handed out by the tracking map: the parts lying in chunks whose bulk read has not been
+     * issued yet are left dirty (that read begins after the write, so it copies the new data and clears
+     * them: streaming them now would move their bytes twice); the rest is streamed.
+     */
     private void onDirtyRange(final long start, final long end)
+    {
+        if (options.eagerStreaming || workCursor >= workCount)
+        {
+            addBatch(start, end);
+            return;
+        }
+        long streamStart = -1;
+        long at = start;
+        while (at < end)
+        {
+            final int region = (int)(at / REGION_BYTES);
+            final long regionEnd = Math.min(sizeBytes, (region + 1) * REGION_BYTES);
+            final int first = region < regionFirstWork.length ? regionFirstWork[region] : 0;
+            final int last = region < regionEndWork.length ? regionEndWork[region] : 0;
+            // The last item of the region starting at or before at.
+            int lo = first;
+            int hi = last;
+            while (lo < hi)
+            {
+                final int mid = (lo + hi) >>> 1;
+                if (workStart[mid] <= at)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+            final int item = lo - 1;
+            final long pieceEnd;
+            final boolean deferred;
+            if (item >= first && at < workEnd[item])
+            {
+                pieceEnd = Math.min(end, workEnd[item]);
+                deferred = item >= workCursor;
+            }
+            else
+            {
+                // Outside the snapshot's data: no bulk read will come, stream it.
+                pieceEnd = Math.min(end, lo < last ? workStart[lo] : regionEnd);
+                deferred = false;
+            }
+            if (deferred)
+            {
+                if (streamStart >= 0)
+                {
+                    addBatch(streamStart, at);
+                    streamStart = -1;
+                }
+            }
+            else if (streamStart < 0)
+            {
+                streamStart = at;
+            }
+            at = pieceEnd;
+        }
+        if (streamStart >= 0)
+        {
+            addBatch(streamStart, end);
+        }
+    }
+
+    private void addBatch(final long start, final long end)
     {
         if (batchCount < batchStart.length)
         {
