@@ -70,7 +70,8 @@ import java.util.zip.CRC32C;
  * Each cycle polls the tap (its per-CPU reader threads hand pages to the consumer through bounded
  * single-producer queues, so {@link BlockTap#poll} is already the bounded hand-off: no second ring
  * buffer), marks written ranges in the {@link TrackingMap}, reaps the ring's completions and applies
- * them, then fills free buffer slots: dirty ranges first (streaming never waits for the copy), then
+ * them, then fills free buffer slots: dirty ranges first (streaming never waits for the copy; only ranges
+ * inside chunks whose bulk read is still to come wait for that read, which clears them), then
  * checksum comparisons, then the bulk copy of the snapshot's extents (cold regions first, hot last,
  * ascending within a region). Reads go through the ring into registered buffers; the partition's
  * write is the pool's synchronous {@link Partition#write} (which stores each block's CRC32C): the pool
@@ -1168,7 +1169,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 }
             }
             final int item = lo - 1;
-            final long pieceEnd;
+            long pieceEnd;
             final boolean deferred;
             if (item >= first && at < workEnd[item])
             {
@@ -1181,6 +1182,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 pieceEnd = Math.min(end, lo < last ? workStart[lo] : regionEnd);
                 deferred = false;
             }
+            // Past the device's end (a whole granule handed out at the end): stream the rest as it is.
+            pieceEnd = pieceEnd > at ? pieceEnd : end;
             if (deferred)
             {
                 if (streamStart >= 0)
