@@ -238,6 +238,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private final long[] batchStart = new long[64];
     private final long[] batchEnd = new long[64];
     private int batchCount;
+    // Counting pass of tick(): dirty bytes the bulk pass will still read, not streamed (see onDirtyRange).
+    private boolean countingDeferred;
+    private long deferredBytes;
     private final DirtyRangeConsumer batchConsumer = this::onDirtyRange;
     private final CompletionHandler completions = this::onCompletion;
     private final WriteCompletionHandler writeCompletions = this::onWriteCompleted;
@@ -706,8 +709,22 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private void tick(final long now) throws IOException
     {
         nextTickNanos = now + TICK_NANOS;
-        final long dirty = tracking.dirtyBytes();
-        peakDirtyBytes = Math.max(peakDirtyBytes, dirty);
+        peakDirtyBytes = Math.max(peakDirtyBytes, tracking.dirtyBytes());
+        // Ranges left to the bulk pass are neither a streaming backlog nor work beyond the bulk pass's rest.
+        deferredBytes = 0;
+        if (!options.eagerStreaming && workCursor < workCount && tracking.dirtyBytes() > 0)
+        {
+            countingDeferred = true;
+            try
+            {
+                tracking.forEachDirty(batchConsumer);
+            }
+            finally
+            {
+                countingDeferred = false;
+            }
+        }
+        final long dirty = tracking.dirtyBytes() - deferredBytes;
         dirtySamples[dirtySampleCount++ % DIRTY_SAMPLES] = dirty;
         if (now >= nextRunRecordNanos)
         {
@@ -1186,6 +1203,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             pieceEnd = pieceEnd > at ? pieceEnd : end;
             if (deferred)
             {
+                deferredBytes += pieceEnd - at;
                 if (streamStart >= 0)
                 {
                     addBatch(streamStart, at);
@@ -1206,7 +1224,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
 
     private void addBatch(final long start, final long end)
     {
-        if (batchCount < batchStart.length)
+        if (!countingDeferred && batchCount < batchStart.length)
         {
             batchStart[batchCount] = start;
             batchEnd[batchCount] = end;
