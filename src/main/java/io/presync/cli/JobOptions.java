@@ -40,6 +40,11 @@ final class JobOptions
         description = "For benchmarks: dirty tracking, hierarchical (default) or coarse (whole 1 MiB granules, the baseline).")
     String tracking;
 
+    @Option(names = "--stream", hidden = true, defaultValue = "deferred", paramLabel = "WHEN",
+        description = "For benchmarks: deferred (default: writes into chunks the bulk copy has still to read wait for it) " +
+            "or eager (stream every write at once, copying such chunks twice).")
+    String stream;
+
     /** The job's options, with the write-log directory ({@code null}: the default). */
     ReplicationJob.Options toJobOptions(final Path logDirectory)
     {
@@ -64,6 +69,11 @@ final class JobOptions
         {
             throw new IllegalArgumentException("--tracking " + tracking + " is unknown; give hierarchical or coarse");
         }
+        if (!stream.equals("deferred") && !stream.equals("eager"))
+        {
+            throw new IllegalArgumentException("--stream " + stream + " is unknown; give deferred or eager");
+        }
+        o.eagerStreaming = stream.equals("eager");
         o.lbaOrder = copyOrder.equals("lba");
         o.coarseTracking = tracking.equals("coarse");
         return o;

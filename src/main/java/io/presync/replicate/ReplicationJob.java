@@ -70,7 +70,8 @@ import java.util.zip.CRC32C;
  * Each cycle polls the tap (its per-CPU reader threads hand pages to the consumer through bounded
  * single-producer queues, so {@link BlockTap#poll} is already the bounded hand-off: no second ring
  * buffer), marks written ranges in the {@link TrackingMap}, reaps the ring's completions and applies
- * them, then fills free buffer slots: dirty ranges first (streaming never waits for the copy), then
+ * them, then fills free buffer slots: dirty ranges first (streaming never waits for the copy; only ranges
+ * inside chunks whose bulk read is still to come wait for that read, which clears them), then
  * checksum comparisons, then the bulk copy of the snapshot's extents (cold regions first, hot last,
  * ascending within a region). Reads go through the ring into registered buffers; the partition's
  * write is the pool's synchronous {@link Partition#write} (which stores each block's CRC32C): the pool
@@ -144,6 +145,11 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public boolean historyFromLog = true;
         /** When positive, the bulk pass reads at most this many bytes per second (streaming is never held back). */
         public double bulkLimitBytesPerSecond;
+        /**
+         * Benchmarks: stream every dirty range at once, also those inside chunks the bulk pass has still to read
+         * (which it then copies a second time). Off: such ranges wait for the bulk read, which clears them.
+         */
+        public boolean eagerStreaming;
 
         /** The partition name, defaulting to the master device's file name. */
         public String partitionName()
@@ -209,6 +215,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private byte[] workKind = new byte[1024];
     private int workCount;
     private int workCursor;
+    // The work items of region r are [regionFirstWork[r], regionEndWork[r]), ascending by address and disjoint:
+    // they tell whether a dirty range lies in a chunk whose bulk read is still to come (index >= workCursor).
+    private int[] regionFirstWork = new int[0];
+    private int[] regionEndWork = new int[0];
     // Checksum comparisons queued by a LOST event: [verifyCursor, sizeBytes).
     private long verifyCursor = -1;
 
@@ -228,6 +238,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private final long[] batchStart = new long[64];
     private final long[] batchEnd = new long[64];
     private int batchCount;
+    // Counting pass of tick(): dirty bytes the bulk pass will still read, not streamed (see onDirtyRange).
+    private boolean countingDeferred;
+    private long deferredBytes;
     private final DirtyRangeConsumer batchConsumer = this::onDirtyRange;
     private final CompletionHandler completions = this::onCompletion;
     private final WriteCompletionHandler writeCompletions = this::onWriteCompleted;
@@ -572,8 +585,11 @@ public final class ReplicationJob implements Agent, AutoCloseable
             {
                 java.util.Arrays.setAll(regions, r -> r);
             }
+            regionFirstWork = new int[regions.length];
+            regionEndWork = new int[regions.length];
             for (final int region : regions)
             {
+                regionFirstWork[region] = workCount;
                 final long regionStart = region * REGION_BYTES;
                 final long regionEnd = Math.min(sizeBytes, regionStart + REGION_BYTES);
                 work.forEachIntersecting(regionStart, regionEnd, (start, end, payload) ->
@@ -585,6 +601,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                         addWork(at, chunkEnd, onSlave ? VERIFY : COPY);
                     }
                 });
+                regionEndWork[region] = workCount;
             }
         }
         finally
@@ -692,8 +709,22 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private void tick(final long now) throws IOException
     {
         nextTickNanos = now + TICK_NANOS;
-        final long dirty = tracking.dirtyBytes();
-        peakDirtyBytes = Math.max(peakDirtyBytes, dirty);
+        peakDirtyBytes = Math.max(peakDirtyBytes, tracking.dirtyBytes());
+        // Ranges left to the bulk pass are neither a streaming backlog nor work beyond the bulk pass's rest.
+        deferredBytes = 0;
+        if (!options.eagerStreaming && workCursor < workCount && tracking.dirtyBytes() > 0)
+        {
+            countingDeferred = true;
+            try
+            {
+                tracking.forEachDirty(batchConsumer);
+            }
+            finally
+            {
+                countingDeferred = false;
+            }
+        }
+        final long dirty = tracking.dirtyBytes() - deferredBytes;
         dirtySamples[dirtySampleCount++ % DIRTY_SAMPLES] = dirty;
         if (now >= nextRunRecordNanos)
         {
@@ -1119,9 +1150,81 @@ public final class ReplicationJob implements Agent, AutoCloseable
         return submitted > options.bulkLimitBytesPerSecond * ((System.nanoTime() - bulkStartNanos) / 1e9);
     }
 
+    /**
+     * A dirty range handed out by the tracking map: the parts lying in chunks whose bulk read has not been
+     * issued yet are left dirty (that read begins after the write, so it copies the new data and clears
+     * them: streaming them now would move their bytes twice); the rest is streamed.
+     */
     private void onDirtyRange(final long start, final long end)
     {
-        if (batchCount < batchStart.length)
+        if (options.eagerStreaming || workCursor >= workCount)
+        {
+            addBatch(start, end);
+            return;
+        }
+        long streamStart = -1;
+        long at = start;
+        while (at < end)
+        {
+            final int region = (int)(at / REGION_BYTES);
+            final long regionEnd = Math.min(sizeBytes, (region + 1) * REGION_BYTES);
+            final int first = region < regionFirstWork.length ? regionFirstWork[region] : 0;
+            final int last = region < regionEndWork.length ? regionEndWork[region] : 0;
+            // The last item of the region starting at or before at.
+            int lo = first;
+            int hi = last;
+            while (lo < hi)
+            {
+                final int mid = (lo + hi) >>> 1;
+                if (workStart[mid] <= at)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+            final int item = lo - 1;
+            long pieceEnd;
+            final boolean deferred;
+            if (item >= first && at < workEnd[item])
+            {
+                pieceEnd = Math.min(end, workEnd[item]);
+                deferred = item >= workCursor;
+            }
+            else
+            {
+                // Outside the snapshot's data: no bulk read will come, stream it.
+                pieceEnd = Math.min(end, lo < last ? workStart[lo] : regionEnd);
+                deferred = false;
+            }
+            // Past the device's end (a whole granule handed out at the end): stream the rest as it is.
+            pieceEnd = pieceEnd > at ? pieceEnd : end;
+            if (deferred)
+            {
+                deferredBytes += pieceEnd - at;
+                if (streamStart >= 0)
+                {
+                    addBatch(streamStart, at);
+                    streamStart = -1;
+                }
+            }
+            else if (streamStart < 0)
+            {
+                streamStart = at;
+            }
+            at = pieceEnd;
+        }
+        if (streamStart >= 0)
+        {
+            addBatch(streamStart, end);
+        }
+    }
+
+    private void addBatch(final long start, final long end)
+    {
+        if (!countingDeferred && batchCount < batchStart.length)
         {
             batchStart[batchCount] = start;
             batchEnd[batchCount] = end;

@@ -88,7 +88,7 @@ class BaselineOptionsTest
     @Test
     void unknownCopyOrderOrTrackingIsRefused()
     {
-        for (final String[] bad : new String[][] {{"--copy-order", "random"}, {"--tracking", "fine"}})
+        for (final String[] bad : new String[][] {{"--copy-order", "random"}, {"--tracking", "fine"}, {"--stream", "lazy"}})
         {
             final StringWriter err = new StringWriter();
             final String[] args = {"replicate", "--master", "/dev/null", "--pool", "/dev/null", bad[0], bad[1]};

@@ -169,6 +169,39 @@ class ReplicationJobTest
     }
 
     @Test
+    void writesIntoChunksTheBulkPassHasStillToReadAreLeftToIt() throws Exception
+    {
+        // The bulk pass at 8 MiB/s reaches [12, 13) MiB after about 1 s and [60, 64) MiB after about 2 s;
+        // the writes land right after the start, so those parts wait for it (streamed with --stream eager).
+        for (final boolean eager : new boolean[] {false, true})
+        {
+            final LoopDevices.Loop master = master();
+            final LoopDevices.Loop pool = pool();
+            final ReplicationJob.Options options = options(master, pool);
+            options.lbaOrder = true;
+            options.bulkLimitBytesPerSecond = 8 * MIB;
+            options.eagerStreaming = eager;
+            final ReplicationJob.Report report;
+            try (ReplicationJob job = ReplicationJob.start(options))
+            {
+                // Outside the snapshot's data: no bulk read comes, so it is streamed either way.
+                ReplicaFixtures.writeRandom(master.device(), 20 * MIB, 256 * 1024, 11);
+                // Half in the chunk [12, 13) MiB, half in the gap after the extent [9, 13) MiB.
+                ReplicaFixtures.writeRandom(master.device(), 13 * MIB - 128 * 1024, 256 * 1024, 12);
+                // Inside a chunk the bulk pass copies last.
+                ReplicaFixtures.writeRandom(master.device(), 61 * MIB + 8192, 256 * 1024, 13);
+                report = job.run(true, null);
+                assertEquals("ok", job.report(true).verify());
+            }
+            assertEquals(16 * MIB, report.copiedBytes(), report.toString());
+            assertEquals(eager ? 768 * 1024 : 384 * 1024, report.streamedBytes(), "eager " + eager + ": " + report);
+            assertExportEqualsMaster(master, pool);
+            loops.detach(master);
+            loops.detach(pool);
+        }
+    }
+
+    @Test
     void lostTapEventsFallBackToChecksumsAndStillConverge() throws Exception
     {
         final LoopDevices.Loop master = master();
