@@ -676,7 +676,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         // Consistent only after a poll that left nothing ready in the tap and with nothing dirty or in flight.
         syncedNow = false;
-        if (bulkDone() && inFlight == 0 && tracking.dirtyBytes() == 0 && polled < POLL_LIMIT && !tap.holdsEvents())
+        if (bulkDone() && inFlight == 0 && tracking.dirtyBytes() == 0 && polled < POLL_LIMIT)
         {
             if (bulkDoneNanos == 0)
             {
@@ -686,9 +686,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             consistentAtSeq = tap.nextSequence() - 1;
             syncedNow = true;
         }
-        // Events the kernel still buffers (a write that completed just now, e.g. an unmount's last
-        // superblock write) would dirty a range: not consistent until they are read and applied.
-        if (!consistentReached && synced() && tap.kernelBuffersEmpty())
+        if (!consistentReached && synced())
         {
             consistentReached = true;
             consistentNanos = now;

@@ -294,43 +294,6 @@ public final class BlockTap implements AutoCloseable
     }
 
     /**
-     * True while an event read from the kernel is held back by the reorder window (cheap: no I/O). A
-     * consistent point must not be declared then: the held event may dirty a range the caller thinks clean.
-     */
-    public boolean holdsEvents()
-    {
-        for (final boolean r : ready)
-        {
-            if (r)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * True when the kernel's per-CPU buffers of this tap hold no unread event (reads the per-CPU
-     * statistics files: call it at a decision, not per poll). A write that completed before this call
-     * is then either delivered or held ({@link #holdsEvents()}).
-     */
-    public boolean kernelBuffersEmpty() throws IOException
-    {
-        for (final CpuStatsReader cpuStats : stats)
-        {
-            if (cpuStats != null)
-            {
-                cpuStats.read();
-                if (cpuStats.entries > 0)
-                {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    /**
      * Hands out up to {@code limit} events that are ready (see the class comment on ordering) and
      * returns how many. Allocates nothing except when it reads the per-CPU statistics (a few times a
      * second).
