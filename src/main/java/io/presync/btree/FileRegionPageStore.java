@@ -62,7 +62,7 @@ public final class FileRegionPageStore implements PageStore
     private final int pageCapacity;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment[] cache;
-    private final int[] extraRefs;
+    private final PageRefCounts refCounts;
     private final BitSet dirty;
     private final MemorySegment meta;
     private final CRC32C crc = new CRC32C();
@@ -82,7 +82,7 @@ public final class FileRegionPageStore implements PageStore
         this.regionLengthBytes = regionLengthBytes;
         this.pageCapacity = (int)(regionLengthBytes / PAGE_BYTES);
         this.cache = new MemorySegment[pageCapacity];
-        this.extraRefs = new int[pageCapacity];
+        this.refCounts = new PageRefCounts(pageCapacity);
         this.dirty = new BitSet(pageCapacity);
         this.meta = arena.allocate(PAGE_BYTES, PAGE_BYTES);
     }
@@ -239,7 +239,7 @@ public final class FileRegionPageStore implements PageStore
             cache[(int)pageId] = page;
             cachedPages++;
         }
-        extraRefs[(int)pageId] = 0;
+        refCounts.allocated((int)pageId);
         pagesInUse++;
         return pageId;
     }
@@ -247,7 +247,7 @@ public final class FileRegionPageStore implements PageStore
     @Override
     public void free(final long pageId)
     {
-        if (BTree.CHECKS && (pageId <= 0 || pageId >= nextPageId || extraRefs[(int)pageId] < 0))
+        if (BTree.CHECKS && (pageId <= 0 || pageId >= nextPageId || refCounts.isFree((int)pageId)))
         {
             throw new IllegalStateException("page " + pageId + " is not allocated");
         }
@@ -256,7 +256,7 @@ public final class FileRegionPageStore implements PageStore
         page.set(LONG, FREE_NEXT_OFFSET, freeHead);
         freeHead = pageId;
         freeCount++;
-        extraRefs[(int)pageId] = -1;
+        refCounts.freed((int)pageId);
         pagesInUse--;
     }
 
@@ -364,24 +364,19 @@ public final class FileRegionPageStore implements PageStore
     @Override
     public int refCount(final long pageId)
     {
-        return extraRefs[(int)pageId] + 1;
+        return refCounts.refCount((int)pageId);
     }
 
     @Override
     public void retain(final long pageId)
     {
-        extraRefs[(int)pageId]++;
+        refCounts.retain((int)pageId);
     }
 
     @Override
     public int release(final long pageId)
     {
-        final int extra = extraRefs[(int)pageId];
-        if (extra > 0)
-        {
-            extraRefs[(int)pageId] = extra - 1;
-        }
-        return extra;
+        return refCounts.release((int)pageId);
     }
 
     @Override

@@ -23,8 +23,7 @@ public final class MemoryPageStore implements PageStore
     private final Arena arena = Arena.ofShared();
     private MemorySegment[] pages = new MemorySegment[0];
     private long[] addresses = new long[0];
-    /** Reference count minus one, so that a zero-filled array means "every page counts 1". */
-    private int[] extraRefs = new int[0];
+    private final PageRefCounts refCounts = new PageRefCounts(0);
     private long[] freeList = new long[64];
     private int freeCount;
     private long nextPageId = 1;
@@ -52,7 +51,7 @@ public final class MemoryPageStore implements PageStore
             }
             pageId = nextPageId++;
         }
-        extraRefs[(int)pageId] = 0;
+        refCounts.allocated((int)pageId);
         pagesInUse++;
         return pageId;
     }
@@ -68,7 +67,7 @@ public final class MemoryPageStore implements PageStore
         final int newLength = first + PAGES_PER_SLAB;
         pages = Arrays.copyOf(pages, newLength);
         addresses = Arrays.copyOf(addresses, newLength);
-        extraRefs = Arrays.copyOf(extraRefs, newLength);
+        refCounts.grow(newLength);
         for (int i = 0; i < PAGES_PER_SLAB; i++)
         {
             pages[first + i] = slab.asSlice((long)i * PAGE_BYTES, PAGE_BYTES);
@@ -89,13 +88,13 @@ public final class MemoryPageStore implements PageStore
             freeList = Arrays.copyOf(freeList, freeCount * 2);
         }
         freeList[freeCount++] = pageId;
-        extraRefs[(int)pageId] = -1;
+        refCounts.freed((int)pageId);
         pagesInUse--;
     }
 
     private void checkAllocated(final long pageId)
     {
-        if (pageId <= 0 || pageId >= nextPageId || extraRefs[(int)pageId] < 0)
+        if (pageId <= 0 || pageId >= nextPageId || refCounts.isFree((int)pageId))
         {
             throw new IllegalStateException("page " + pageId + " is not allocated");
         }
@@ -128,7 +127,7 @@ public final class MemoryPageStore implements PageStore
     @Override
     public int refCount(final long pageId)
     {
-        return extraRefs[(int)pageId] + 1;
+        return refCounts.refCount((int)pageId);
     }
 
     @Override
@@ -138,7 +137,7 @@ public final class MemoryPageStore implements PageStore
         {
             checkAllocated(pageId);
         }
-        extraRefs[(int)pageId]++;
+        refCounts.retain((int)pageId);
     }
 
     @Override
@@ -148,12 +147,7 @@ public final class MemoryPageStore implements PageStore
         {
             checkAllocated(pageId);
         }
-        final int extra = extraRefs[(int)pageId];
-        if (extra > 0)
-        {
-            extraRefs[(int)pageId] = extra - 1;
-        }
-        return extra;
+        return refCounts.release((int)pageId);
     }
 
     @Override

@@ -67,7 +67,7 @@ public final class ShadowPageStore implements PageStore
     private MemorySegment[] pages = new MemorySegment[0];
     private long[] addresses = new long[0];
     private long[] pageIds = new long[0];
-    private int[] extraRefs = new int[0];
+    private final PageRefCounts refCounts = new PageRefCounts(0);
     private boolean[] dirty = new boolean[0];
     private int[] dirtySlots = new int[64];
     private int dirtyCount;
@@ -166,7 +166,7 @@ public final class ShadowPageStore implements PageStore
         }
         slots.put(pageId, slot);
         pageIds[slot] = pageId;
-        extraRefs[slot] = 0;
+        refCounts.allocated(slot);
         dirty[slot] = false;
         pagesInUse++;
         return slot;
@@ -180,7 +180,7 @@ public final class ShadowPageStore implements PageStore
         pages = Arrays.copyOf(pages, length);
         addresses = Arrays.copyOf(addresses, length);
         pageIds = Arrays.copyOf(pageIds, length);
-        extraRefs = Arrays.copyOf(extraRefs, length);
+        refCounts.grow(length);
         dirty = Arrays.copyOf(dirty, length);
         for (int i = 0; i < SLAB_PAGES; i++)
         {
@@ -232,7 +232,7 @@ public final class ShadowPageStore implements PageStore
         slots.remove(pageId);
         // A dirty slot stays in dirtySlots; flush skips slots whose page id no longer maps to them.
         dirty[slot] = false;
-        extraRefs[slot] = -1;
+        refCounts.freed(slot);
         if (freeSlotCount == freeSlots.length)
         {
             freeSlots = Arrays.copyOf(freeSlots, freeSlotCount * 2);
@@ -273,25 +273,19 @@ public final class ShadowPageStore implements PageStore
     @Override
     public int refCount(final long pageId)
     {
-        return extraRefs[slot(pageId)] + 1;
+        return refCounts.refCount(slot(pageId));
     }
 
     @Override
     public void retain(final long pageId)
     {
-        extraRefs[slot(pageId)]++;
+        refCounts.retain(slot(pageId));
     }
 
     @Override
     public int release(final long pageId)
     {
-        final int slot = slot(pageId);
-        final int extra = extraRefs[slot];
-        if (extra > 0)
-        {
-            extraRefs[slot] = extra - 1;
-        }
-        return extra;
+        return refCounts.release(slot(pageId));
     }
 
     @Override
