@@ -72,6 +72,80 @@ class FaultMatrixTest
         return pool;
     }
 
+    /** The options the in-process fault cases share; each sets what it tests on top. */
+    private ReplicationJob.Options options(final LoopDevices.Loop master, final LoopDevices.Loop pool)
+    {
+        final ReplicationJob.Options o = new ReplicationJob.Options();
+        o.master = master.device();
+        o.pool = pool.device();
+        o.partition = PARTITION;
+        o.logDirectory = loops.folder().resolve("log");
+        o.assumedRateBytesPerSecond = 200e6;
+        return o;
+    }
+
+    /**
+     * A pool whose 128 MiB loop device sits on a sparse file in a tmpfs far smaller than that: storage
+     * below the pool that runs full. Closing detaches the pool and unmounts the tmpfs.
+     */
+    private final class PoolOnSmallTmpfs implements AutoCloseable
+    {
+        final Path fs;
+        final Path file;
+        final LoopDevices.Loop pool;
+
+        PoolOnSmallTmpfs(final String tmpfsSize) throws IOException
+        {
+            fs = Files.createDirectory(loops.folder().resolve("fs"));
+            LoopDevices.run("mount", "-t", "tmpfs", "-o", "size=" + tmpfsSize, "presync-faults", fs.toString());
+            file = fs.resolve("pool.img");
+            LoopDevices.Loop attached = null;
+            try
+            {
+                try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw"))
+                {
+                    raf.setLength(128 * MIB);
+                }
+                attached = loops.attach(file, 512);
+                Pool.create(attached.device(), Pool.CreateOptions.defaults()).close();
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                try
+                {
+                    release(attached);
+                }
+                catch (final IOException | RuntimeException cleanup)
+                {
+                    ex.addSuppressed(cleanup);
+                }
+                throw ex;
+            }
+            pool = attached;
+        }
+
+        /** Remounts the tmpfs with another size: space freed or taken away under the pool. */
+        void resize(final String tmpfsSize) throws IOException
+        {
+            LoopDevices.run("mount", "-o", "remount,size=" + tmpfsSize, fs.toString());
+        }
+
+        private void release(final LoopDevices.Loop attached) throws IOException
+        {
+            if (attached != null)
+            {
+                loops.detach(attached);
+            }
+            LoopDevices.run("umount", fs.toString());
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            release(pool);
+        }
+    }
+
     record Cli(int code, String out, String err)
     {
     }
@@ -269,6 +343,34 @@ class FaultMatrixTest
         assertNoTraceInstanceOf(pids);
     }
 
+    /** The same command with --until-synced resumes the kept state, verifies, and the export equals the master. */
+    private void assertSameCommandResumesToAnEqualReplica(final LoopDevices.Loop master, final Path pool, final Path log)
+        throws IOException
+    {
+        final Cli resumed = cli(replicate(master, pool, log, "--until-synced", "--json"));
+        assertEquals(0, resumed.code(), resumed.out() + resumed.err());
+        assertTrue(resumed.out().contains("\"resumed\": \"yes\""), resumed.out());
+        assertTrue(resumed.out().contains("\"verify\": \"ok\""), resumed.out());
+        ReplicaFixtures.assertExportEqualsMaster(master, pool, PARTITION, loops.folder().resolve("export.img"));
+    }
+
+    /**
+     * Runs the job until at least 8 MiB are copied and a commit has followed, then checks it is mid-copy;
+     * returns the bytes the committed partition uses.
+     */
+    private static long runToMidCopy(final ReplicationJob job, final Path pool) throws Exception
+    {
+        while (job.copiedBytes() < 8 * MIB)
+        {
+            job.doWork();
+        }
+        Thread.sleep(30);
+        job.doWork();
+        final long committedBytes = committedPartition(pool).orElseThrow().usedBytes();
+        assertTrue(committedBytes > 0 && job.copiedBytes() < 32 * MIB, "mid-copy: " + job.copiedBytes());
+        return committedBytes;
+    }
+
     /** Waits until the child printed its plan: the job has started (tapping, allocated or resumed). */
     private static void awaitPlan(final Process child, final Path out, final Path err) throws Exception
     {
@@ -294,21 +396,12 @@ class FaultMatrixTest
         final long masterBytes = 64 * MIB;
         final LoopDevices.Loop master = master(masterBytes, 6);
         final byte[] masterBefore = Files.readAllBytes(master.backingFile());
-        final Path fs = Files.createDirectory(loops.folder().resolve("fs"));
         final Path log = loops.folder().resolve("log");
-        // The pool's loop device is 128 MiB, the tmpfs below its backing file far smaller.
-        LoopDevices.run("mount", "-t", "tmpfs", "-o", "size=8m", "presync-faults", fs.toString());
-        LoopDevices.Loop pool = null;
-        try
+        try (PoolOnSmallTmpfs storage = new PoolOnSmallTmpfs("8m"))
         {
-            final Path file = fs.resolve("pool.img");
-            try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw"))
-            {
-                raf.setLength(128 * MIB);
-            }
-            pool = loops.attach(file, 512);
-            Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
-            final String expected = "presync: the storage below the pool " + pool.path() + " (its backing file " + file + ") is full (";
+            final LoopDevices.Loop pool = storage.pool;
+            final String expected = "presync: the storage below the pool " + pool.path() + " (its backing file " + storage.file +
+                ") is full (";
 
             // 1. The planned partition cannot be reserved: nothing is allocated.
             final Cli full = cli(replicate(master, pool.device(), log, "--until-synced"));
@@ -320,7 +413,7 @@ class FaultMatrixTest
             assertTrue(committedPartition(pool.device()).isEmpty(), "nothing may be committed for a failed allocation");
 
             // 2. Room for a small partition but not for its extensions: the copy stops part-way, committed.
-            LoopDevices.run("mount", "-o", "remount,size=16m", fs.toString());
+            storage.resize("16m");
             final Cli stopped = cli(replicate(master, pool.device(), log, "--until-synced", "--max-partition", "4M"));
             assertEquals(Main.EXIT_FAILURE, stopped.code(), stopped.out() + stopped.err());
             assertOneSentence(stopped.err());
@@ -332,20 +425,8 @@ class FaultMatrixTest
             assertArrayEquals(masterBefore, Files.readAllBytes(master.backingFile()), "the master must be untouched");
 
             // 3. Space freed: the same command resumes and ends equal.
-            LoopDevices.run("mount", "-o", "remount,size=256m", fs.toString());
-            final Cli resumed = cli(replicate(master, pool.device(), log, "--until-synced", "--json"));
-            assertEquals(0, resumed.code(), resumed.out() + resumed.err());
-            assertTrue(resumed.out().contains("\"resumed\": \"yes\""), resumed.out());
-            assertTrue(resumed.out().contains("\"verify\": \"ok\""), resumed.out());
-            ReplicaFixtures.assertExportEqualsMaster(master, pool.device(), PARTITION, loops.folder().resolve("export.img"));
-        }
-        finally
-        {
-            if (pool != null)
-            {
-                loops.detach(pool);
-            }
-            LoopDevices.run("umount", fs.toString());
+            storage.resize("256m");
+            assertSameCommandResumesToAnEqualReplica(master, pool.device(), log);
         }
     }
 
@@ -359,25 +440,12 @@ class FaultMatrixTest
     void slaveBackingStorageFullOnDataWritesIsTheSameErrorAndResumesAfterDeletingAFiller() throws Exception
     {
         final LoopDevices.Loop master = master(64 * MIB, 4);
-        final Path fs = Files.createDirectory(loops.folder().resolve("fs"));
-        LoopDevices.run("mount", "-t", "tmpfs", "-o", "size=32m", "presync-faults", fs.toString());
-        LoopDevices.Loop pool = null;
-        try
+        try (PoolOnSmallTmpfs storage = new PoolOnSmallTmpfs("32m"))
         {
-            final Path file = fs.resolve("pool.img");
-            try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw"))
-            {
-                raf.setLength(128 * MIB);
-            }
-            pool = loops.attach(file, 512);
-            Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
-            final ReplicationJob.Options o = new ReplicationJob.Options();
-            o.master = master.device();
-            o.pool = pool.device();
-            o.partition = PARTITION;
-            o.logDirectory = loops.folder().resolve("log");
-            o.assumedRateBytesPerSecond = 200e6;
-            final Path filler = fs.resolve("filler");
+            final LoopDevices.Loop pool = storage.pool;
+            final Path file = storage.file;
+            final ReplicationJob.Options o = options(master, pool);
+            final Path filler = storage.fs.resolve("filler");
             try (ReplicationJob job = ReplicationJob.start(o))
             {
                 final long unitBytes;
@@ -409,19 +477,7 @@ class FaultMatrixTest
             }
             assertTrue(committedPartition(pool.device()).isPresent(), "the allocation stays committed");
             Files.delete(filler);
-            final Cli resumed = cli(replicate(master, pool.device(), o.logDirectory, "--until-synced", "--json"));
-            assertEquals(0, resumed.code(), resumed.out() + resumed.err());
-            assertTrue(resumed.out().contains("\"resumed\": \"yes\""), resumed.out());
-            assertTrue(resumed.out().contains("\"verify\": \"ok\""), resumed.out());
-            ReplicaFixtures.assertExportEqualsMaster(master, pool.device(), PARTITION, loops.folder().resolve("export.img"));
-        }
-        finally
-        {
-            if (pool != null)
-            {
-                loops.detach(pool);
-            }
-            LoopDevices.run("umount", fs.toString());
+            assertSameCommandResumesToAnEqualReplica(master, pool.device(), o.logDirectory);
         }
     }
 
@@ -449,24 +505,12 @@ class FaultMatrixTest
         final LoopDevices.Loop pool = pool(256 * MIB);
         final LoopDevices.Loop victim = masterVanishes ? master : pool;
         final String role = masterVanishes ? "master" : "pool";
-        final ReplicationJob.Options o = new ReplicationJob.Options();
-        o.master = master.device();
-        o.pool = pool.device();
-        o.partition = PARTITION;
-        o.logDirectory = loops.folder().resolve("log");
+        final ReplicationJob.Options o = options(master, pool);
         o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(20);
-        o.assumedRateBytesPerSecond = 200e6;
         final long committedBefore;
         try (ReplicationJob job = ReplicationJob.start(o))
         {
-            while (job.copiedBytes() < 8 * MIB)
-            {
-                job.doWork();
-            }
-            Thread.sleep(30);
-            job.doWork();
-            committedBefore = committedPartition(pool.device()).orElseThrow().usedBytes();
-            assertTrue(committedBefore > 0 && job.copiedBytes() < 32 * MIB, "mid-copy: " + job.copiedBytes());
+            committedBefore = runToMidCopy(job, pool.device());
             ReplicaFixtures.limitLoopCapacity(victim.device(), 4096);
             final IOException failure = assertThrows(IOException.class, () -> job.run(true, null));
             System.out.println("FaultMatrixTest: " + role + " vanished: " + failure.getMessage());
@@ -483,11 +527,7 @@ class FaultMatrixTest
 
         ReplicaFixtures.limitLoopCapacity(victim.device(), 0);
         assertTrue(committedPartition(pool.device()).orElseThrow().usedBytes() >= committedBefore, "the committed copy is kept");
-        final Cli back = cli(replicate(master, pool.device(), o.logDirectory, "--until-synced", "--json"));
-        assertEquals(0, back.code(), back.out() + back.err());
-        assertTrue(back.out().contains("\"resumed\": \"yes\""), back.out());
-        assertTrue(back.out().contains("\"verify\": \"ok\""), back.out());
-        ReplicaFixtures.assertExportEqualsMaster(master, pool.device(), PARTITION, loops.folder().resolve("export.img"));
+        assertSameCommandResumesToAnEqualReplica(master, pool.device(), o.logDirectory);
     }
 
     @Test
@@ -541,24 +581,12 @@ class FaultMatrixTest
                 Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
             }
             final String role = masterFails ? "master" : "pool";
-            final ReplicationJob.Options o = new ReplicationJob.Options();
-            o.master = master.device();
-            o.pool = pool.device();
-            o.partition = PARTITION;
-            o.logDirectory = loops.folder().resolve("log");
+            final ReplicationJob.Options o = options(master, pool);
             o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(20);
-            o.assumedRateBytesPerSecond = 200e6;
             final long committedBefore;
             try (ReplicationJob job = ReplicationJob.start(o))
             {
-                while (job.copiedBytes() < 8 * MIB)
-                {
-                    job.doWork();
-                }
-                Thread.sleep(30);
-                job.doWork();
-                committedBefore = committedPartition(pool.device()).orElseThrow().usedBytes();
-                assertTrue(committedBefore > 0 && job.copiedBytes() < 32 * MIB, "mid-copy: " + job.copiedBytes());
+                committedBefore = runToMidCopy(job, pool.device());
                 ReplicaFixtures.shutDownFileSystem(mountPoint);
                 final IOException failure = assertThrows(IOException.class, () -> job.run(true, null));
                 System.out.println("FaultMatrixTest: " + role + " failing with EIO: " + failure.getMessage());
@@ -577,11 +605,7 @@ class FaultMatrixTest
             final LoopDevices.Loop masterBack = masterFails ? onFs : master;
             final Path poolBack = masterFails ? pool.device() : onFs.device();
             assertTrue(committedPartition(poolBack).orElseThrow().usedBytes() >= committedBefore, "the committed copy is kept");
-            final Cli back = cli(replicate(masterBack, poolBack, o.logDirectory, "--until-synced", "--json"));
-            assertEquals(0, back.code(), back.out() + back.err());
-            assertTrue(back.out().contains("\"resumed\": \"yes\""), back.out());
-            assertTrue(back.out().contains("\"verify\": \"ok\""), back.out());
-            ReplicaFixtures.assertExportEqualsMaster(masterBack, poolBack, PARTITION, loops.folder().resolve("export.img"));
+            assertSameCommandResumesToAnEqualReplica(masterBack, poolBack, o.logDirectory);
         }
         finally
         {
@@ -602,12 +626,7 @@ class FaultMatrixTest
         final long masterBytes = 64 * MIB;
         final LoopDevices.Loop master = master(masterBytes, 4);
         final LoopDevices.Loop pool = pool(256 * MIB);
-        final ReplicationJob.Options o = new ReplicationJob.Options();
-        o.master = master.device();
-        o.pool = pool.device();
-        o.partition = PARTITION;
-        o.logDirectory = loops.folder().resolve("log");
-        o.assumedRateBytesPerSecond = 200e6;
+        final ReplicationJob.Options o = options(master, pool);
         // One 4 KiB kernel page per CPU and two pages handed out: a burst the job does not poll overruns it.
         o.tapBufferKb = 4;
         o.tapPagesInFlight = 2;
