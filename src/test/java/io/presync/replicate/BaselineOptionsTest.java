@@ -15,7 +15,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -46,7 +45,7 @@ class BaselineOptionsTest
             final MemorySegment buffer = BlockDevice.allocateAligned(arena, 4 * MIB, 4096);
             for (final long at : new long[] {0, 20 * MIB, 44 * MIB})
             {
-                fillRandom(buffer, random);
+                ReplicaFixtures.fillRandom(buffer, random);
                 dev.write(buffer, at);
             }
         }
@@ -65,7 +64,8 @@ class BaselineOptionsTest
         final ReplicationJob.Report report;
         try (ReplicationJob job = ReplicationJob.start(o))
         {
-            final Thread writer = writer(master.device(), stop);
+            // Random 4-64 KiB writes over the master, one every 5 ms or so, until stopped.
+            final Thread writer = ReplicaFixtures.startRandomWriter(master.device(), MASTER_BYTES, stop, 3, 5);
             // Under this writer coarse tracking may never see an empty dirty set on a loaded machine
             // (every 4 KiB write dirties a whole 1 MiB granule): a consistent point or 20 s, whichever
             // comes first; the run after the writer stops must converge.
@@ -101,38 +101,4 @@ class BaselineOptionsTest
         }
     }
 
-    private static void fillRandom(final MemorySegment buffer, final Random random)
-    {
-        for (long i = 0; i < buffer.byteSize(); i += 8)
-        {
-            buffer.set(ValueLayout.JAVA_LONG, i, random.nextLong());
-        }
-    }
-
-    /** Random 4-64 KiB writes, one per ms, until stopped. */
-    private static Thread writer(final Path device, final AtomicBoolean stop)
-    {
-        final Thread t = new Thread(() ->
-        {
-            final Random random = new Random(3);
-            try (BlockDevice dev = BlockDevice.open(device, OpenOptions.forWriting().withExclusive(false)); Arena arena = Arena.ofConfined())
-            {
-                final MemorySegment buffer = BlockDevice.allocateAligned(arena, 64 * 1024, 4096);
-                while (!stop.get())
-                {
-                    final int blocks = 1 + random.nextInt(16);
-                    final long at = 4096L * random.nextInt((int)(MASTER_BYTES / 4096) - blocks);
-                    fillRandom(buffer, random);
-                    dev.write(buffer.asSlice(0, blocks * 4096L), at);
-                    Thread.sleep(5);
-                }
-            }
-            catch (final Exception ex)
-            {
-                throw new RuntimeException(ex);
-            }
-        });
-        t.start();
-        return t;
-    }
 }

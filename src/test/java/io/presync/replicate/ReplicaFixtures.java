@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -27,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the replication tests that crash, starve or unplug a job share: random master data, a job in a
- * child JVM and its SIGKILL, a writer at a fixed rate, the export-equals-master check, and a loop
+ * child JVM and its SIGKILL, a random writer until stopped, a writer at a fixed rate, the export-equals-master check, and a loop
  * device whose capacity drops as a hot-unplugged disk's does.
  */
 final class ReplicaFixtures
@@ -62,6 +63,38 @@ final class ReplicaFixtures
             fillRandom(buffer, new Random(seed));
             dev.write(buffer, at);
         }
+    }
+
+    /**
+     * Starts a thread that writes random 4-64 KiB pieces at random 4 KiB-aligned offsets of the first
+     * {@code deviceBytes} of a device (not exclusively: a job taps it), pausing {@code pauseMillis} after
+     * each, until {@code stop} is set; join it after setting {@code stop}.
+     */
+    static Thread startRandomWriter(
+        final Path device, final long deviceBytes, final AtomicBoolean stop, final long seed, final long pauseMillis)
+    {
+        final Thread t = new Thread(() ->
+        {
+            final Random random = new Random(seed);
+            try (BlockDevice dev = BlockDevice.open(device, OpenOptions.forWriting().withExclusive(false)); Arena arena = Arena.ofConfined())
+            {
+                final MemorySegment buffer = BlockDevice.allocateAligned(arena, 64 * 1024, 4096);
+                while (!stop.get())
+                {
+                    final int blocks = 1 + random.nextInt(16);
+                    final long at = 4096L * random.nextInt((int)(deviceBytes / 4096) - blocks);
+                    fillRandom(buffer, random);
+                    dev.write(buffer.asSlice(0, blocks * 4096L), at);
+                    Thread.sleep(pauseMillis);
+                }
+            }
+            catch (final Exception ex)
+            {
+                throw new RuntimeException(ex);
+            }
+        });
+        t.start();
+        return t;
     }
 
     /**

@@ -67,7 +67,7 @@ class ReplicationJobTest
             final MemorySegment buffer = BlockDevice.allocateAligned(arena, 4 * MIB, 4096);
             for (final long at : new long[] {0, 9 * MIB, 30 * MIB, 60 * MIB})
             {
-                fillRandom(buffer, random);
+                ReplicaFixtures.fillRandom(buffer, random);
                 dev.write(buffer, at);
             }
         }
@@ -81,39 +81,10 @@ class ReplicationJobTest
         return pool;
     }
 
-    private static void fillRandom(final MemorySegment buffer, final Random random)
-    {
-        for (long i = 0; i < buffer.byteSize(); i += 8)
-        {
-            buffer.set(ValueLayout.JAVA_LONG, i, random.nextLong());
-        }
-    }
-
-    /** Writes random 4-64 KiB pieces at random 4 KiB-aligned offsets until stopped (about one per ms). */
+    /** Random 4-64 KiB writes over the master until stopped, about one per ms. */
     private static Thread writer(final Path device, final AtomicBoolean stop, final long seed)
     {
-        final Thread t = new Thread(() ->
-        {
-            final Random random = new Random(seed);
-            try (BlockDevice dev = BlockDevice.open(device, OpenOptions.forWriting().withExclusive(false)); Arena arena = Arena.ofConfined())
-            {
-                final MemorySegment buffer = BlockDevice.allocateAligned(arena, 64 * 1024, 4096);
-                while (!stop.get())
-                {
-                    final int blocks = 1 + random.nextInt(16);
-                    final long at = 4096L * random.nextInt((int)(MASTER_BYTES / 4096) - blocks);
-                    fillRandom(buffer, random);
-                    dev.write(buffer.asSlice(0, blocks * 4096L), at);
-                    Thread.sleep(1);
-                }
-            }
-            catch (final Exception ex)
-            {
-                throw new RuntimeException(ex);
-            }
-        });
-        t.start();
-        return t;
+        return ReplicaFixtures.startRandomWriter(device, MASTER_BYTES, stop, seed, 1);
     }
 
     private static void writeUntapped(final Path device, final long at, final long seed) throws IOException
@@ -121,7 +92,7 @@ class ReplicationJobTest
         try (BlockDevice dev = BlockDevice.open(device, OpenOptions.forWriting()); Arena arena = Arena.ofConfined())
         {
             final MemorySegment buffer = BlockDevice.allocateAligned(arena, 256 * 1024, 4096);
-            fillRandom(buffer, new Random(seed));
+            ReplicaFixtures.fillRandom(buffer, new Random(seed));
             dev.write(buffer, at);
         }
     }
