@@ -51,63 +51,37 @@ final class RateProbe
 
     static double measure(final BlockDevice master, final Ring ring, final ExtentMap data) throws IOException
     {
-        final long[] done = new long[2];
-        final CompletionHandler handler = (userData, res, flags) ->
-        {
-            done[0] += Math.max(0, res);
-            done[1]++;
-        };
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment buffer = Ring.allocateBuffer(arena, (long)CHUNK * DEPTH);
             final ExtentCursor c = data.cursor(0);
             final long size = master.sizeBytes();
-            long position = 0;
-            long end = 0;
             boolean any = false;
-            final long start = System.nanoTime();
-            long submitted = 0;
-            long submittedBytes = 0;
-            while (submittedBytes < PROBE_BYTES && System.nanoTime() - start < PROBE_NANOS)
+            final InFlight io = new InFlight(ring, buffer);
+            while (io.withinBudget(PROBE_BYTES, PROBE_NANOS))
             {
-                if (position >= end)
+                final long position;
+                final long end;
+                if (c.next())
                 {
-                    if (c.next())
-                    {
-                        any = true;
-                        position = c.start();
-                        end = c.end();
-                    }
-                    else if (!any)
-                    {
-                        position = 0;
-                        end = Math.min(size, PROBE_BYTES);
-                        any = true;
-                    }
-                    else
-                    {
-                        break;
-                    }
+                    any = true;
+                    position = c.start();
+                    end = c.end();
                 }
-                final int length = (int)Math.min(CHUNK, end - position);
-                final int slot = (int)(submitted % DEPTH);
-                ring.prepareRead(master.fd(), false, buffer.asSlice((long)slot * CHUNK, CHUNK), length, position, slot);
-                submitted++;
-                submittedBytes += length;
-                position += length;
-                if (submitted - done[1] >= DEPTH)
+                else if (!any)
                 {
-                    ring.submitAndWait(1);
-                    ring.reap(handler, DEPTH);
+                    position = 0;
+                    end = Math.min(size, PROBE_BYTES);
+                    any = true;
                 }
+                else
+                {
+                    break;
+                }
+                io.transfer(master.fd(), false, position, end, PROBE_BYTES, PROBE_NANOS);
             }
-            while (done[1] < submitted)
-            {
-                ring.submitAndWait(1);
-                ring.reap(handler, DEPTH);
-            }
-            final double seconds = Math.max(1e-6, (System.nanoTime() - start) / 1e9);
-            return done[0] / seconds;
+            io.drain();
+            return io.bytesPerSecond();
         }
     }
 
@@ -148,16 +122,6 @@ final class RateProbe
     /** The pool's write rate into {@code range} (from {@link #freeRange}), which is discarded afterwards. */
     static double measureWrite(final Path poolDevice, final long[] range, final Ring ring) throws IOException
     {
-        final long[] done = new long[3];
-        final CompletionHandler handler = (userData, res, flags) ->
-        {
-            if (res < 0)
-            {
-                done[2] = res;
-            }
-            done[0] += Math.max(0, res);
-            done[1]++;
-        };
         try (BlockDevice device = BlockDevice.open(poolDevice,
             OpenOptions.forWriting().withExclusive(false).withAllowRegularFile(true)); Arena arena = Arena.ofConfined())
         {
@@ -167,40 +131,115 @@ final class RateProbe
             {
                 buffer.set(ValueLayout.JAVA_LONG, i, 0x9E3779B97F4A7C15L * (i + 1));
             }
-            final long start = System.nanoTime();
-            long submitted = 0;
-            long position = range[0];
-            final long end = range[0] + range[1];
-            while (position < end && System.nanoTime() - start < WRITE_PROBE_NANOS)
+            final InFlight io = new InFlight(ring, buffer);
+            final long position = io.transfer(device.fd(), true, range[0], range[0] + range[1], Long.MAX_VALUE, WRITE_PROBE_NANOS);
+            io.drain();
+            ring.prepareFsync(device.fd(), false, true, DEPTH);
+            ring.submitAndWait(1);
+            ring.reap(io, 1);
+            final double rate = io.bytesPerSecond();
+            device.release(range[0], position - range[0]);
+            if (io.lastError() < 0)
+            {
+                // Typed with its errno: ENOSPC (storage below the pool full) is not a reason to stop the job.
+                throw UringException.forResult(SqeDescriptor.OP_WRITE, io.lastError(),
+                    poolDevice + " (the write probe into its free space at " + range[0] + ")");
+            }
+            return rate;
+        }
+    }
+
+    /**
+     * The one submit/reap loop of both probes: {@value #DEPTH} requests of {@value #CHUNK} bytes in flight,
+     * request {@code n} in slot {@code n % DEPTH} of the buffer, and what completed since the probe started.
+     */
+    private static final class InFlight implements CompletionHandler
+    {
+        private final Ring ring;
+        private final MemorySegment buffer;
+        private final long startNanos = System.nanoTime();
+        private long submitted;
+        private long submittedBytes;
+        private long completed;
+        private long completedBytes;
+        private int lastError;
+
+        InFlight(final Ring ring, final MemorySegment buffer)
+        {
+            this.ring = ring;
+            this.buffer = buffer;
+        }
+
+        boolean withinBudget(final long budgetBytes, final long budgetNanos)
+        {
+            return submittedBytes < budgetBytes && System.nanoTime() - startNanos < budgetNanos;
+        }
+
+        /**
+         * Reads or writes {@code [from, end)} of {@code fd} in chunks until its end or until the probe
+         * has submitted {@code budgetBytes} or run {@code budgetNanos}; returns the position reached.
+         */
+        long transfer(final int fd, final boolean write, final long from, final long end, final long budgetBytes,
+            final long budgetNanos) throws IOException
+        {
+            long position = from;
+            while (position < end && withinBudget(budgetBytes, budgetNanos))
             {
                 final int length = (int)Math.min(CHUNK, end - position);
                 final int slot = (int)(submitted % DEPTH);
-                ring.prepareWrite(device.fd(), false, buffer.asSlice((long)slot * CHUNK, CHUNK), length, position, slot);
+                final MemorySegment chunk = buffer.asSlice((long)slot * CHUNK, CHUNK);
+                if (write)
+                {
+                    ring.prepareWrite(fd, false, chunk, length, position, slot);
+                }
+                else
+                {
+                    ring.prepareRead(fd, false, chunk, length, position, slot);
+                }
                 submitted++;
+                submittedBytes += length;
                 position += length;
-                if (submitted - done[1] >= DEPTH)
+                if (submitted - completed >= DEPTH)
                 {
                     ring.submitAndWait(1);
-                    ring.reap(handler, DEPTH);
+                    ring.reap(this, DEPTH);
                 }
             }
-            while (done[1] < submitted)
+            return position;
+        }
+
+        /** Waits for every submitted request. */
+        void drain() throws IOException
+        {
+            while (completed < submitted)
             {
                 ring.submitAndWait(1);
-                ring.reap(handler, DEPTH);
+                ring.reap(this, DEPTH);
             }
-            ring.prepareFsync(device.fd(), false, true, DEPTH);
-            ring.submitAndWait(1);
-            ring.reap(handler, 1);
-            final double seconds = Math.max(1e-6, (System.nanoTime() - start) / 1e9);
-            device.release(range[0], position - range[0]);
-            if (done[2] < 0)
+        }
+
+        /** The last failed request's negative errno, 0 when none failed. */
+        int lastError()
+        {
+            return lastError;
+        }
+
+        /** Bytes completed per second since the probe started. */
+        double bytesPerSecond()
+        {
+            final double seconds = Math.max(1e-6, (System.nanoTime() - startNanos) / 1e9);
+            return completedBytes / seconds;
+        }
+
+        @Override
+        public void onCompletion(final long userData, final int result, final int flags)
+        {
+            if (result < 0)
             {
-                // Typed with its errno: ENOSPC (storage below the pool full) is not a reason to stop the job.
-                throw UringException.forResult(SqeDescriptor.OP_WRITE, (int)done[2],
-                    poolDevice + " (the write probe into its free space at " + range[0] + ")");
+                lastError = result;
             }
-            return done[0] / seconds;
+            completedBytes += Math.max(0, result);
+            completed++;
         }
     }
 }
