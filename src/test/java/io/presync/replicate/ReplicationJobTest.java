@@ -683,11 +683,9 @@ class ReplicationJobTest
             mounted = false;
             // The unmount's own writes (superblock, journal) are tapped like any other.
             report = job.run(true, null);
-            // Known gap (see the closing note of 2026-11-25): the unmount's last write may still sit in a
-            // partly filled kernel trace page when the consistent point is declared (consistent up to
-            // the tap's horizon, which that event is beyond), so the final verify may find and repair it.
-            final String verify = job.report(true).verify();
-            assertTrue(verify.equals("ok") || verify.matches("ok after repairing [12] ranges? \\(\\d+ bytes\\)"), verify);
+            // Strict: a consistent point waits for the tap's flush barrier, so the unmount's last write is
+            // applied before it, and the final verify has nothing to repair.
+            assertEquals("ok", job.report(true).verify());
         }
         finally
         {
