@@ -140,6 +140,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public int tapBufferKb = 4096;
         /** Pages each per-CPU tap reader may hand out before the job polls (0: the tap's default); tests make it tiny. */
         public int tapPagesInFlight;
+        /** Tests of the fallback: the tap makes no flush barriers, as on a kernel without trace_marker_raw. */
+        public boolean noTapFlushBarriers;
         /** Skip the rate probe (tests): use this rate instead when positive. */
         public double assumedRateBytesPerSecond;
         /** Baseline for benchmarks: bulk copy and re-copies in ascending address order instead of cold regions first. */
@@ -470,6 +472,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         log = WriteLog.open(options.logDir(), new WriteLog.Options());
         final BlockTap.Options tapOptions = new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
             .firstSequence(Math.max(1, log.nextSequence()));
+        tapOptions.flushBarriers(!options.noTapFlushBarriers);
         tap = BlockTap.open(options.master, options.tapPagesInFlight > 0 ? tapOptions.pagesInFlight(options.tapPagesInFlight) : tapOptions);
         runStartEpochNanos = epochOffsetNanos + System.nanoTime();
         tracking = options.coarseTracking ?

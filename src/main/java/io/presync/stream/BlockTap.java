@@ -70,6 +70,7 @@ public final class BlockTap implements AutoCloseable
         int pagesInFlight = 256;
         long firstSequence = 1;
         long statsIntervalNanos = TimeUnit.MILLISECONDS.toNanos(250);
+        boolean flushBarriers = true;
         Path tracefsRoot = TraceFs.DEFAULT_ROOT;
 
         /** Kernel buffer per CPU ({@code buffer_size_kb}); the kernel rounds it up to whole pages. */
@@ -108,6 +109,16 @@ public final class BlockTap implements AutoCloseable
         public Options pagesInFlight(final int pages)
         {
             pagesInFlight = Math.max(2, pages);
+            return this;
+        }
+
+        /**
+         * Whether {@link BlockTap#requestBarrier()} may write markers; off, it always returns 0 as on a
+         * kernel without {@code trace_marker_raw} (tests of the fallback).
+         */
+        public Options flushBarriers(final boolean on)
+        {
+            flushBarriers = on;
             return this;
         }
 
@@ -411,6 +422,10 @@ public final class BlockTap implements AutoCloseable
         {
             try
             {
+                if (!options.flushBarriers)
+                {
+                    throw new TapUnavailableException("the tap's flush barriers are switched off (BlockTap.Options.flushBarriers)");
+                }
                 barrierCpus = onlineCpusOf(readers);
                 if (barrierCpus.length == 0)
                 {

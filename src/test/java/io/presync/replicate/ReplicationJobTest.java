@@ -168,6 +168,30 @@ class ReplicationJobTest
         assertExportEqualsMaster(master, pool);
     }
 
+    /** A tap without flush barriers (a kernel without trace_marker_raw): a warning, and the poll alone decides. */
+    @Test
+    void withoutTapFlushBarriersTheJobFallsBackToThePollAndStillConverges() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final ReplicationJob.Options options = options(master, pool);
+        options.noTapFlushBarriers = true;
+        final AtomicBoolean stop = new AtomicBoolean();
+        try (ReplicationJob job = ReplicationJob.start(options))
+        {
+            final Thread writer = writer(master.device(), stop, 4);
+            final ReplicationJob.Report underLoad = job.run(true, TimeUnit.SECONDS.toNanos(60), null);
+            stop.set(true);
+            writer.join();
+            assertTrue(underLoad.consistentReached(), underLoad.toString());
+            // Without a barrier only time lets the last writes out of the tap's reorder window.
+            Thread.sleep(50);
+            job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertExportEqualsMaster(master, pool);
+    }
+
     @Test
     void writesIntoChunksTheBulkPassHasStillToReadAreLeftToIt() throws Exception
     {

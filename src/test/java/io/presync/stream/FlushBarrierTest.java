@@ -188,6 +188,21 @@ class FlushBarrierTest
     }
 
     @Test
+    void switchedOffBarriersSayWhyAndNeverComplete() throws Exception
+    {
+        final LoopDevices.Loop loop = loops.create(DEVICE_BYTES);
+        try (BlockTap tap = BlockTap.open(loop.device(), new BlockTap.Options().flushBarriers(false)))
+        {
+            assertNull(tap.barrierUnavailableReason(), "nothing is known before the first request");
+            assertEquals(0, tap.requestBarrier());
+            assertTrue(tap.barrierUnavailableReason().contains("switched off"), tap.barrierUnavailableReason());
+            assertEquals(0, tap.requestBarrier());
+            tap.poll(new Seen(), 16);
+            assertEquals(0, tap.barrierCompleted());
+        }
+    }
+
+    @Test
     void markersAreRecognisedOnlyWithOurTag() throws Exception
     {
         final EventFormat rawData = EventFormat.parse("""
