@@ -148,12 +148,29 @@ public final class Libc
         FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG));
     }
 
-    /** Per-thread native scratch: captured call state, a struct stat, a 16-byte ioctl argument. */
+    /** sched_setaffinity(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class SchedSetaffinity
+    {
+        static final MethodHandle HANDLE = downcall("sched_setaffinity",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO);
+    }
+
+    /** sched_getcpu(): linked on first use (each downcall handle costs milliseconds to spin up). */
+    private static final class SchedGetcpu
+    {
+        static final MethodHandle HANDLE = downcall("sched_getcpu", FunctionDescriptor.of(JAVA_INT), ERRNO);
+    }
+
+    /** glibc's {@code cpu_set_t}: 1024 bits. */
+    static final int CPU_SET_BYTES = 128;
+
+    /** Per-thread native scratch: captured call state, a struct stat, a 16-byte ioctl argument, a cpu_set_t. */
     private static final class Scratch
     {
         final MemorySegment capture;
         final MemorySegment stat;
         final MemorySegment argument;
+        final MemorySegment cpuSet;
 
         Scratch()
         {
@@ -161,6 +178,7 @@ public final class Libc
             capture = arena.allocate(CAPTURE_LAYOUT);
             stat = arena.allocate(STAT_BYTES, 8);
             argument = arena.allocate(16, 8);
+            cpuSet = arena.allocate(CPU_SET_BYTES, 8);
         }
     }
 
@@ -308,6 +326,65 @@ public final class Libc
             stat.get(JAVA_LONG, STAT_SIZE_OFFSET),
             stat.get(JAVA_LONG, STAT_BLOCKS_OFFSET),
             (int)stat.get(JAVA_LONG, STAT_BLKSIZE_OFFSET));
+    }
+
+    /**
+     * {@code sched_setaffinity(2)} of the calling thread to the one CPU {@code cpu} (below 1024). When it
+     * returns, the thread runs on that CPU (the kernel migrates the caller before returning). EINVAL
+     * means the CPU is offline or outside the thread's cpuset.
+     */
+    public static void pinCurrentThread(final int cpu) throws IOException
+    {
+        if (cpu < 0 || cpu >= CPU_SET_BYTES * 8)
+        {
+            throw new IllegalArgumentException("cpu " + cpu + " is outside cpu_set_t (0.." + (CPU_SET_BYTES * 8 - 1) + ")");
+        }
+        final Scratch scratch = SCRATCH.get();
+        final MemorySegment set = scratch.cpuSet;
+        set.fill((byte)0);
+        set.set(JAVA_LONG, (cpu >>> 6) * 8L, 1L << (cpu & 63));
+        try
+        {
+            while ((int)SchedSetaffinity.HANDLE.invokeExact(scratch.capture, 0, (long)CPU_SET_BYTES, set) != 0)
+            {
+                final int errno = errno(scratch.capture);
+                if (errno != Errno.EINTR)
+                {
+                    throw Errno.exception("sched_setaffinity", "cpu " + cpu, errno);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code sched_getcpu(3)}: the CPU the calling thread runs on (may change at once unless pinned). */
+    public static int currentCpu() throws IOException
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        try
+        {
+            final int cpu = (int)SchedGetcpu.HANDLE.invokeExact(capture);
+            if (cpu < 0)
+            {
+                throw Errno.exception("sched_getcpu", null, errno(capture));
+            }
+            return cpu;
+        }
+        catch (final IOException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
     }
 
     /** {@code fsync(2)}. */

@@ -81,7 +81,10 @@ import java.util.zip.CRC32C;
  *
  * <h2>Convergence</h2>
  * The replica is consistent when the bulk pass is done and the dirty set is empty with nothing in flight
- * and nothing left in the tap: it then equals the master up to {@link #consistentAtSeq()}. {@code run(true, ...)}
+ * and nothing left in the tap: it then equals the master up to {@link #consistentAtSeq()}. Nothing left
+ * in the tap is proven by a flush barrier ({@link BlockTap#requestBarrier()}) requested in this run
+ * having completed: every write completed before its request was handed out, even one still in a partly
+ * filled kernel trace page or held by the tap's reorder window. {@code run(true, ...)}
  * ends at the first such point (reached once; under steady writes the dirty set refills right after), or
  * at its timeout with the state committed. The dirty set's trend over the last 5 s says whether the
  * writer dirties faster than the job copies ({@link #dirtyBacklogGrowing()}).
@@ -108,6 +111,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private static final int STREAM = 2;
     private static final int VERIFY = 3;
     private static final int LAG_CAPACITY = 1 << 16;
+    private static final long BARRIER_REFRESH_MILLIS = 100;
+    private static final long BARRIER_RETRY_MILLIS = 1000;
     private static final int POLL_LIMIT = 256;
     private static final long MAP_HEADROOM_BYTES = 1L << 20;
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
@@ -135,6 +140,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public int tapBufferKb = 4096;
         /** Pages each per-CPU tap reader may hand out before the job polls (0: the tap's default); tests make it tiny. */
         public int tapPagesInFlight;
+        /** Tests of the fallback: the tap makes no flush barriers, as on a kernel without trace_marker_raw. */
+        public boolean noTapFlushBarriers;
         /** Skip the rate probe (tests): use this rate instead when positive. */
         public double assumedRateBytesPerSecond;
         /** Baseline for benchmarks: bulk copy and re-copies in ascending address order instead of cold regions first. */
@@ -291,7 +298,14 @@ public final class ReplicationJob implements Agent, AutoCloseable
     // Convergence: the first consistent point of the current run() and the dirty backlog's trend.
     private boolean consistentReached;
     private long consistentNanos;
-    private long runStartNanos;
+    private long runStartNanos = System.nanoTime();
+    // The tap's flush barrier (see tapFlushed): the one awaited, when it was requested, and the request
+    // time of the latest completed one (valid only when barrierHorizonValid).
+    private long barrierPending;
+    private long barrierRequestedNanos;
+    private long barrierHorizonNanos;
+    private boolean barrierHorizonValid;
+    private boolean barrierWarned;
     private final long[] dirtySamples = new long[DIRTY_SAMPLES];
     private int dirtySampleCount;
     private long peakDirtyBytes;
@@ -458,6 +472,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         log = WriteLog.open(options.logDir(), new WriteLog.Options());
         final BlockTap.Options tapOptions = new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
             .firstSequence(Math.max(1, log.nextSequence()));
+        tapOptions.flushBarriers(!options.noTapFlushBarriers);
         tap = BlockTap.open(options.master, options.tapPagesInFlight > 0 ? tapOptions.pagesInFlight(options.tapPagesInFlight) : tapOptions);
         runStartEpochNanos = epochOffsetNanos + System.nanoTime();
         tracking = options.coarseTracking ?
@@ -674,7 +689,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             tick(now);
         }
-        // Consistent only after a poll that left nothing ready in the tap and with nothing dirty or in flight.
+        // Consistent only with nothing dirty or in flight, after a poll that left nothing ready in the tap,
+        // and once a flush barrier requested in this run has completed (see tapFlushed).
         syncedNow = false;
         if (bulkDone() && inFlight == 0 && tracking.dirtyBytes() == 0 && polled < POLL_LIMIT)
         {
@@ -683,8 +699,11 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 bulkDoneNanos = now;
                 phaseNanos[5] = now;
             }
-            consistentAtSeq = tap.nextSequence() - 1;
-            syncedNow = true;
+            if (tapFlushed(now))
+            {
+                consistentAtSeq = tap.nextSequence() - 1;
+                syncedNow = true;
+            }
         }
         if (!consistentReached && synced())
         {
@@ -850,6 +869,59 @@ public final class ReplicationJob implements Agent, AutoCloseable
         final long oldest = dirtySamples[dirtySampleCount % DIRTY_SAMPLES];
         final long newest = dirtySamples[(dirtySampleCount - 1) % DIRTY_SAMPLES];
         return (newest - oldest) / ((DIRTY_SAMPLES - 1) * TICK_NANOS / 1e9);
+    }
+
+    /**
+     * True when a flush barrier of the tap requested in this run has completed: every write the master
+     * completed before that request has been handed out, so with the dirty set empty and nothing in
+     * flight it is on the partition. Without it, a write completing just before a consistent point (an
+     * unmount's last superblock write) may still sit in a partly filled kernel page, with a reader
+     * thread or in the tap's reorder window (10 ms when the other CPUs are quiet), and the point would
+     * be declared without it.
+     * <p>
+     * A barrier is requested when the job is otherwise consistent and none is awaited; it completes in
+     * milliseconds (the marker thread's visits to each CPU) and stays valid after more writes came in:
+     * the next time the dirty set is empty, everything before its request and everything handed out
+     * since is on the partition. So a steady writer does not starve convergence, which a gate on empty
+     * kernel buffers did. A fresh barrier is asked for every {@value #BARRIER_REFRESH_MILLIS} ms while
+     * consistent, so the horizon keeps up; one not complete after {@value #BARRIER_RETRY_MILLIS} ms (its
+     * marker lost in an overrun) is superseded by a new one. When the tap cannot make barriers (no
+     * trace_marker_raw, CPU affinity refused), one warning line says so and consistency falls back to
+     * the poll alone.
+     */
+    private boolean tapFlushed(final long now)
+    {
+        if (barrierPending != 0 && tap.barrierCompleted() >= barrierPending)
+        {
+            barrierHorizonNanos = barrierRequestedNanos;
+            barrierHorizonValid = barrierRequestedNanos - runStartNanos >= 0;
+            barrierPending = 0;
+        }
+        final boolean flushed = barrierHorizonValid;
+        final boolean request = barrierPending == 0 ?
+            !flushed || now - barrierHorizonNanos >= TimeUnit.MILLISECONDS.toNanos(BARRIER_REFRESH_MILLIS) :
+            now - barrierRequestedNanos >= TimeUnit.MILLISECONDS.toNanos(BARRIER_RETRY_MILLIS);
+        if (request && tap.barrierUnavailableReason() == null)
+        {
+            final long barrier = tap.requestBarrier();
+            if (barrier != 0)
+            {
+                barrierPending = barrier;
+                barrierRequestedNanos = now;
+                return flushed;
+            }
+        }
+        if (tap.barrierUnavailableReason() != null)
+        {
+            if (!barrierWarned)
+            {
+                barrierWarned = true;
+                System.err.println("presync: warning: " + tap.barrierUnavailableReason() +
+                    "; a consistent point is declared after a poll of the tap alone and may miss a write completed just before it");
+            }
+            return true;
+        }
+        return flushed;
     }
 
     private boolean bulkDone()
@@ -1369,6 +1441,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
         syncedNow = false;
         consistentReached = false;
         runStartNanos = System.nanoTime();
+        // Only a barrier requested from now on proves that writes completed before this run are handed out
+        // (a later barrier's completion implies an earlier one's, so one still awaited is simply replaced).
+        barrierHorizonValid = false;
+        barrierPending = 0;
         boolean timedOut = false;
         while (!stopRequested && !(untilSynced && consistentReached))
         {

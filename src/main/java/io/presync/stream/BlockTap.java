@@ -41,6 +41,15 @@ import java.util.concurrent.TimeUnit;
  * sequence number is still the order of hand-out, which is what the replication relies on
  * (handed out implies completed).
  *
+ * <h2>Flush barrier</h2>
+ * Handed out implies completed, not the converse: a write that completed a moment ago may still be in
+ * the kernel's per-CPU buffer, with a reader thread, or held by the reorder window (when the other
+ * CPUs are quiet, for the whole window). {@link #requestBarrier()} bounds that: once
+ * {@link #barrierCompleted()} reaches its number, every event recorded before the request has been
+ * handed out. Measured on kernel 6.18 (2 CPUs): blocking reads of {@code trace_pipe_raw} return partly
+ * filled pages within tens of microseconds of a write, but a lone write was handed out only after
+ * about 10 ms (p50, the reorder window waiting for the idle CPU), so a poll right after it finds nothing.
+ *
  * <h2>Loss</h2>
  * When the kernel buffer overruns, a page carries the missed-events flag (and usually the count),
  * and {@code per_cpu/cpuN/stats} counts {@code overrun}, {@code commit overrun} and
@@ -61,6 +70,7 @@ public final class BlockTap implements AutoCloseable
         int pagesInFlight = 256;
         long firstSequence = 1;
         long statsIntervalNanos = TimeUnit.MILLISECONDS.toNanos(250);
+        boolean flushBarriers = true;
         Path tracefsRoot = TraceFs.DEFAULT_ROOT;
 
         /** Kernel buffer per CPU ({@code buffer_size_kb}); the kernel rounds it up to whole pages. */
@@ -102,6 +112,16 @@ public final class BlockTap implements AutoCloseable
             return this;
         }
 
+        /**
+         * Whether {@link BlockTap#requestBarrier()} may write markers; off, it always returns 0 as on a
+         * kernel without {@code trace_marker_raw} (tests of the fallback).
+         */
+        public Options flushBarriers(final boolean on)
+        {
+            flushBarriers = on;
+            return this;
+        }
+
         /** Where tracefs is (or is to be mounted). */
         public Options tracefsRoot(final Path root)
         {
@@ -124,6 +144,8 @@ public final class BlockTap implements AutoCloseable
     private final long[] lastTime;
     private final long[] lostAccounted;
     private final long[] lostFromPages;
+    /** Per CPU: the highest barrier whose marker the consumer walked past (0 none). */
+    private final long[] barrierReached;
     private final BlockEventDecoder decoder;
     private final long kernelDev;
     private final long startSector;
@@ -139,6 +161,10 @@ public final class BlockTap implements AutoCloseable
     private long lateEvents;
     private long lastDeliveredTime = Long.MIN_VALUE;
     private long nextStatsCheck;
+    private FlushBarrier barrier;
+    private int[] barrierCpus;
+    private String barrierUnavailable;
+    private long barrierCompleted;
     private boolean stopped;
     private boolean closed;
 
@@ -171,6 +197,7 @@ public final class BlockTap implements AutoCloseable
         lastTime = new long[cpus];
         lostAccounted = new long[cpus];
         lostFromPages = new long[cpus];
+        barrierReached = new long[cpus];
         java.util.Arrays.fill(lastTime, Long.MIN_VALUE);
         try
         {
@@ -347,7 +374,110 @@ public final class BlockTap implements AutoCloseable
             nextStatsCheck = now + options.statsIntervalNanos;
             count += checkStats(handler);
         }
+        if (barrier != null)
+        {
+            updateBarrierCompleted();
+        }
         return count;
+    }
+
+    private void updateBarrierCompleted()
+    {
+        long all = Long.MAX_VALUE;
+        for (final int cpu : barrierCpus)
+        {
+            all = Math.min(all, barrierReached[cpu]);
+        }
+        if (all > barrierCompleted)
+        {
+            barrierCompleted = all;
+        }
+    }
+
+    /**
+     * Starts a flush barrier and returns its number (increasing from 1), or 0 when this tap cannot make
+     * barriers ({@link #barrierUnavailableReason()} says why). The barrier is complete
+     * ({@link #barrierCompleted()} at least its number) once every event recorded by the kernel before
+     * this call, on any CPU, has been handed out by {@link #poll}: a write that completed before this
+     * call is then known to the caller, even if it was still in a partly filled kernel page, in a
+     * reader's hands or held back by the reorder window. It does not need the buffers to be empty, so a
+     * steady writer cannot starve it.
+     *
+     * <p>How: a marker thread writes a marker into every online CPU's ring buffer, pinned to that CPU
+     * ({@link FlushBarrier}); the kernel orders it after everything that CPU recorded before. The
+     * consumer walks a CPU's events past the marker only after handing out each event of ours before it
+     * (walking stops at the first one not yet handed out), so when every CPU's walk has passed its
+     * marker, the barrier is complete. A marker the kernel overwrites in an overrun (a LOST event) never
+     * arrives: request another barrier, whose completion implies every earlier one. The marker thread
+     * starts on the first request, so a tap that never asks (the write log of {@code presync tap}) has
+     * none; markers are never handed out as events.
+     */
+    public long requestBarrier()
+    {
+        if (stopped || barrierUnavailable != null)
+        {
+            return 0;
+        }
+        if (barrier == null)
+        {
+            try
+            {
+                if (!options.flushBarriers)
+                {
+                    throw new TapUnavailableException("the tap's flush barriers are switched off (BlockTap.Options.flushBarriers)");
+                }
+                barrierCpus = onlineCpusOf(readers);
+                if (barrierCpus.length == 0)
+                {
+                    throw new TapUnavailableException("no online CPU has a reader of " + instance);
+                }
+                barrier = FlushBarrier.open(instance, options.tracefsRoot, barrierCpus);
+            }
+            catch (final IOException ex)
+            {
+                barrierUnavailable = ex.getMessage();
+                return 0;
+            }
+        }
+        return barrier.failure() == null ? barrier.request() : 0;
+    }
+
+    /** The highest barrier number that is complete (see {@link #requestBarrier()}); 0 before the first. */
+    public long barrierCompleted()
+    {
+        return barrierCompleted;
+    }
+
+    /** Why this tap cannot make flush barriers (or stopped making them), or null while they work. */
+    public String barrierUnavailableReason()
+    {
+        if (barrierUnavailable != null)
+        {
+            return barrierUnavailable;
+        }
+        return barrier == null ? null : barrier.failure();
+    }
+
+    /** CPUs that have a reader and are online (/sys/devices/system/cpu/online): only they record events. */
+    private static int[] onlineCpusOf(final CpuReader[] readers) throws IOException
+    {
+        final java.util.BitSet online = new java.util.BitSet();
+        final Path list = Path.of("/sys/devices/system/cpu/online");
+        if (Files.exists(list))
+        {
+            for (final String part : TraceFs.read(list).strip().split(","))
+            {
+                final int dash = part.indexOf('-');
+                final int from = Integer.parseInt(dash < 0 ? part : part.substring(0, dash));
+                final int to = dash < 0 ? from : Integer.parseInt(part.substring(dash + 1));
+                online.set(from, to + 1);
+            }
+        }
+        else
+        {
+            online.set(0, readers.length);
+        }
+        return java.util.stream.IntStream.range(0, readers.length).filter(cpu -> readers[cpu] != null && online.get(cpu)).toArray();
     }
 
     private boolean othersPast(final int cpu, final long time)
@@ -376,11 +506,22 @@ public final class BlockTap implements AutoCloseable
                 while (cursor.next())
                 {
                     lastTime[cpu] = cursor.eventTime();
-                    if (decoder.decode(page.buffer, cursor.payloadOffset(), cursor.payloadBytes()) &&
-                        decoder.op != null && decoder.dev == kernelDev && inWindow(decoder))
+                    if (decoder.decode(page.buffer, cursor.payloadOffset(), cursor.payloadBytes()))
                     {
-                        ready[cpu] = true;
-                        return lost;
+                        if (decoder.op != null && decoder.dev == kernelDev && inWindow(decoder))
+                        {
+                            ready[cpu] = true;
+                            return lost;
+                        }
+                    }
+                    else if (barrier != null)
+                    {
+                        // Walking past a marker: every event of ours this CPU recorded before it was handed out.
+                        final long round = barrier.markerAt(page.buffer, cursor.payloadOffset(), cursor.payloadBytes());
+                        if (round > barrierReached[cpu])
+                        {
+                            barrierReached[cpu] = round;
+                        }
                     }
                 }
                 current[cpu] = null;
@@ -600,6 +741,10 @@ public final class BlockTap implements AutoCloseable
 
     private void releaseFiles()
     {
+        if (barrier != null)
+        {
+            barrier.close();
+        }
         stopReaders();
         for (final CpuStatsReader cpuStats : stats)
         {

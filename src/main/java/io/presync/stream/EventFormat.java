@@ -108,7 +108,8 @@ final class EventFormat
                 signed = !"0".equals(part.substring(7));
             }
         }
-        if (offset < 0 || size <= 0)
+        // size 0: a flexible array at the end ("char buf[]" of ftrace/raw_data).
+        if (offset < 0 || size < 0)
         {
             throw new IOException(source + ": cannot parse format line '" + line + "'");
         }
