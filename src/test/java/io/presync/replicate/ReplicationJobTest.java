@@ -242,7 +242,7 @@ class ReplicationJobTest
             final MemorySegment block = BlockDevice.allocateAligned(arena, 4096, 4096);
             for (int round = 0; round < 10; round++)
             {
-                fillRandom(block, random);
+                ReplicaFixtures.fillRandom(block, random);
                 final long at = 4096L * random.nextInt((int)(MASTER_BYTES / 4096));
                 dev.write(block, at);
                 dev.flush();
