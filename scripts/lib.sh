@@ -1,7 +1,17 @@
 # Shared set-up for the scripts in this folder: sourced, never run.
 # Finds a JDK 25+, installs the Debian packages Presync needs when they are missing.
 
-PRESYNC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The folder above this one, by string operations when the path is plain (scripts/presync sources this
+# on every command, and a subshell is a process: tens of ms each on a loaded machine), else by cd.
+_presync_dir=${BASH_SOURCE[0]%/*}
+[ "$_presync_dir" != "${BASH_SOURCE[0]}" ] || _presync_dir=.
+case $_presync_dir in /*) ;; *) _presync_dir=$PWD/$_presync_dir ;; esac
+case $_presync_dir in
+  */./*|*/.|*/../*|*/..|*//*) PRESYNC_ROOT=$(cd "$_presync_dir/.." && pwd) ;;
+  ?*/scripts) PRESYNC_ROOT=${_presync_dir%/scripts} ;;
+  *) PRESYNC_ROOT=$(cd "$_presync_dir/.." && pwd) ;;
+esac
+unset _presync_dir
 
 die() { echo "presync: $*" >&2; exit 1; }
 
@@ -30,9 +40,14 @@ find_jdk() {
   for d in /usr/lib/jvm/*; do candidates+=("$d"); done
   for d in "${candidates[@]}"; do
     [ -x "$d/bin/java" ] && [ -x "$d/bin/javac" ] || continue
-    local v
-    # The JDK's release file names its version without starting a JVM (this runs on every command).
-    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$d/release" 2>/dev/null)
+    local v="" line
+    # The JDK's release file names its version without starting a JVM, read with bash builtins only:
+    # this runs on every command, and on a loaded machine each forked process costs tens of ms.
+    if [ -r "$d/release" ]; then
+      while IFS= read -r line; do
+        case $line in JAVA_VERSION=*) v=${line#JAVA_VERSION=\"}; v=${v%%[!0-9]*}; break ;; esac
+      done <"$d/release"
+    fi
     [ -n "$v" ] || v=$("$d/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
     if [ -n "$v" ] && [ "${v%%.*}" -ge 25 ] 2>/dev/null; then
       export JAVA_HOME="$d"
@@ -53,13 +68,29 @@ ensure_build_deps() {
 
 MVN() { mvn -B -q -Dstyle.color=never "$@"; }
 
-agent_jar() { echo "$PRESYNC_ROOT/target/presync-0.1.0-SNAPSHOT-all.jar"; }
+# As variables too: scripts/presync uses these, where $(agent_jar) would fork a subshell on every command.
+PRESYNC_JAR="$PRESYNC_ROOT/target/presync-0.1.0-SNAPSHOT-all.jar"
+PRESYNC_AOT="$PRESYNC_ROOT/target/presync.aot"
+agent_jar() { echo "$PRESYNC_JAR"; }
 
 # Builds the agent jar (without running tests) when it is missing or older than the sources.
 ensure_agent_jar() {
-  local jar
-  jar=$(agent_jar)
-  if [ ! -f "$jar" ] || [ -n "$(find "$PRESYNC_ROOT/src/main" "$PRESYNC_ROOT/pom.xml" -newer "$jar" -print -quit)" ]; then
+  local jar=$PRESYNC_JAR stale="" f
+  if [ ! -f "$jar" ] || [ "$PRESYNC_ROOT/pom.xml" -nt "$jar" ]; then
+    stale=1
+  else
+    # A glob and test builtins rather than find: no process is started when the jar is up to date.
+    local globstar=-u nullglob=-u
+    shopt -q globstar && globstar=-s
+    shopt -q nullglob && nullglob=-s
+    shopt -s globstar nullglob
+    for f in "$PRESYNC_ROOT"/src/main/**; do
+      if [ "$f" -nt "$jar" ]; then stale=1; break; fi
+    done
+    shopt "$globstar" globstar
+    shopt "$nullglob" nullglob
+  fi
+  if [ -n "$stale" ]; then
     echo "presync: building the agent jar (the sources changed or it is missing)" >&2
     local log="$PRESYNC_ROOT/target/build.log"
     mkdir -p "$PRESYNC_ROOT/target"
@@ -73,7 +104,7 @@ ensure_agent_jar() {
 # JVM flags every presync process runs with (the AOT cache is valid only for the same flags).
 PRESYNC_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC)
 
-aot_cache() { echo "$PRESYNC_ROOT/target/presync.aot"; }
+aot_cache() { echo "$PRESYNC_AOT"; }
 
 # A JDK 25 AOT cache (JEP 483/514: classes loaded and linked, method profiles) cuts the start-up of a
 # short-lived command, which is what separates presync from dd on a small copy. Trained once per jar
@@ -81,9 +112,7 @@ aot_cache() { echo "$PRESYNC_ROOT/target/presync.aot"; }
 # so that picocli, the libc downcalls and the ring are in it. Best effort: without a cache presync
 # runs the same, only slower to start.
 ensure_aot_cache() {
-  local jar cache
-  jar=$(agent_jar)
-  cache=$(aot_cache)
+  local jar=$PRESYNC_JAR cache=$PRESYNC_AOT
   [ -f "$cache" ] && [ "$cache" -nt "$jar" ] && return 0
   rm -f "$cache"
   local tmp train_args=(--help)
@@ -115,12 +144,12 @@ ensure_aot_cache() {
 # that run for hours (replicate, verify) keep C2.
 presync_command() {
   PRESYNC_CMD=("$JAVA_HOME/bin/java" "${PRESYNC_JVM_FLAGS[@]}")
-  if [ -z "${PRESYNC_NO_AOT:-}" ] && [ -f "$(aot_cache)" ]; then
-    PRESYNC_CMD+=(-XX:AOTCache="$(aot_cache)" -Xlog:aot=off -Xlog:cds=off)
+  if [ -z "${PRESYNC_NO_AOT:-}" ] && [ -f "$PRESYNC_AOT" ]; then
+    PRESYNC_CMD+=(-XX:AOTCache="$PRESYNC_AOT" -Xlog:aot=off -Xlog:cds=off)
   fi
   case "${1:-}" in
     copy) PRESYNC_CMD+=(-XX:TieredStopAtLevel=1) ;;
   esac
   # shellcheck disable=SC2206
-  PRESYNC_CMD+=(${PRESYNC_JAVA_OPTS:-} -jar "$(agent_jar)")
+  PRESYNC_CMD+=(${PRESYNC_JAVA_OPTS:-} -jar "$PRESYNC_JAR")
 }

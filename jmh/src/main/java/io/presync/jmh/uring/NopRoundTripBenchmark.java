@@ -25,9 +25,10 @@ import java.util.concurrent.TimeUnit;
  * one io_uring_submit_and_wait(N) syscall, reap N CQEs. Batch 1 is dominated by the syscall; at batch
  * 32 the syscall is shared (goal: at most 100 ns per operation).
  * <p>
- * {@code setup} picks the ring's set-up options ({@link Ring#create(int, int)}): {@code plain},
- * {@code single} (SINGLE_ISSUER + registered ring fd), {@code defer} (SINGLE_ISSUER + DEFER_TASKRUN),
- * {@code coop} (COOP_TASKRUN). scripts/bench uring runs {@code single} and {@code plain}.
+ * {@code setup} picks the ring's set-up: {@code default} ({@link Ring#create(int)}, what the product's
+ * rings use: {@link Ring#DEFAULT_OPTIONS}) and, through {@link Ring#create(int, int)}, {@code plain}
+ * (no options), {@code single} (SINGLE_ISSUER + registered ring fd), {@code defer} (SINGLE_ISSUER +
+ * DEFER_TASKRUN, what presync copy uses), {@code coop} (COOP_TASKRUN). scripts/bench uring runs them all.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,7 +40,7 @@ public class NopRoundTripBenchmark
 {
     private static final int BATCH = 32;
 
-    @Param({"single", "plain", "defer", "coop"})
+    @Param({"default", "plain", "single", "defer", "coop"})
     String setup;
 
     private Ring ring;
@@ -60,6 +61,11 @@ public class NopRoundTripBenchmark
     @Setup(Level.Trial)
     public void setUp() throws IOException
     {
+        if (setup.equals("default"))
+        {
+            ring = Ring.create(64);
+            return;
+        }
         final int options = switch (setup)
         {
             case "plain" -> 0;
