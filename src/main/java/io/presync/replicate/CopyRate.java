@@ -18,6 +18,16 @@ public record CopyRate(double bytesPerSecond, String source, double readBytesPer
         return new CopyRate(bytesPerSecond, "given", Double.NaN, Double.NaN);
     }
 
+    /** This rate, or {@code limitBytesPerSecond} when that is positive and lower (a bulk pass limited to it copies no faster). */
+    public CopyRate cappedAt(final double limitBytesPerSecond)
+    {
+        if (!(limitBytesPerSecond > 0) || limitBytesPerSecond >= bytesPerSecond)
+        {
+            return this;
+        }
+        return new CopyRate(limitBytesPerSecond, source + ", capped by the bulk limit", readBytesPerSecond, writeBytesPerSecond);
+    }
+
     /** The slower of the two probes; a write probe that could not run leaves the read rate alone, and says why. */
     public static CopyRate probed(final double readBytesPerSecond, final double writeBytesPerSecond, final String noWriteReason)
     {

@@ -113,6 +113,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private static final int LAG_CAPACITY = 1 << 16;
     private static final long BARRIER_REFRESH_MILLIS = 100;
     private static final long BARRIER_RETRY_MILLIS = 1000;
+    private static final int LAG_BUCKETS = 1 << 12;
     private static final int POLL_LIMIT = 256;
     private static final long MAP_HEADROOM_BYTES = 1L << 20;
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
@@ -150,8 +151,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public boolean coarseTracking;
         /** Learn history from the write log already in {@link #logDir()} too (a second run plans from what the first saw). */
         public boolean historyFromLog = true;
-        /** When positive, the bulk pass reads at most this many bytes per second (streaming is never held back). */
-        public double bulkLimitBytesPerSecond;
+        /**
+         * When positive, the bulk pass reads at most this many bytes per second (streaming is never held back), like
+         * a resync rate limit on a shared link; the plan's copy rate is capped by it. The CLI has no option for it:
+         * benchmarks set it with -Dpresync.bulkLimitBytesPerSecond=N to make the transfer last long enough for growth to matter.
+         */
+        public double bulkLimitBytesPerSecond = Long.getLong("presync.bulkLimitBytesPerSecond", 0L);
         /**
          * Benchmarks: stream every dirty range at once, also those inside chunks the bulk pass has still to read
          * (which it then copies a second time). Off: such ranges wait for the bulk read, which clears them.
@@ -262,6 +267,11 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private final long[] lagTime = new long[LAG_CAPACITY];
     private final long[] lagStart = new long[LAG_CAPACITY];
     private final long[] lagEnd = new long[LAG_CAPACITY];
+    // The window's live entries, also on one list per bucket of the 1 MiB chunk their start lies in, so that an apply
+    // visits only the entries that can lie inside it: a scan of the whole window per apply cost O(window) and, with
+    // deferred writes waiting for the bulk pass (tens of thousands under a random-write load), starved the copy.
+    private final int[] lagNext = new int[LAG_CAPACITY];
+    private final int[] lagBucketHead = filledWith(new int[LAG_BUCKETS], -1);
     private long lagHead;
     private long lagTail;
 
@@ -391,11 +401,11 @@ public final class ReplicationJob implements Agent, AutoCloseable
         if (range == null)
         {
             return CopyRate.probed(read, Double.NaN, "the pool has less than " + (RateProbe.MIN_WRITE_PROBE_BYTES >> 20) +
-                " MiB of free space to probe");
+                " MiB of free space to probe").cappedAt(options.bulkLimitBytesPerSecond);
         }
         try
         {
-            return CopyRate.probed(read, RateProbe.measureWrite(options.pool, range, ring), null);
+            return CopyRate.probed(read, RateProbe.measureWrite(options.pool, range, ring), null).cappedAt(options.bulkLimitBytesPerSecond);
         }
         catch (final IOException ex)
         {
@@ -405,7 +415,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
             {
                 throw ex;
             }
-            return CopyRate.probed(read, Double.NaN, "the storage below the pool had no room for the write probe");
+            return CopyRate.probed(read, Double.NaN, "the storage below the pool had no room for the write probe")
+                .cappedAt(options.bulkLimitBytesPerSecond);
         }
     }
 
@@ -968,6 +979,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
             lagTime[i] = event.timeNanos();
             lagStart[i] = start;
             lagEnd[i] = end;
+            final int bucket = lagBucket(start);
+            lagNext[i] = lagBucketHead[bucket];
+            lagBucketHead[bucket] = i;
             lagTail++;
         }
     }
@@ -1147,19 +1161,51 @@ public final class ReplicationJob implements Agent, AutoCloseable
     {
         // Tap times are wall-clock nanoseconds (epoch); the offset is taken the way the tap takes it.
         final long now = epochOffsetNanos + System.nanoTime();
-        for (long i = lagHead; i < lagTail; i++)
+        // An entry inside [start, end) starts in one of the chunks [start, end) touches (an apply is at most a chunk long).
+        final long lastChunk = (end - 1) / CHUNK_BYTES;
+        for (long chunk = start / CHUNK_BYTES; chunk <= lastChunk && chunk - start / CHUNK_BYTES < LAG_BUCKETS; chunk++)
         {
-            final int k = (int)(i & (LAG_CAPACITY - 1));
-            if (lagEnd[k] > 0 && lagSeq[k] < readSeq && lagStart[k] >= start && lagEnd[k] <= end)
+            final int bucket = lagBucket(chunk * CHUNK_BYTES);
+            int previous = -1;
+            int k = lagBucketHead[bucket];
+            while (k >= 0)
             {
-                lag.recordValue(Math.max(0, Math.min(lag.getHighestTrackableValue(), now - lagTime[k])));
-                lagEnd[k] = -1;
+                final int next = lagNext[k];
+                if (lagSeq[k] < readSeq && lagStart[k] >= start && lagEnd[k] <= end)
+                {
+                    lag.recordValue(Math.max(0, Math.min(lag.getHighestTrackableValue(), now - lagTime[k])));
+                    lagEnd[k] = -1;
+                    if (previous < 0)
+                    {
+                        lagBucketHead[bucket] = next;
+                    }
+                    else
+                    {
+                        lagNext[previous] = next;
+                    }
+                }
+                else
+                {
+                    previous = k;
+                }
+                k = next;
             }
         }
         while (lagHead < lagTail && lagEnd[(int)(lagHead & (LAG_CAPACITY - 1))] < 0)
         {
             lagHead++;
         }
+    }
+
+    private static int lagBucket(final long offset)
+    {
+        return (int)((offset / CHUNK_BYTES) & (LAG_BUCKETS - 1));
+    }
+
+    private static int[] filledWith(final int[] array, final int value)
+    {
+        java.util.Arrays.fill(array, value);
+        return array;
     }
 
     private int fill() throws IOException
