@@ -10,8 +10,14 @@ import io.presync.forecast.Transform;
  * the copy runs.
  *
  * <ul>
- *   <li>Horizon = (base + buffer) / measured copy rate; the buffer depends on the horizon, so the two
- *       are iterated (at most {@value #MAX_ITERATIONS} times, until the buffer changes by less than 1%).</li>
+ *   <li>Horizon = (base + expected growth) / measured copy rate: the expected transfer time, since the copy
+ *       moves the new data the master is expected to write, not the whole buffer reserved for the bound;
+ *       the growth depends on the horizon, so the two are iterated (at most {@value #MAX_ITERATIONS} times,
+ *       until the horizon changes by less than 1%). Iterating on the upper bound instead compounded it (a
+ *       wide bound lengthened the horizon, which widened the bound) and diverged to a thick partition on
+ *       a bursty history; when even the expected growth keeps the horizon from settling (the master is
+ *       expected to write new data about as fast as the copy moves it) the plan says so.</li>
+ *   <li>Buffer = the upper bound at {@code confidence} over that horizon.</li>
  *   <li>Buffer = the upper bound at {@code confidence} of {@link FittedModel#forecastSum} of the
  *       newly-allocated-bytes history over ceil(horizon / interval) buckets, at most {@value #MAX_STEPS} ({@link EtsFitter#fitAuto},
  *       period detected among 24, 48 and 168 buckets). When the horizon is f times that many
@@ -25,7 +31,7 @@ import io.presync.forecast.Transform;
  */
 public final class Planner
 {
-    public static final int MAX_ITERATIONS = 5;
+    public static final int MAX_ITERATIONS = 20;
     public static final int MIN_HISTORY_BUCKETS = 8;
     /** Forecast steps at most (a week of 5-minute buckets); longer horizons scale the sum (cost grows with the steps). */
     public static final int MAX_STEPS = 2016;
@@ -76,19 +82,28 @@ public final class Planner
         final String modelName = growth.name();
         double horizon = baseBytes / rate;
         int iterations = 0;
-        double buffer = 0;
-        for (int i = 0; i < MAX_ITERATIONS; i++)
+        boolean settled = false;
+        // Beyond copying the whole master ten times over the partition is capped at its size anyway.
+        final double maxHorizon = 10.0 * Math.max(logicalBytes, baseBytes) / rate;
+        for (int i = 0; i < MAX_ITERATIONS && !settled; i++)
         {
             iterations++;
             growth.evaluate(horizon);
-            final boolean stable = growth.model == null && growth.floorBytesPerSecond == 0 ||
-                i > 0 && Math.abs(growth.upper - buffer) <= 0.01 * Math.max(buffer, 1);
-            buffer = growth.upper;
-            horizon = (baseBytes + buffer) / rate;
-            if (stable)
+            final double next = Math.min(maxHorizon, (baseBytes + growth.mean) / rate);
+            settled = next < maxHorizon && Math.abs(next - horizon) <= 0.01 * Math.max(horizon, 1e-9);
+            horizon = next;
+            if (next >= maxHorizon)
             {
                 break;
             }
+        }
+        growth.evaluate(horizon);
+        final double buffer = growth.upper;
+        if (!settled)
+        {
+            note = (note == null ? "" : note + "; ") + String.format(java.util.Locale.ROOT,
+                "the horizon did not settle: expected new data %.1f MiB/s against a copy rate of %.1f MiB/s",
+                growth.mean / Math.max(horizon, 1e-9) / (1 << 20), rate / (1 << 20));
         }
         final double mean = growth.mean;
         final double lower = growth.lower;

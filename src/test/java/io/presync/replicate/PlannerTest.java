@@ -81,7 +81,7 @@ class PlannerTest
     {
         final Planner.Growth growth = Planner.Growth.of(new double[0], 10, 0.95, GIB, UNIT).withFloor(50e6);
         final Plan plan = Planner.plan(growth, GIB, 16 * GIB, 100e6, 0, UNIT);
-        // Horizon = (base + buffer) / rate and buffer >= 50 MB/s x horizon: the fixed point is buffer = base,
+        // Horizon = (base + expected growth) / rate and growth >= 50 MB/s x horizon: the fixed point is growth = base,
         // approached within the planner's iterations.
         assertTrue(plan.growthUpperBytes() >= 50e6 * plan.horizonSeconds() * 0.9, plan.toString());
         assertTrue(plan.growthUpperBytes() > 0.9 * GIB, plan.toString());
@@ -129,5 +129,35 @@ class PlannerTest
             ring[count++ % 10] = 10 * mib + i * 4096;
         }
         assertFalse(ReplicationJob.backlogGrowing(ring, count));
+    }
+
+    @Test
+    void theHorizonIsTheExpectedTransferTimeSoABurstyHistoryDoesNotCompoundItsBound()
+    {
+        // Mostly quiet, with a rare large burst: a wide upper bound, a small mean.
+        final Random random = new Random(11);
+        final double[] y = new double[300];
+        for (int i = 0; i < y.length; i++)
+        {
+            y[i] = 1e5 * (1 + random.nextDouble()) + (i % 97 == 50 ? 2e8 : 0);
+        }
+        final double rate = 10e6;
+        final Plan plan = Planner.plan(GIB, 16 * GIB, rate, y, 1, 0.95, 0, UNIT);
+        // The horizon is (base + expected growth) / rate, the fixed point of the iteration ...
+        assertEquals((GIB + plan.predictedGrowthBytes()) / rate, plan.horizonSeconds(), 0.02 * plan.horizonSeconds(), plan.toString());
+        // ... so the bound is taken over the expected transfer time, not over a horizon it lengthened itself.
+        assertTrue(plan.partitionBytes() < 16 * GIB, plan.toString());
+        assertTrue(plan.note() == null || !plan.note().contains("did not settle"), plan.note());
+    }
+
+    @Test
+    void aMasterExpectedToWriteFasterThanTheCopyIsNamedInThePlan()
+    {
+        final double[] y = history(24 * 7);
+        // About 50 MB of new data per 60 s bucket (0.8 MB/s) against a 0.5 MB/s copy: no transfer time exists.
+        final Plan plan = Planner.plan(GIB, 16 * GIB, 0.5e6, y, 60, 0.95, 0, UNIT);
+        assertTrue(plan.note() != null && plan.note().contains("did not settle"), plan.toString());
+        assertEquals(16 * GIB, plan.partitionBytes(), plan.toString());
+        assertTrue(plan.horizonSeconds() <= 10.0 * 16 * GIB / 0.5e6 * 1.0001, plan.toString());
     }
 }
