@@ -47,12 +47,12 @@ class PreviousGenerationTest
             }
         }
         final MemoryPoolIo reopened = new MemoryPoolIo(io.image());
+        final long heldBytes;
         try (Pool pool = Pool.open(reopened, true); Partition p = pool.openPartition("vm"))
         {
             p.checkSpace();
             // Fill what is free now, without committing: the first version's space must not be part of it.
-            final long heldBytes = p.freeDataBytes() - p.immediatelyFreeBytes();
-            assertTrue(heldBytes >= OLD_BYTES, "held " + heldBytes);
+            heldBytes = p.freeDataBytes() - p.immediatelyFreeBytes();
             final byte[] filler = PartitionTest.randomBlocks(random, CHUNK / BLOCK);
             long offset = OLD_BYTES;
             while (p.immediatelyFreeBytes() > CHUNK + (512 << 10))
@@ -76,6 +76,7 @@ class PreviousGenerationTest
             p.read(0, all); // CRC-checked
             assertArrayEquals(first, all.toArray(ValueLayout.JAVA_BYTE));
         }
+        assertTrue(heldBytes >= OLD_BYTES, "held " + heldBytes);
     }
 
     @Test
