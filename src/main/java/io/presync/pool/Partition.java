@@ -29,7 +29,8 @@ import java.util.zip.CRC32C;
  *       freed only once the next commit is durable (the deferred free list), so a crash always leaves
  *       the last commit's bytes and CRCs intact (space is in fact held until the commit after that, so
  *       that the previous generation, which open falls back to when the newest superblock is damaged,
- *       stays intact too). Blocks mapped since the last commit are overwritten
+ *       stays intact too; after a reopen the same holds: open takes what that generation used out of
+ *       the rebuilt free space until the next commit). Blocks mapped since the last commit are overwritten
  *       in place. A write that does not fit is refused before anything is written, after one commit
  *       to reclaim deferred space.</li>
  *   <li>{@link #discard} unmaps a range; its space is freed (and discarded on the device) after the
