@@ -270,6 +270,10 @@ final class DataRing implements AutoCloseable
 
     private void waitForOverlap(final long deviceOffset, final int length) throws IOException
     {
+        if (opsInFlight == 0)
+        {
+            return; // nothing to overlap: skip the scan of every slot
+        }
         final long end = deviceOffset + length;
         for (int op = 0; op < MAX_OPS; op++)
         {

@@ -115,6 +115,17 @@ final class FreeDataSpace implements AutoCloseable
         return end > start ? end - start : 0;
     }
 
+    /** The first free byte at or after {@code position}, or {@link Long#MAX_VALUE} when none is. */
+    long nextFreeAtOrAfter(final long position)
+    {
+        if (freeRunAt(position) > 0)
+        {
+            return position;
+        }
+        final long next = byStart.ceilingKey(position);
+        return next == BTree.NO_KEY ? Long.MAX_VALUE : next;
+    }
+
     /** Whether all of {@code [start, start + length)} is free. */
     boolean isFree(final long start, final long length)
     {

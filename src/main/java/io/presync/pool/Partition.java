@@ -29,7 +29,8 @@ import java.util.zip.CRC32C;
  *       freed only once the next commit is durable (the deferred free list), so a crash always leaves
  *       the last commit's bytes and CRCs intact (space is in fact held until the commit after that, so
  *       that the previous generation, which open falls back to when the newest superblock is damaged,
- *       stays intact too). Blocks mapped since the last commit are overwritten
+ *       stays intact too; after a reopen the same holds: open takes what that generation used out of
+ *       the rebuilt free space until the next commit). Blocks mapped since the last commit are overwritten
  *       in place. A write that does not fit is refused before anything is written, after one commit
  *       to reclaim deferred space.</li>
  *   <li>{@link #discard} unmaps a range; its space is freed (and discarded on the device) after the
@@ -134,8 +135,15 @@ public final class Partition implements AutoCloseable
     /** Non-null once a change failed half way: every further change and commit is refused. */
     private String brokenReason;
 
-    /** Loads the committed state of {@code entry}: extent map, job state and the free data space. */
-    Partition(final Pool pool, final PoolIo io, final PartitionEntry entry, final long unitBytes, final boolean writable)
+    /**
+     * Loads the committed state of {@code entry}: extent map, job state and the free data space. The
+     * space the same partition used in the generation before ({@code before}, null when unknown), and no
+     * longer uses, is held until the next commit, as if this process had made that commit: open falls
+     * back to that generation when the newest is damaged, so its data must stay as it was until a newer
+     * commit replaces it.
+     */
+    Partition(final Pool pool, final PoolIo io, final PartitionEntry entry, final PartitionEntry before, final long unitBytes,
+        final boolean writable)
         throws IOException
     {
         this.pool = pool;
@@ -168,6 +176,10 @@ public final class Partition implements AutoCloseable
             checkMap(entry);
             loadJobState(entry);
             committedMap = map.snapshotView();
+            if (writable && before != null)
+            {
+                holdPrevious(before, entry);
+            }
             loaded = true;
         }
         catch (final CorruptPageException | IllegalArgumentException | IndexOutOfBoundsException ex)
@@ -235,6 +247,12 @@ public final class Partition implements AutoCloseable
     public long freeDataBytes()
     {
         return free.freeBytes() + deferredBytes;
+    }
+
+    /** Data-space bytes free now, without a commit (tests). */
+    long immediatelyFreeBytes()
+    {
+        return free.freeBytes();
     }
 
     /** Extents in the logical-to-data-space map. */
@@ -1163,6 +1181,139 @@ public final class Partition implements AutoCloseable
             }
             markUsed(dataOffset, end - start, entry, "data of logical offset " + start);
             previousEnd = end;
+        }
+    }
+
+    /**
+     * Holds the data space the previous generation's entry {@code before} uses and the committed one
+     * does not (its data, tree pages and job state) on the released list, which the next commit frees.
+     * Best effort: a previous generation that cannot be read (damaged, or the partition's segments
+     * changed since) is not kept, as open could not fall back to it for this partition anyway.
+     */
+    private void holdPrevious(final PartitionEntry before, final PartitionEntry entry) throws IOException
+    {
+        if (!sameDataSpace(before, entry) || (before.mapRootPage == PageStore.NO_PAGE && before.jobStateHeaderPage == PageStore.NO_PAGE))
+        {
+            return;
+        }
+        final ShadowPageStore previousPages = new ShadowPageStore(new PreviousTreeMedium());
+        try
+        {
+            if (before.mapRootPage != PageStore.NO_PAGE)
+            {
+                checkPage(before.mapRootPage, before);
+                previousPages.loadTree(before.mapRootPage, pageId -> hold(pageOffset(pageId), BLOCK));
+                try (ExtentMap previousMap = new ExtentMap(BTree.open(previousPages, before.mapRootPage, 2)))
+                {
+                    final ExtentCursor cursor = previousMap.cursor(0);
+                    while (cursor.next())
+                    {
+                        hold(cursor.start() + cursor.payload(), cursor.end() - cursor.start());
+                    }
+                }
+            }
+            if (before.jobStateHeaderPage != PageStore.NO_PAGE && before.jobStateHeaderPage != entry.jobStateHeaderPage)
+            {
+                checkPage(before.jobStateHeaderPage, before);
+                final long headerOffset = pageOffset(before.jobStateHeaderPage);
+                final ByteBuffer page = ByteBuffer.allocate(BLOCK).order(ByteOrder.LITTLE_ENDIAN);
+                readDataRaw(io, space, headerOffset, page);
+                final CRC32C pageCrc = new CRC32C();
+                pageCrc.update(page.array(), 0, JobStateDescriptor.CRC_OFFSET);
+                final int count = page.getInt(JobStateDescriptor.PIECE_COUNT_OFFSET);
+                if (page.getInt(JobStateDescriptor.CRC_OFFSET) == (int)pageCrc.getValue() && count >= 0 &&
+                    count <= JobStateDescriptor.MAX_PIECES)
+                {
+                    hold(headerOffset, BLOCK);
+                    for (int i = 0; i < count; i++)
+                    {
+                        hold(page.getLong(JobStateDescriptor.pieceOffset(i)), page.getLong(JobStateDescriptor.pieceOffset(i) + 8));
+                    }
+                }
+            }
+        }
+        catch (final CorruptPageException | CorruptMetadataException | IllegalArgumentException | IndexOutOfBoundsException ex)
+        {
+            // The previous generation is damaged: open could not fall back to it; what was held stays held until the next commit.
+        }
+        finally
+        {
+            previousPages.close();
+        }
+    }
+
+    /** Whether {@code before}'s segments are {@code entry}'s or a prefix of them (an extension appends): data offsets agree. */
+    private static boolean sameDataSpace(final PartitionEntry before, final PartitionEntry entry)
+    {
+        if (before.segments.size() > entry.segments.size())
+        {
+            return false;
+        }
+        for (int i = 0; i < before.segments.size(); i++)
+        {
+            if (!before.segments.get(i).equals(entry.segments.get(i)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Moves the free parts of data-space range {@code [dataOffset, dataOffset + length)} to the released list. */
+    private void hold(final long dataOffset, final long length)
+    {
+        final long end = Math.min(space.dataBytes(), dataOffset + Math.max(0, length));
+        long position = Math.max(0, dataOffset) / BLOCK * BLOCK;
+        while (position < end)
+        {
+            position = free.nextFreeAtOrAfter(position);
+            if (position >= end)
+            {
+                break;
+            }
+            final long taken = free.takeAt(position, (end - position + BLOCK - 1) / BLOCK * BLOCK);
+            if (releasedCount + 3 > released.length)
+            {
+                released = Arrays.copyOf(released, released.length * 2);
+            }
+            released[releasedCount++] = position;
+            released[releasedCount++] = taken;
+            released[releasedCount++] = 0;
+            deferredBytes += taken;
+            position += taken;
+        }
+    }
+
+    /** Reads the previous generation's tree pages (read only: it is never changed). */
+    private final class PreviousTreeMedium implements ShadowPageStore.Medium
+    {
+        @Override
+        public long allocatePage()
+        {
+            return PageStore.NO_PAGE;
+        }
+
+        @Override
+        public void freePage(final long pageId)
+        {
+        }
+
+        @Override
+        public void readPage(final long pageId, final MemorySegment page) throws IOException
+        {
+            io.read(space.deviceOffset(pageOffset(pageId)), page);
+        }
+
+        @Override
+        public void writePage(final long pageId, final MemorySegment page)
+        {
+            throw new IllegalStateException("the previous generation's tree is read only");
+        }
+
+        @Override
+        public String describe(final long pageId)
+        {
+            return "data offset " + pageOffset(pageId) + " of " + io.path() + " (previous generation)";
         }
     }
 

@@ -55,12 +55,19 @@ public final class Pool implements AutoCloseable
     private final boolean writable;
     private final java.util.Map<String, Partition> open = new java.util.HashMap<>();
     private PoolMetadata meta;
+    /**
+     * The generation before {@link #meta} (which the other superblock holds and open falls back to),
+     * when known: read at open, then the metadata each commit replaces. Null when unknown or damaged.
+     */
+    private PoolMetadata previous;
     private boolean closed;
 
     private Pool(final PoolIo io, final PoolMetadata meta, final boolean writable)
     {
         this.io = io;
         this.meta = meta;
+        this.previous = meta.previous;
+        meta.previous = null;
         this.writable = writable;
     }
 
@@ -385,7 +392,8 @@ public final class Pool implements AutoCloseable
         {
             throw new RefusedException("partition '" + name + "' is open already; close it first");
         }
-        final Partition partition = new Partition(this, io, entry, meta.sb.unitBytes, true);
+        final PartitionEntry before = previous == null ? null : previous.find(name);
+        final Partition partition = new Partition(this, io, entry, before, meta.sb.unitBytes, true);
         open.put(name, partition);
         return partition;
     }
@@ -399,7 +407,7 @@ public final class Pool implements AutoCloseable
     public Partition viewPartition(final String name) throws IOException
     {
         final PartitionEntry entry = existing(meta, name);
-        return new Partition(this, io, entry, meta.sb.unitBytes, false);
+        return new Partition(this, io, entry, null, meta.sb.unitBytes, false);
     }
 
     /** The commit of {@link Partition#commit}: data, CRCs, tree pages and job state flushed, then the metadata. */
@@ -434,7 +442,7 @@ public final class Pool implements AutoCloseable
     {
         refuseIfOpen(name, "export");
         final PartitionEntry entry = existing(meta, name);
-        try (Partition partition = new Partition(this, io, entry, meta.sb.unitBytes, false))
+        try (Partition partition = new Partition(this, io, entry, null, meta.sb.unitBytes, false))
         {
             return PartitionExport.export(partition, io, target, overwrite);
         }
@@ -569,6 +577,8 @@ public final class Pool implements AutoCloseable
         next.checkCoverage();
         next.commit(io, meta.sb.generation + 1, System.currentTimeMillis());
         next.recoveryNote = null;
+        previous = meta;
+        previous.previous = null;
         meta = next;
     }
 

@@ -29,6 +29,12 @@ final class PoolMetadata
     final FreeSpaceMap free = new FreeSpaceMap();
     /** Null when the newest superblock was used; else why the older one had to be. */
     String recoveryNote;
+    /**
+     * As read by {@link #read}: the generation just before this one (the other superblock), when it is
+     * intact; null otherwise and in every copy. Open falls back to it when this one is damaged, so its
+     * partitions' space is kept until the next commit replaces it ({@link Partition}).
+     */
+    PoolMetadata previous;
 
     PoolMetadata(final Superblock sb)
     {
@@ -165,6 +171,17 @@ final class PoolMetadata
             {
                 final PoolMetadata m = readSlot(io, candidates[i]);
                 final int other = 1 - i;
+                if (candidates[other] != null && candidates[other].generation == candidates[i].generation - 1)
+                {
+                    try
+                    {
+                        m.previous = readSlot(io, candidates[other]);
+                    }
+                    catch (final CorruptMetadataException ex)
+                    {
+                        // Damaged: nothing to fall back to, nothing to keep.
+                    }
+                }
                 if (problems[other] != null)
                 {
                     m.recoveryNote = "superblock " + other + " is invalid (" + problems[other] + "); using superblock " + i +

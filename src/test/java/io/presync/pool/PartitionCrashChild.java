@@ -10,7 +10,10 @@ import java.util.Random;
 /**
  * Child process of {@link PartitionCrashTest}: applies seeded rounds of writes, overwrites and
  * discards to partition "vm", stores the round number as the job state and commits after each,
- * printing {@code committed ROUND GENERATION}, until it is killed.
+ * printing {@code committed ROUND GENERATION}, until it is killed. Even rounds write synchronously
+ * ({@link Partition#write}); odd rounds submit every write through the ring without waiting
+ * ({@link Partition#submitWrite} from registered buffers, so several are in flight when the kill lands
+ * and the commit is what waits for them), the replication job's path.
  */
 public final class PartitionCrashChild
 {
@@ -53,12 +56,18 @@ public final class PartitionCrashChild
         int round = Integer.parseInt(args[2]);
         try (Pool pool = Pool.open(device); Partition partition = pool.openPartition("vm"); Arena arena = Arena.ofConfined())
         {
-            final MemorySegment buffer = arena.allocate(32 * PartitionTest.BLOCK, PartitionTest.BLOCK);
+            final MemorySegment[] buffers = new MemorySegment[WRITES_PER_ROUND];
+            for (int i = 0; i < WRITES_PER_ROUND; i++)
+            {
+                buffers[i] = arena.allocate(32 * PartitionTest.BLOCK, PartitionTest.BLOCK);
+            }
+            partition.registerBuffers(buffers);
             System.out.println("ready " + pool.info().generation());
             System.out.flush();
             while (true)
             {
                 final Round r = Round.of(seed, round);
+                final boolean async = (round & 1) == 1;
                 for (int i = 0; i < WRITES_PER_ROUND; i++)
                 {
                     if (r.data()[i] == null)
@@ -66,9 +75,17 @@ public final class PartitionCrashChild
                         partition.discard(r.offsets()[i], (long)r.blocks()[i] * PartitionTest.BLOCK);
                         continue;
                     }
-                    final MemorySegment slice = buffer.asSlice(0, r.data()[i].length);
+                    // A buffer per write of the round: an async write's buffer stays untouched until the commit drains it.
+                    final MemorySegment slice = buffers[i].asSlice(0, r.data()[i].length);
                     MemorySegment.copy(r.data()[i], 0, slice, ValueLayout.JAVA_BYTE, 0, r.data()[i].length);
-                    partition.write(r.offsets()[i], slice);
+                    if (async)
+                    {
+                        partition.submitWrite(r.offsets()[i], slice, i, i);
+                    }
+                    else
+                    {
+                        partition.write(r.offsets()[i], slice);
+                    }
                 }
                 partition.setJobState(("round " + round).getBytes(StandardCharsets.UTF_8));
                 partition.commit();

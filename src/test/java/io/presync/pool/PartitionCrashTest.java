@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * SIGKILLs a child JVM at random points while it writes, overwrites and discards data in rounds and
+ * SIGKILLs a child JVM after a random delay (so at random points) while it writes, overwrites and discards data in rounds, half of them through the ring with several writes in flight ({@link PartitionCrashChild}), and
  * commits them (so kills land during overwrites of committed data and during commits), then reopens:
  * the pool metadata must be valid, the job state must name the last committed round, and the whole
  * partition must read back (every mapped block CRC-checked) exactly as of that round: overwrites are

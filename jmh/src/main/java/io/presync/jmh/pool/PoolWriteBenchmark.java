@@ -5,9 +5,11 @@ import io.presync.device.OpenOptions;
 import io.presync.pool.MasterIdentity;
 import io.presync.pool.Partition;
 import io.presync.pool.Pool;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -43,6 +45,9 @@ import java.util.concurrent.TimeUnit;
  * {@code pattern=random} picks aligned offsets uniformly over the logical size, {@code sequential} walks
  * it (wrapping: later passes are in-place overwrites). Commits are not included (one per trial at
  * tear-down). With {@code -prof gc} the partition rows show the data path's allocation per write.
+ * The secondary result {@code cpuMicrosPerWrite} is the benchmark thread's CPU time (user + system, so
+ * the io_uring submissions included) per write: unlike the rate it hardly moves when other jobs share
+ * the machine, and fio reports the same for itself.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -127,8 +132,9 @@ public class PoolWriteBenchmark
     }
 
     @Benchmark
-    public void write() throws IOException
+    public void write(final Cpu cpu) throws IOException
     {
+        cpu.writes++;
         final long blocks = LOGICAL_BYTES / blockBytes;
         final long offset;
         if (pattern.equals("random"))
@@ -158,6 +164,31 @@ public class PoolWriteBenchmark
         else
         {
             raw.write(buffer, rawBase + offset);
+        }
+    }
+
+    /** CPU time of the benchmark thread per write in each iteration (see the class comment). */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Cpu
+    {
+        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+        public double cpuMicrosPerWrite;
+        long writes;
+        private long startNanos;
+
+        @Setup(Level.Iteration)
+        public void start()
+        {
+            writes = 0;
+            startNanos = THREADS.getCurrentThreadCpuTime();
+        }
+
+        @TearDown(Level.Iteration)
+        public void stop()
+        {
+            cpuMicrosPerWrite = writes == 0 ? 0 : (THREADS.getCurrentThreadCpuTime() - startNanos) / 1e3 / writes;
         }
     }
 
