@@ -515,7 +515,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             final java.util.Optional<PartitionInfo> existing = pool.partition(name);
             if (existing.isPresent())
             {
-                if (!existing.get().master().equals(identity))
+                if (!MasterIdentity.matches(master.path(), sizeBytes, existing.get().master()))
                 {
                     throw new RefusedException("pool " + options.pool + " already has a partition '" + name + "' of another master; " +
                         "pick another --partition or delete that one");
