@@ -507,6 +507,9 @@ class FaultMatrixTest
         final String role = masterVanishes ? "master" : "pool";
         final ReplicationJob.Options o = options(master, pool);
         o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(20);
+        // Slow enough that the copy of 32 MiB is still running when the device goes away (unlimited, a fast
+        // copy could finish between reaching 8 MiB and the check).
+        o.bulkLimitBytesPerSecond = 64 * MIB;
         final long committedBefore;
         try (ReplicationJob job = ReplicationJob.start(o))
         {
@@ -583,6 +586,8 @@ class FaultMatrixTest
             final String role = masterFails ? "master" : "pool";
             final ReplicationJob.Options o = options(master, pool);
             o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(20);
+            // Slow enough that the copy of 32 MiB is still running when the storage fails.
+            o.bulkLimitBytesPerSecond = 64 * MIB;
             final long committedBefore;
             try (ReplicationJob job = ReplicationJob.start(o))
             {
