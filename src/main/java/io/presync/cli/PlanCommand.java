@@ -51,8 +51,15 @@ public final class PlanCommand implements Callable<Integer>
         out.printf(Locale.ROOT, "plan: partition %s (%d bytes) = min(base %s + buffer %s, max, logical %s), rounded to %s units%n",
             SizeConverter.format(p.partitionBytes()), p.partitionBytes(), SizeConverter.format(p.baseBytes()),
             SizeConverter.format(p.growthUpperBytes()), SizeConverter.format(p.logicalBytes()), SizeConverter.format(p.unitBytes()));
-        out.printf(Locale.ROOT, "  copy rate %s/s (%s); horizon %.1f s after %d iteration(s)%n",
-            SizeConverter.format((long)p.rateBytesPerSecond()), p.copyRate().source(), p.horizonSeconds(), p.iterations());
+        if (Double.isNaN(p.rateBytesPerSecond()))
+        {
+            out.printf(Locale.ROOT, "  copy rate %s; horizon unknown%n", p.copyRate().source());
+        }
+        else
+        {
+            out.printf(Locale.ROOT, "  copy rate %s/s (%s); horizon %.1f s after %d iteration(s)%n",
+                SizeConverter.format((long)p.rateBytesPerSecond()), p.copyRate().source(), p.horizonSeconds(), p.iterations());
+        }
         if (!Double.isNaN(p.copyRate().readBytesPerSecond()))
         {
             out.printf(Locale.ROOT, "  probes: master read %s/s, pool write %s%n", SizeConverter.format((long)p.copyRate().readBytesPerSecond()),

@@ -47,6 +47,12 @@ public final class ReplicateCommand implements Callable<Integer>
     @Option(names = "--json", description = "Print the final report as JSON.")
     boolean json;
 
+    @Option(names = "--final-verify", paramLabel = "WHAT", defaultValue = "full",
+        description = "With --until-synced, what the verify at the end compares: full (the stored checksums against the " +
+            "slave and the master, the default), slave (against the slave only: the master's equality rests on the tap) " +
+            "or off; mismatches are repaired.")
+    String finalVerify;
+
     /** Exit code when {@code --sync-timeout} passed before the replica was consistent. */
     public static final int EXIT_NOT_SYNCED = 3;
 
@@ -59,6 +65,7 @@ public final class ReplicateCommand implements Callable<Integer>
             throw new RefusedException("--sync-timeout limits --until-synced; add --until-synced or drop the timeout");
         }
         final ReplicationJob.Options o = jobOptions.toJobOptions(logDirectory);
+        o.finalVerify = finalVerify(finalVerify);
         o.tapBufferKb = (int)Math.max(1, Math.min(Integer.MAX_VALUE, tapBufferBytes >> 10));
         final ReplicationJob.Report report;
         try (ReplicationJob job = ReplicationJob.start(o))
@@ -119,6 +126,17 @@ public final class ReplicateCommand implements Callable<Integer>
         return Main.EXIT_OK;
     }
 
+    static ReplicationJob.FinalVerify finalVerify(final String text) throws RefusedException
+    {
+        return switch (text)
+        {
+            case "full" -> ReplicationJob.FinalVerify.FULL;
+            case "slave" -> ReplicationJob.FinalVerify.SLAVE;
+            case "off" -> ReplicationJob.FinalVerify.OFF;
+            default -> throw new RefusedException("--final-verify " + text + " is unknown; give full, slave or off");
+        };
+    }
+
     static void print(final ReplicationJob.Report r, final boolean json, final PrintWriter out)
     {
         if (json)
@@ -151,6 +169,7 @@ public final class ReplicateCommand implements Callable<Integer>
                 .field("historyLogBuckets", r.plan().logBuckets());
             final String rest = k.toString();
             s.append(", ").append(rest, 1, rest.length() - 1);
+            s.append(String.format(Locale.ROOT, ", \"secondsToSynced\": %.3f", Double.isNaN(r.secondsToSynced()) ? -1 : r.secondsToSynced()));
             s.append(String.format(Locale.ROOT, ", \"durationSeconds\": %.3f, \"lagMillisP50\": %.3f, \"lagMillisP99\": %.3f, \"lagMillisP999\": %.3f",
                 r.durationSeconds(), r.lagMillisP50(), r.lagMillisP99(), r.lagMillisP999()));
             final String tail = new Json().field("verify", r.verify()).field("consistentAtSeq", r.consistentAtSeq())
@@ -165,7 +184,9 @@ public final class ReplicateCommand implements Callable<Integer>
             out.println(s);
             return;
         }
-        out.printf(Locale.ROOT, "replicated into partition '%s'%s in %.1f s%n", r.partition(), r.resumed() ? " (resumed)" : "", r.durationSeconds());
+        out.printf(Locale.ROOT, "replicated into partition '%s'%s in %.1f s%s%n", r.partition(), r.resumed() ? " (resumed)" : "",
+            r.durationSeconds(), Double.isNaN(r.secondsToSynced()) ? "" :
+                String.format(Locale.ROOT, " (synced and committed %.2f s after the process started)", r.secondsToSynced()));
         out.printf(Locale.ROOT, "  planned %s: base %s + growth bound %s (mean %s) at confidence %.3f%n",
             SizeConverter.format(r.plannedPartitionBytes()), SizeConverter.format(r.baseBytes()),
             SizeConverter.format(r.growthUpperBytes()), SizeConverter.format(r.predictedGrowthBytes()), r.confidence());

@@ -6,7 +6,8 @@ package io.presync.replicate;
  * probes that ran.
  *
  * @param bytesPerSecond      the rate the plan used
- * @param source              "probe: min(master read, pool write)", "probe: master read only (...)" or "given"
+ * @param source              "probe: min(master read, pool write)", "probe: master read only (...)", "given" or
+ *                            "not probed: ..." (then NaN)
  * @param readBytesPerSecond  the master's read rate measured by the probe, NaN when not probed
  * @param writeBytesPerSecond the pool's write rate measured by the probe, NaN when not probed
  */
@@ -26,6 +27,16 @@ public record CopyRate(double bytesPerSecond, String source, double readBytesPer
             return this;
         }
         return new CopyRate(limitBytesPerSecond, source + ", capped by the bulk limit", readBytesPerSecond, writeBytesPerSecond);
+    }
+
+    /**
+     * Not probed because it could not change the plan (the growth bound does not depend on the horizon): rate
+     * and horizon are unknown (NaN) until the copy measures its own rate.
+     */
+    public static CopyRate notNeeded()
+    {
+        return new CopyRate(Double.NaN, "not probed: the growth bound does not depend on the copy rate (no growth history)",
+            Double.NaN, Double.NaN);
     }
 
     /** The slower of the two probes; a write probe that could not run leaves the read rate alone, and says why. */

@@ -72,7 +72,12 @@ public final class Planner
         final double confidence = growth.confidence;
         final double intervalSeconds = growth.intervalSeconds;
         final int n = growth.historyBuckets;
-        final double rate = Math.max(1.0, rateBytesPerSecond);
+        if (Double.isNaN(rateBytesPerSecond) && growth.dependsOnHorizon())
+        {
+            throw new IllegalArgumentException("a growth bound that depends on the horizon needs a copy rate");
+        }
+        // NaN (not probed) stays NaN: the horizon is unknown, and the bound does not depend on it.
+        final double rate = Double.isNaN(rateBytesPerSecond) ? Double.NaN : Math.max(1.0, rateBytesPerSecond);
         String note = growth.model == null ? growth.conservativeNote() : null;
         if (growth.floorBytesPerSecond > 0)
         {
@@ -82,7 +87,8 @@ public final class Planner
         final String modelName = growth.name();
         double horizon = baseBytes / rate;
         int iterations = 0;
-        boolean settled = false;
+        // Not probed: the bound does not depend on the horizon, which stays unknown (nothing to iterate).
+        boolean settled = Double.isNaN(rate);
         // Beyond copying the whole master ten times over the partition is capped at its size anyway.
         final double maxHorizon = 10.0 * Math.max(logicalBytes, baseBytes) / rate;
         for (int i = 0; i < MAX_ITERATIONS && !settled; i++)
@@ -180,6 +186,15 @@ public final class Planner
             return this;
         }
 
+        /**
+         * False when the bound is the same over every horizon (the conservative rule without a floor), so the
+         * copy rate, which only sets the horizon, cannot change the plan's size: the job then skips the probe.
+         */
+        boolean dependsOnHorizon()
+        {
+            return model != null || floorBytesPerSecond > 0;
+        }
+
         String name()
         {
             return model == null ? "conservative rule" : model.name();
@@ -199,7 +214,8 @@ public final class Planner
         void evaluate(final double horizon)
         {
             horizonSeconds = horizon;
-            final double floor = floorBytesPerSecond * horizon;
+            // No floor, no product: an unknown horizon (NaN, the rate not probed) must not make the bound NaN.
+            final double floor = floorBytesPerSecond > 0 ? floorBytesPerSecond * horizon : 0;
             if (model == null)
             {
                 mean = Math.max(conservative, floor);

@@ -54,13 +54,15 @@ import java.util.zip.CRC32C;
  * <h2>Phases ({@link #start})</h2>
  * <ol>
  *   <li>Tap the master ({@link BlockTap}) and append every event to the write log (sequence numbers
- *       continue the log's); the tap starts before T0 so every write completing after T0 is seen.</li>
+ *       continue the log's); the tap starts before T0 so every write completing after T0 is seen. Its set-up
+ *       runs on a thread of its own while the pool, the ring and the history (step 2) are opened and read.</li>
  *   <li>History: {@code --history} (see {@link History}); heat for the copy order from it; then what the
  *       write log of earlier runs observed ({@link History#fromLog}: whole buckets inside the spans when a
  *       job was tapping, and their first-write rate as a floor of the buffer).</li>
  *   <li>Allocation map of the master ({@link MasterMap}) and its snapshot at T0.</li>
  *   <li>Plan ({@link Planner}) with the copy rate probed on these devices: the slower of the master's read
- *       rate and the pool's write rate (written into the pool's free space, see {@link RateProbe}). As the
+ *       rate and the pool's write rate (written into the pool's free space, see {@link RateProbe}); not probed
+ *       when the growth bound does not depend on the horizon (no growth history: the conservative rule). As the
  *       copy runs, the horizon is refined from the rate achieved and the partition extended ahead of need
  *       when the growth bound of the longer horizon no longer fits (see {@code tick}).</li>
  *   <li>Allocate the partition before the first byte is copied (or resume the existing one of the same master).</li>
@@ -162,6 +164,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
          * (which it then copies a second time). Off: such ranges wait for the bulk read, which clears them.
          */
         public boolean eagerStreaming;
+        /** What the final verify at the first consistent point of {@code run(true, ...)} compares (see {@link FinalVerify}). */
+        public FinalVerify finalVerify = FinalVerify.FULL;
 
         /** The partition name, defaulting to the master device's file name. */
         public String partitionName()
@@ -176,6 +180,28 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
     }
 
+    /**
+     * The final verify of {@code presync replicate --until-synced}, run at the first consistent point with
+     * the master quiet ({@link #report}).
+     */
+    public enum FinalVerify
+    {
+        /**
+         * The stored checksums against the slave's data (bit rot, writes underneath Presync) and against the
+         * master's (a write the replication missed); mismatches are repaired. The default: the tap is lossless
+         * by design, but only this comparison proves it for this copy (it has caught a write the consistent
+         * point missed), and a replica is trusted when it is proven.
+         */
+        FULL,
+        /**
+         * The stored checksums against the slave's data only; the master is not read, its equality rests on the
+         * tap (lossless since T0, at a proven consistent point). Mismatches are repaired.
+         */
+        SLAVE,
+        /** No final verify: the partition's state stays COPYING (only a passing verify sets SYNCED). */
+        OFF
+    }
+
     /** The final report (also the JSON of {@code presync replicate --json}). */
     public record Report(
         String partition, boolean resumed, Plan plan, long plannedPartitionBytes, long baseBytes, long predictedGrowthBytes,
@@ -185,7 +211,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         long lostReports, long tapEvents,
         boolean consistentReached, double secondsToConsistent, boolean timedOut, double horizonSeconds,
         double measuredCopyBytesPerSecond, java.util.List<String> extensionReasons, boolean dirtyBacklogGrowing,
-        long dirtyBytes, long peakDirtyBytes)
+        long dirtyBytes, long peakDirtyBytes, double secondsToSynced)
     {
         Report withTimedOut()
         {
@@ -193,7 +219,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 confidence, actualGrowthBytes, usedBytes, extensions, copiedBytes, streamedBytes, recopiedBytes, verifiedBytes,
                 durationSeconds, lagMillisP50, lagMillisP99, lagMillisP999, verify, consistentAtSeq, lostReports, tapEvents,
                 consistentReached, secondsToConsistent, true, horizonSeconds, measuredCopyBytesPerSecond, extensionReasons,
-                dirtyBacklogGrowing, dirtyBytes, peakDirtyBytes);
+                dirtyBacklogGrowing, dirtyBytes, peakDirtyBytes, secondsToSynced);
         }
     }
 
@@ -476,22 +502,36 @@ public final class ReplicationJob implements Agent, AutoCloseable
     {
         master = openMaster(options.master);
         sizeBytes = master.sizeBytes();
-        pool = openPool(options.pool, master);
-        ring = Ring.create(64);
         // 1. Tap before T0, with the log's sequence numbers continued.
         Files.createDirectories(options.logDir());
         log = WriteLog.open(options.logDir(), new WriteLog.Options());
         final BlockTap.Options tapOptions = new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
             .firstSequence(Math.max(1, log.nextSequence()));
         tapOptions.flushBarriers(!options.noTapFlushBarriers);
-        tap = BlockTap.open(options.master, options.tapPagesInFlight > 0 ? tapOptions.pagesInFlight(options.tapPagesInFlight) : tapOptions);
+        // The tap's set-up (tracefs instance, formats, reader threads) takes a while and needs nothing below:
+        // it runs on its own thread while the pool, the ring and the history are opened and read. T0 (the
+        // map's snapshot) comes after it is running.
+        final TapOpener opener = new TapOpener(options.master,
+            options.tapPagesInFlight > 0 ? tapOptions.pagesInFlight(options.tapPagesInFlight) : tapOptions);
+        final History history;
+        try
+        {
+            pool = openPool(options.pool, master);
+            ring = Ring.create(64);
+            tracking = options.coarseTracking ?
+                new TrackingMap(new TrackingMap.Context().coarseSpans(false).promoteAfterWrites(0)) : new TrackingMap();
+            heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
+            // 2. History (and heat from it).
+            history = history(options, heat);
+        }
+        finally
+        {
+            // Joined even when the above failed, so close() closes a tap that opened meanwhile.
+            tap = opener.join();
+        }
+        opener.rethrow();
         runStartEpochNanos = epochOffsetNanos + System.nanoTime();
-        tracking = options.coarseTracking ?
-            new TrackingMap(new TrackingMap.Context().coarseSpans(false).promoteAfterWrites(0)) : new TrackingMap();
         phase(0);
-        heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
-        // 2. History (and heat from it).
-        final History history = history(options, heat);
         // This run's tapping span starts after the history is read: the log's earlier runs are the history.
         History.recordRun(options.logDir(), runStartEpochNanos, runStartEpochNanos, true);
         phase(1);
@@ -503,9 +543,11 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             // 4. Plan.
             hook("plan");
-            final CopyRate rate = probe(options, master, ring, snapshot, pool);
             growth = Planner.Growth.of(history.newBytes(), history.intervalSeconds(), options.confidence, snapshot.totalBytes(),
                 pool.info().unitBytes()).withFloor(history.observedBytesPerSecond());
+            // The probe reads and writes for a while; without a growth model the buffer does not depend on the rate.
+            final CopyRate rate = growth.dependsOnHorizon() || options.assumedRateBytesPerSecond > 0 ?
+                probe(options, master, ring, snapshot, pool) : CopyRate.notNeeded();
             plan = Planner.plan(growth, snapshot.totalBytes(), sizeBytes, rate.bytesPerSecond(), options.maxPartitionBytes,
                 pool.info().unitBytes()).withInputs(rate, history);
             horizonSeconds = plan.horizonSeconds();
@@ -563,6 +605,70 @@ public final class ReplicationJob implements Agent, AutoCloseable
             bulkTotalBytes += workEnd[i] - workStart[i];
         }
         phase(4);
+    }
+
+    /** Opens the tap on a thread of its own (see {@link #open}); {@link #join} hands it over. */
+    private static final class TapOpener
+    {
+        private final Thread thread;
+        private BlockTap opened;
+        private Throwable failure;
+
+        TapOpener(final Path master, final BlockTap.Options options)
+        {
+            thread = Thread.ofPlatform().name("presync-tap-open").unstarted(() ->
+            {
+                try
+                {
+                    opened = BlockTap.open(master, options);
+                }
+                catch (final Throwable ex)
+                {
+                    failure = ex;
+                }
+            });
+            thread.start();
+        }
+
+        /** Waits for the thread (Thread.join orders its writes before what follows); the tap, or null when it failed. */
+        BlockTap join()
+        {
+            boolean interrupted = false;
+            while (true)
+            {
+                try
+                {
+                    thread.join();
+                    break;
+                }
+                catch (final InterruptedException ex)
+                {
+                    interrupted = true;
+                }
+            }
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
+            return opened;
+        }
+
+        /** Throws what opening the tap threw, if anything. */
+        void rethrow() throws IOException
+        {
+            if (failure instanceof IOException io)
+            {
+                throw io;
+            }
+            if (failure instanceof RuntimeException runtime)
+            {
+                throw runtime;
+            }
+            if (failure instanceof Error error)
+            {
+                throw error;
+            }
+        }
     }
 
     private void phase(final int index)
@@ -1581,16 +1687,21 @@ public final class ReplicationJob implements Agent, AutoCloseable
             measuredRate = (copiedBytes + verifiedBytes) / Math.max(1e-3, (end - bulkStartNanos) / 1e9);
         }
         String verdict = "not run";
-        if (verify)
+        if (verify && options.finalVerify == FinalVerify.OFF)
+        {
+            verdict = "off (--final-verify off)";
+        }
+        else if (verify)
         {
             final long before = tap.nextSequence();
-            final VerifyResult result = Verifier.verify(master, partition);
+            final VerifyResult result = Verifier.verify(master, partition,
+                options.finalVerify == FinalVerify.SLAVE ? Verifier.Scope.SLAVE : Verifier.Scope.FULL);
             tap.poll(events, POLL_LIMIT);
             final long written = tap.nextSequence() - before;
             boolean consistent = result.consistent();
             if (consistent)
             {
-                verdict = "ok";
+                verdict = options.finalVerify == FinalVerify.SLAVE ? "ok (slave only)" : "ok";
             }
             else if (written > 0)
             {
@@ -1619,7 +1730,47 @@ public final class ReplicationJob implements Agent, AutoCloseable
             lag.getValueAtPercentile(50) / 1e6, lag.getValueAtPercentile(99) / 1e6, lag.getValueAtPercentile(99.9) / 1e6,
             verdict, consistentAtSeq, lostReports, tap.eventsDelivered(),
             consistentReached, consistentReached ? (consistentNanos - runStartNanos) / 1e9 : Double.NaN, false, horizonSeconds,
-            measuredRate, java.util.List.copyOf(extensionReasonsNow()), dirtyBacklogGrowing(), tracking.dirtyBytes(), peakDirtyBytes);
+            measuredRate, java.util.List.copyOf(extensionReasonsNow()), dirtyBacklogGrowing(), tracking.dirtyBytes(), peakDirtyBytes,
+            secondsToSynced());
+    }
+
+    /**
+     * Seconds from this process's start (not the job's) until the partition held the data: the commit at the
+     * end of {@link #run} when it ended synced, before the final verify; NaN when it did not end synced or the
+     * start is unknown. The start is /proc/self/stat's (10 ms ticks), so JVM start-up counts.
+     */
+    private double secondsToSynced()
+    {
+        if (phaseNanos[7] == 0 || !synced())
+        {
+            return Double.NaN;
+        }
+        final long processStart = processStartNanoTime();
+        return processStart == Long.MIN_VALUE ? Double.NaN : (phaseNanos[7] - processStart) / 1e9;
+    }
+
+    /**
+     * This process's start on the {@link System#nanoTime()} scale, or Long.MIN_VALUE when /proc does not say:
+     * its age is the system's uptime (/proc/uptime) minus its start time after boot (/proc/self/stat field 22,
+     * in clock ticks of 1/100 s, the USER_HZ of Linux).
+     */
+    static long processStartNanoTime()
+    {
+        try
+        {
+            final long now = System.nanoTime();
+            final String uptime = Files.readString(Path.of("/proc/uptime"));
+            final String stat = Files.readString(Path.of("/proc/self/stat"));
+            // Field 2 (the command) may hold spaces and parentheses: count fields after the last ')'.
+            final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            final long startTicks = Long.parseLong(fields[22 - 3]);
+            final double upSeconds = Double.parseDouble(uptime.substring(0, uptime.indexOf(' ')));
+            return now - (long)((upSeconds - startTicks / 100.0) * 1e9);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return Long.MIN_VALUE;
+        }
     }
 
     /** The ahead-of-need reasons, then the extensions writes forced when they found the partition full. */
