@@ -1724,6 +1724,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
             phase(8);
         }
         final long used = partition.usedBytes();
+        // The backlog is sampled twice a second; the one at the report (after the final verify) counts too.
+        peakDirtyBytes = Math.max(peakDirtyBytes, tracking.dirtyBytes());
         return new Report(name, resumed, plan, plan.partitionBytes(), plan.baseBytes(), plan.predictedGrowthBytes(),
             plan.growthUpperBytes(), plan.confidence(), Math.max(0, used - plan.baseBytes()), used, extensions,
             copiedBytes, streamedBytes, recopiedBytes, verifiedBytes, (System.nanoTime() - startNanos) / 1e9,
