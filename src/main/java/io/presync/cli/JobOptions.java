@@ -45,6 +45,11 @@ final class JobOptions
             "or eager (stream every write at once, copying such chunks twice).")
     String stream;
 
+    @Option(names = "--bulk-limit", converter = SizeConverter.class, paramLabel = "SIZE",
+        description = "Read at most SIZE per second for the bulk copy (like a resync rate limit on a shared link; new " +
+            "writes are still streamed at once); the plan's copy rate is capped by it (default: no limit).")
+    Long bulkLimitBytesPerSecond;
+
     /** The job's options, with the write-log directory ({@code null}: the default). */
     ReplicationJob.Options toJobOptions(final Path logDirectory)
     {
@@ -76,6 +81,10 @@ final class JobOptions
         o.eagerStreaming = stream.equals("eager");
         o.lbaOrder = copyOrder.equals("lba");
         o.coarseTracking = tracking.equals("coarse");
+        if (bulkLimitBytesPerSecond != null)
+        {
+            o.bulkLimitBytesPerSecond = bulkLimitBytesPerSecond;
+        }
         return o;
     }
 }

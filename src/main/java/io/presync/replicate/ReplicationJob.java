@@ -155,8 +155,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
         public boolean historyFromLog = true;
         /**
          * When positive, the bulk pass reads at most this many bytes per second (streaming is never held back), like
-         * a resync rate limit on a shared link; the plan's copy rate is capped by it. The CLI has no option for it:
-         * benchmarks set it with -Dpresync.bulkLimitBytesPerSecond=N to make the transfer last long enough for growth to matter.
+         * a resync rate limit on a shared link; the plan's copy rate is capped by it. The CLI's {@code --bulk-limit SIZE};
+         * the default comes from -Dpresync.bulkLimitBytesPerSecond=N (benchmarks).
          */
         public double bulkLimitBytesPerSecond = Long.getLong("presync.bulkLimitBytesPerSecond", 0L);
         /**

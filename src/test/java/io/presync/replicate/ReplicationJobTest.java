@@ -639,6 +639,12 @@ class ReplicationJobTest
             new PrintWriter(out), new PrintWriter(new StringWriter())), out.toString());
         assertTrue(out.toString().contains("5 whole buckets"), out.toString());
         assertTrue(out.toString().matches("(?s).*probes: master read [0-9.]+ [KMG]?i?B/s, pool write [0-9.]+ [KMG]?i?B/s.*"), out.toString());
+        // --bulk-limit caps the copy rate the plan uses, and says so.
+        final StringWriter limited = new StringWriter();
+        assertEquals(0, Main.execute(new String[] {"plan", "--master", master.path(), "--pool", pool.path(), "--log", log.toString(),
+            "--bulk-limit", "1M", "--json"}, new PrintWriter(limited), new PrintWriter(new StringWriter())), limited.toString());
+        assertTrue(limited.toString().contains("\"rateBytesPerSecond\": " + MIB + ","), limited.toString());
+        assertTrue(limited.toString().contains("capped by the bulk limit"), limited.toString());
         // The write probe went into the pool's free units and gave them back: they read as zeros, the pool is intact.
         try (Pool opened = Pool.openReadOnly(pool.device()))
         {
