@@ -81,6 +81,14 @@ def timed(cmd, **kw):
     return time.monotonic() - start
 
 
+def size_arg(text):
+    """A size with an optional K, M, G or T suffix (powers of 1024; "4G", "512MiB"), as the CLI takes it."""
+    units = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40}
+    t = text.strip().upper().rstrip("B").rstrip("I")
+    unit = t[-1:] if t[-1:] in "KMGT" else ""
+    return int(t[:len(t) - len(unit)]) << units[unit]
+
+
 def median(xs):
     return statistics.median(xs)
 
