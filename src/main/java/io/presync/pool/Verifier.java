@@ -1,6 +1,7 @@
 package io.presync.pool;
 
 import io.presync.RefusedException;
+import io.presync.Threads;
 import io.presync.device.BlockDevice;
 import io.presync.device.OpenOptions;
 
@@ -306,10 +307,10 @@ public final class Verifier implements AutoCloseable
             stop = true;
             emptyForSlave.release(SETS);
             emptyForMaster.release(SETS);
-            joinUninterruptibly(slaveReader);
+            Threads.joinUninterruptibly(slaveReader);
             if (masterReader != null)
             {
-                joinUninterruptibly(masterReader);
+                Threads.joinUninterruptibly(masterReader);
             }
         }
     }
@@ -481,27 +482,6 @@ public final class Verifier implements AutoCloseable
             return matchesStored(ZERO_BLOCK_CRC, ZERO_BLOCK_HASH, set.stored[b], set.storedHashes[b]);
         }
         return matchesStored(crcOf(set.masterView, b), BlockHash.hash(set.masterBuffer, at), set.stored[b], set.storedHashes[b]);
-    }
-
-    private static void joinUninterruptibly(final Thread thread)
-    {
-        boolean interrupted = false;
-        while (true)
-        {
-            try
-            {
-                thread.join();
-                break;
-            }
-            catch (final InterruptedException ex)
-            {
-                interrupted = true;
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /**

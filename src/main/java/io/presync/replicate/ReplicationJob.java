@@ -1,6 +1,7 @@
 package io.presync.replicate;
 
 import io.presync.RefusedException;
+import io.presync.Threads;
 import io.presync.btree.ExtentCursor;
 import io.presync.btree.ExtentMap;
 import io.presync.device.BlockDevice;
@@ -633,23 +634,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         /** Waits for the thread (Thread.join orders its writes before what follows); the tap, or null when it failed. */
         BlockTap join()
         {
-            boolean interrupted = false;
-            while (true)
-            {
-                try
-                {
-                    thread.join();
-                    break;
-                }
-                catch (final InterruptedException ex)
-                {
-                    interrupted = true;
-                }
-            }
-            if (interrupted)
-            {
-                Thread.currentThread().interrupt();
-            }
+            Threads.joinUninterruptibly(thread);
             return opened;
         }
 

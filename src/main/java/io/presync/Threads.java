@@ -1,0 +1,37 @@
+package io.presync;
+
+/**
+ * Thread helpers shared by the packages that run a short-lived worker beside their own thread.
+ */
+public final class Threads
+{
+    private Threads()
+    {
+    }
+
+    /**
+     * Waits for {@code thread} to end even when interrupted meanwhile (the worker holds buffers or devices the
+     * caller is about to release, so returning early is not an option), then restores the interrupt status.
+     * {@link Thread#join()} orders the worker's writes before what follows.
+     */
+    public static void joinUninterruptibly(final Thread thread)
+    {
+        boolean interrupted = false;
+        while (true)
+        {
+            try
+            {
+                thread.join();
+                break;
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
