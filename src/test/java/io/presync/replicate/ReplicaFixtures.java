@@ -152,28 +152,13 @@ final class ReplicaFixtures
      */
     static void limitLoopCapacity(final Path loop, final long sizeLimitBytes) throws IOException
     {
-        final MethodHandle ioctl = ioctl();
         final int fd = Libc.open(loop.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment info = arena.allocate(LOOP_INFO64_BYTES, 8);
-            if ((int)ioctl.invokeExact(fd, LOOP_GET_STATUS64, info) != 0)
-            {
-                throw new IOException(loop + ": ioctl(LOOP_GET_STATUS64) failed");
-            }
+            ioctl(loop, fd, LOOP_GET_STATUS64, "LOOP_GET_STATUS64", info);
             info.set(ValueLayout.JAVA_LONG, LO_SIZELIMIT_OFFSET, sizeLimitBytes);
-            if ((int)ioctl.invokeExact(fd, LOOP_SET_STATUS64, info) != 0)
-            {
-                throw new IOException(loop + ": ioctl(LOOP_SET_STATUS64) failed");
-            }
-        }
-        catch (final IOException | RuntimeException | Error ex)
-        {
-            throw ex;
-        }
-        catch (final Throwable t)
-        {
-            throw new IOException(t);
+            ioctl(loop, fd, LOOP_SET_STATUS64, "LOOP_SET_STATUS64", info);
         }
         finally
         {
@@ -188,18 +173,29 @@ final class ReplicaFixtures
      */
     static void shutDownFileSystem(final Path mountPoint) throws IOException
     {
-        final MethodHandle ioctl = ioctl();
         final int fd = Libc.open(mountPoint.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment flags = arena.allocate(ValueLayout.JAVA_INT);
             flags.set(ValueLayout.JAVA_INT, 0, EXT4_GOING_FLAGS_DEFAULT);
-            if ((int)ioctl.invokeExact(fd, EXT4_IOC_SHUTDOWN, flags) != 0)
-            {
-                throw new IOException(mountPoint + ": ioctl(EXT4_IOC_SHUTDOWN) failed");
-            }
+            ioctl(mountPoint, fd, EXT4_IOC_SHUTDOWN, "EXT4_IOC_SHUTDOWN", flags);
         }
-        catch (final IOException | RuntimeException | Error ex)
+        finally
+        {
+            Libc.close(fd);
+        }
+    }
+
+    /** ioctl(fd, request, arg); a non-zero result is an IOException naming the path and the request. */
+    private static void ioctl(final Path path, final int fd, final long request, final String name, final MemorySegment arg)
+        throws IOException
+    {
+        final int result;
+        try
+        {
+            result = (int)ioctl().invokeExact(fd, request, arg);
+        }
+        catch (final RuntimeException | Error ex)
         {
             throw ex;
         }
@@ -207,9 +203,9 @@ final class ReplicaFixtures
         {
             throw new IOException(t);
         }
-        finally
+        if (result != 0)
         {
-            Libc.close(fd);
+            throw new IOException(path + ": ioctl(" + name + ") failed");
         }
     }
 
