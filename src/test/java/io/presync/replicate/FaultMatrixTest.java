@@ -355,6 +355,19 @@ class FaultMatrixTest
     }
 
     /**
+     * Options for a job a device fails under mid-copy: commits every 20 ms, and a bulk pass slow enough (64 MiB/s)
+     * that the copy of 32 MiB is still running when the device fails (unlimited, a fast copy could finish
+     * between reaching 8 MiB and {@link #runToMidCopy}'s check).
+     */
+    private ReplicationJob.Options midCopyOptions(final LoopDevices.Loop master, final LoopDevices.Loop pool)
+    {
+        final ReplicationJob.Options o = options(master, pool);
+        o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(20);
+        o.bulkLimitBytesPerSecond = 64 * MIB;
+        return o;
+    }
+
+    /**
      * Runs the job until at least 8 MiB are copied and a commit has followed, then checks it is mid-copy;
      * returns the bytes the committed partition uses.
      */
@@ -505,11 +518,7 @@ class FaultMatrixTest
         final LoopDevices.Loop pool = pool(256 * MIB);
         final LoopDevices.Loop victim = masterVanishes ? master : pool;
         final String role = masterVanishes ? "master" : "pool";
-        final ReplicationJob.Options o = options(master, pool);
-        o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(20);
-        // Slow enough that the copy of 32 MiB is still running when the device goes away (unlimited, a fast
-        // copy could finish between reaching 8 MiB and the check).
-        o.bulkLimitBytesPerSecond = 64 * MIB;
+        final ReplicationJob.Options o = midCopyOptions(master, pool);
         final long committedBefore;
         try (ReplicationJob job = ReplicationJob.start(o))
         {
@@ -584,10 +593,7 @@ class FaultMatrixTest
                 Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
             }
             final String role = masterFails ? "master" : "pool";
-            final ReplicationJob.Options o = options(master, pool);
-            o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(20);
-            // Slow enough that the copy of 32 MiB is still running when the storage fails.
-            o.bulkLimitBytesPerSecond = 64 * MIB;
+            final ReplicationJob.Options o = midCopyOptions(master, pool);
             final long committedBefore;
             try (ReplicationJob job = ReplicationJob.start(o))
             {
