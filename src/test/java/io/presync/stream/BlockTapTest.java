@@ -90,6 +90,12 @@ class BlockTapTest
     @AfterEach
     void noInstanceLeft() throws IOException
     {
+        assertNoInstanceOfThisProcess();
+    }
+
+    /** No trace instance this test process made (presync-PID-...) is left in tracefs. */
+    static void assertNoInstanceOfThisProcess() throws IOException
+    {
         final Path instances = TraceFs.DEFAULT_ROOT.resolve("instances");
         if (Files.isDirectory(instances))
         {

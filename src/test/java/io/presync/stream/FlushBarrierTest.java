@@ -12,14 +12,12 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,16 +40,7 @@ class FlushBarrierTest
     @AfterEach
     void noInstanceLeft() throws IOException
     {
-        final Path instances = TraceFs.DEFAULT_ROOT.resolve("instances");
-        if (Files.isDirectory(instances))
-        {
-            try (var list = Files.list(instances))
-            {
-                final long pid = ProcessHandle.current().pid();
-                assertFalse(list.anyMatch(p -> p.getFileName().toString().startsWith("presync-" + pid)),
-                    "a presync trace instance of this process was left behind");
-            }
-        }
+        BlockTapTest.assertNoInstanceOfThisProcess();
     }
 
     /** What the tap handed out: the last write offsets, and anything that is not a write or flush. */
