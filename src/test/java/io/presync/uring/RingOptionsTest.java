@@ -222,44 +222,16 @@ class RingOptionsTest
     @Test
     void readsCompleteWithEveryOptionSetAndInAPollingLoop() throws IOException
     {
-        final Path file = dir.resolve("data");
-        final byte[] bytes = new byte[4096 * 8];
-        for (int i = 0; i < bytes.length; i++)
-        {
-            bytes[i] = (byte)(i * 31 + 7);
-        }
-        Files.write(file, bytes);
+        final Path file = dataFile();
         final int fd = Libc.open(file.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-        try (Arena arena = Arena.ofConfined())
+        try
         {
-            final MemorySegment buffer = Ring.allocateBuffer(arena, bytes.length);
             for (final int options : OPTION_SETS)
             {
                 try (Ring ring = Ring.create(8, options))
                 {
-                    buffer.fill((byte)0);
-                    for (int i = 0; i < 8; i++)
-                    {
-                        assertTrue(ring.prepareRead(fd, false, buffer.asSlice(4096L * i, 4096), 4096, 4096L * i, i));
-                    }
                     // A polling loop as the replication job runs it: submit() and reap(), never a wait.
-                    final Completions done = new Completions();
-                    ring.submit();
-                    final long deadline = System.nanoTime() + 10_000_000_000L;
-                    while (done.count < 8 && System.nanoTime() < deadline)
-                    {
-                        ring.reap(done, 8);
-                        ring.submit();
-                    }
-                    assertEquals(8, done.count, "options " + options);
-                    for (int i = 0; i < 8; i++)
-                    {
-                        assertEquals(4096, done.resultOf(i));
-                    }
-                    for (int i = 0; i < bytes.length; i++)
-                    {
-                        assertEquals(bytes[i], buffer.get(JAVA_BYTE, i));
-                    }
+                    readInAPollingLoop(ring, fd, file);
                 }
             }
         }
