@@ -51,13 +51,8 @@ class BaselineOptionsTest
         }
         final LoopDevices.Loop pool = loops.create(256 * MIB);
         Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
-        final ReplicationJob.Options o = new ReplicationJob.Options();
-        o.master = master.device();
-        o.pool = pool.device();
-        o.partition = "m";
-        o.logDirectory = Files.createTempDirectory(loops.folder(), "log-");
+        final ReplicationJob.Options o = ReplicaFixtures.jobOptions(master, pool, "m", Files.createTempDirectory(loops.folder(), "log-"));
         o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(50);
-        o.assumedRateBytesPerSecond = 200e6;
         o.lbaOrder = true;
         o.coarseTracking = true;
         final AtomicBoolean stop = new AtomicBoolean();

@@ -75,13 +75,7 @@ class FaultMatrixTest
     /** The options the in-process fault cases share; each sets what it tests on top. */
     private ReplicationJob.Options options(final LoopDevices.Loop master, final LoopDevices.Loop pool)
     {
-        final ReplicationJob.Options o = new ReplicationJob.Options();
-        o.master = master.device();
-        o.pool = pool.device();
-        o.partition = PARTITION;
-        o.logDirectory = loops.folder().resolve("log");
-        o.assumedRateBytesPerSecond = 200e6;
-        return o;
+        return ReplicaFixtures.jobOptions(master, pool, PARTITION, loops.folder().resolve("log"));
     }
 
     /**

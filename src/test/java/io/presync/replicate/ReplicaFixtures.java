@@ -146,6 +146,22 @@ final class ReplicaFixtures
     }
 
     /**
+     * The job options the replication tests start from: the devices, the partition, the write-log directory,
+     * and an assumed copy rate of 200 MB/s (no probe). Tests add what they exercise.
+     */
+    static ReplicationJob.Options jobOptions(final LoopDevices.Loop master, final LoopDevices.Loop pool, final String partition,
+        final Path logDirectory)
+    {
+        final ReplicationJob.Options o = new ReplicationJob.Options();
+        o.master = master.device();
+        o.pool = pool.device();
+        o.partition = partition;
+        o.logDirectory = logDirectory;
+        o.assumedRateBytesPerSecond = 200e6;
+        return o;
+    }
+
+    /**
      * Sets a loop device's size limit (LOOP_SET_STATUS64 lo_sizelimit) while it stays attached and open:
      * a small limit makes the device look as a hot-unplugged disk does to its openers (capacity gone,
      * reads end early, writes fail), 0 gives it its whole backing file again, data untouched.

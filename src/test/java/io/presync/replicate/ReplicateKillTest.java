@@ -143,12 +143,7 @@ class ReplicateKillTest
     private static ReplicationJob.Report resumeUntilSynced(final LoopDevices.Loop master, final LoopDevices.Loop pool, final Path log)
         throws IOException
     {
-        final ReplicationJob.Options o = new ReplicationJob.Options();
-        o.master = master.device();
-        o.pool = pool.device();
-        o.partition = "m";
-        o.logDirectory = log;
-        o.assumedRateBytesPerSecond = 200e6;
+        final ReplicationJob.Options o = ReplicaFixtures.jobOptions(master, pool, "m", log);
         try (ReplicationJob job = ReplicationJob.start(o))
         {
             assertTrue(job.resumed());

@@ -48,13 +48,8 @@ class ReplicationJobTest
 
     private ReplicationJob.Options options(final LoopDevices.Loop master, final LoopDevices.Loop pool) throws IOException
     {
-        final ReplicationJob.Options o = new ReplicationJob.Options();
-        o.master = master.device();
-        o.pool = pool.device();
-        o.partition = "m";
-        o.logDirectory = Files.createTempDirectory(loops.folder(), "log-");
+        final ReplicationJob.Options o = ReplicaFixtures.jobOptions(master, pool, "m", Files.createTempDirectory(loops.folder(), "log-"));
         o.commitIntervalNanos = TimeUnit.MILLISECONDS.toNanos(50);
-        o.assumedRateBytesPerSecond = 200e6;
         return o;
     }
 
