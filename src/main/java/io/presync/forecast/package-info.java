@@ -6,7 +6,9 @@
  * period, or run fixed parameters), {@link io.presync.forecast.FittedModel} (O(1)
  * {@code observe}, per-step and horizon-sum forecasts), {@link io.presync.forecast.CombinedForecast} (the
  * default forecast of {@code presync forecast}: the ETS sum averaged with seasonal naive's, with an
- * interval from the in-sample errors of that rule), and the value types
+ * interval from the in-sample errors of that rule), {@link io.presync.forecast.HorizonForecast} (the sum over a
+ * horizon from a model fitted to the history summed at the horizon's scale, with a Student-t bound: what
+ * the partition planner sizes by), and the value types
  * {@link io.presync.forecast.EtsSpec}, {@link io.presync.forecast.Trend},
  * {@link io.presync.forecast.Transform}, {@link io.presync.forecast.GrowthForecast}.
  * <p>
