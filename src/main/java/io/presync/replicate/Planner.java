@@ -1,9 +1,6 @@
 package io.presync.replicate;
 
-import io.presync.forecast.EtsFitter;
-import io.presync.forecast.FittedModel;
-import io.presync.forecast.GrowthForecast;
-import io.presync.forecast.Transform;
+import io.presync.forecast.HorizonForecast;
 
 /**
  * Sizes the partition: base (data at T0) plus a buffer for the data the master newly allocates while
@@ -17,11 +14,14 @@ import io.presync.forecast.Transform;
  *       wide bound lengthened the horizon, which widened the bound) and diverged to a thick partition on
  *       a bursty history; when even the expected growth keeps the horizon from settling (the master is
  *       expected to write new data about as fast as the copy moves it) the plan says so.</li>
- *   <li>Buffer = the upper bound at {@code confidence} over that horizon.</li>
- *   <li>Buffer = the upper bound at {@code confidence} of {@link FittedModel#forecastSum} of the
- *       newly-allocated-bytes history over ceil(horizon / interval) buckets, at most {@value #MAX_STEPS} ({@link EtsFitter#fitAuto},
- *       period detected among 24, 48 and 168 buckets). When the horizon is f times that many
- *       buckets, the mean is scaled by f and the spread above it by √f (independent sub-intervals).</li>
+ *   <li>Buffer = the ONE-sided upper bound at {@code confidence} (the {@code confidence} quantile: at 0.95 the
+ *       partition suffices in 95% of transfers; the buffer only guards the upper side) of the new bytes over
+ *       that horizon, from {@link HorizonForecast}: the newly-allocated-bytes history summed into buckets of
+ *       about half the horizon, an ETS model fitted to those sums (period detected among 24, 48 and 168
+ *       fine buckets when the aggregation divides them), and a Student-t quantile for a spread estimated
+ *       from few sums. Forecasting two steps of the horizon's own scale instead of horizon/interval steps
+ *       of fine buckets keeps a bursty fine-grained history from blowing the bound up (the fine model's
+ *       variance of an h-step sum grows like h³). Never below the mean.</li>
  *   <li>Conservative rule, used when the history has fewer than {@value #MIN_HISTORY_BUCKETS} buckets
  *       (or fewer than two periods when seasonal): buffer = max(10% of base, 2 allocation units) ×
  *       ln(1/(1−c)) / ln(20), which is 1× at c = 0.95 and grows with c. The plan says so.</li>
@@ -33,8 +33,6 @@ public final class Planner
 {
     public static final int MAX_ITERATIONS = 20;
     public static final int MIN_HISTORY_BUCKETS = 8;
-    /** Forecast steps at most (a week of 5-minute buckets); longer horizons scale the sum (cost grows with the steps). */
-    public static final int MAX_STEPS = 2016;
     private static final int[] PERIOD_CANDIDATES = {24, 48, 168};
 
     private Planner()
@@ -78,13 +76,12 @@ public final class Planner
         }
         // NaN (not probed) stays NaN: the horizon is unknown, and the bound does not depend on it.
         final double rate = Double.isNaN(rateBytesPerSecond) ? Double.NaN : Math.max(1.0, rateBytesPerSecond);
-        String note = growth.model == null ? growth.conservativeNote() : null;
+        String note = growth.fitted() ? null : growth.conservativeNote();
         if (growth.floorBytesPerSecond > 0)
         {
             note = (note == null ? "" : note + "; ") + String.format(java.util.Locale.ROOT,
                 "buffer at least the write log's observed %.1f MiB/s of first writes x horizon", growth.floorBytesPerSecond / (1 << 20));
         }
-        final String modelName = growth.name();
         double horizon = baseBytes / rate;
         int iterations = 0;
         // Not probed: the bound does not depend on the horizon, which stays unknown (nothing to iterate).
@@ -104,6 +101,7 @@ public final class Planner
             }
         }
         growth.evaluate(horizon);
+        final String modelName = growth.name();
         final double buffer = growth.upper;
         if (!settled)
         {
@@ -130,12 +128,16 @@ public final class Planner
     }
 
     /**
-     * The newly-allocated-bytes forecast of one history: the fitted model (or the conservative rule)
-     * evaluated over any horizon. Not thread-safe; {@link #evaluate} leaves its figures in the fields.
+     * The newly-allocated-bytes forecast of one history: a {@link HorizonForecast} fitted at the scale of the
+     * horizon (or the conservative rule) evaluated over any horizon. Fits are kept per aggregation, so the
+     * planner's iterations and the job's refinements refit only when the horizon moves the aggregation.
+     * Not thread-safe; {@link #evaluate} leaves its figures in the fields.
      */
     static final class Growth
     {
-        final FittedModel model;
+        /** The history (null: too short, the conservative rule). */
+        private final double[] history;
+        private final java.util.Map<Integer, HorizonForecast> fits = new java.util.HashMap<>();
         final int historyBuckets;
         final double intervalSeconds;
         final double confidence;
@@ -146,18 +148,20 @@ public final class Planner
         double mean;
         double lower;
         double upper;
+        /** The forecast of the last {@link #evaluate} (null before it, or with the conservative rule). */
+        HorizonForecast forecast;
 
-        private Growth(final FittedModel model, final int historyBuckets, final double intervalSeconds, final double confidence,
+        private Growth(final double[] history, final int historyBuckets, final double intervalSeconds, final double confidence,
             final double conservative)
         {
-            this.model = model;
+            this.history = history;
             this.historyBuckets = historyBuckets;
             this.intervalSeconds = intervalSeconds;
             this.confidence = confidence;
             this.conservative = conservative;
         }
 
-        /** Fits {@code history} (period detected among 24, 48 and 168 buckets); too short a history gets the conservative rule. */
+        /** Keeps {@code history} to fit at each horizon's scale; too short a history gets the conservative rule. */
         static Growth of(final double[] history, final double intervalSeconds, final double confidence, final long baseBytes,
             final long unitBytes)
         {
@@ -166,17 +170,8 @@ public final class Planner
                 throw new IllegalArgumentException("confidence must lie in (0, 1), not " + confidence);
             }
             final int n = history == null ? 0 : history.length;
-            FittedModel model = null;
-            if (n >= MIN_HISTORY_BUCKETS)
-            {
-                int period = EtsFitter.detectPeriod(history, 0, n, PERIOD_CANDIDATES);
-                if (period > 1 && n < 2 * period)
-                {
-                    period = 1;
-                }
-                model = EtsFitter.fitAuto(history, 0, n, period, Transform.NONE);
-            }
-            return new Growth(model, n, intervalSeconds, confidence, conservativeBuffer(baseBytes, unitBytes, confidence));
+            return new Growth(n >= MIN_HISTORY_BUCKETS ? history.clone() : null, n, intervalSeconds, confidence,
+                conservativeBuffer(baseBytes, unitBytes, confidence));
         }
 
         /** Sets {@link #floorBytesPerSecond} (NaN or ≤ 0: none). */
@@ -192,12 +187,22 @@ public final class Planner
          */
         boolean dependsOnHorizon()
         {
-            return model != null || floorBytesPerSecond > 0;
+            return history != null || floorBytesPerSecond > 0;
+        }
+
+        /** True when a model is fitted (enough history), false under the conservative rule. */
+        boolean fitted()
+        {
+            return history != null;
         }
 
         String name()
         {
-            return model == null ? "conservative rule" : model.name();
+            if (history == null)
+            {
+                return "conservative rule";
+            }
+            return forecast == null ? "ETS at the horizon's scale" : forecast.name();
         }
 
         String conservativeNote()
@@ -207,16 +212,17 @@ public final class Planner
         }
 
         /**
-         * Mean and bounds of the new bytes over {@code horizonSeconds}: the sum over ceil(horizon / interval)
-         * buckets (at most {@value #MAX_STEPS}); a fraction f of that many buckets scales the mean by f and the
-         * spread above it by √f. The conservative rule does not depend on the horizon.
+         * Mean and bounds of the new bytes over {@code horizon} seconds: {@link HorizonForecast} of the history
+         * summed into buckets of about half the horizon; upper = the one-sided {@code confidence} quantile (never
+         * below the mean), lower = the 1 − confidence quantile (never above it). The conservative rule does not
+         * depend on the horizon.
          */
         void evaluate(final double horizon)
         {
             horizonSeconds = horizon;
             // No floor, no product: an unknown horizon (NaN, the rate not probed) must not make the bound NaN.
             final double floor = floorBytesPerSecond > 0 ? floorBytesPerSecond * horizon : 0;
-            if (model == null)
+            if (history == null)
             {
                 mean = Math.max(conservative, floor);
                 lower = 0;
@@ -224,12 +230,16 @@ public final class Planner
                 return;
             }
             final double buckets = Math.max(horizon / intervalSeconds, 1e-9);
-            final int h = (int)Math.min(MAX_STEPS, Math.max(1, Math.ceil(buckets)));
-            final double f = buckets / h;
-            final GrowthForecast g = model.forecastSum(h, confidence);
-            mean = Math.max(0, g.mean() * f);
-            upper = Math.max(mean, mean + (g.upper() - g.mean()) * Math.sqrt(f));
-            lower = Math.max(0, mean - (g.mean() - g.lower()) * Math.sqrt(f));
+            final int b = HorizonForecast.bucketsPerStep(buckets, history.length);
+            forecast = fits.get(b);
+            if (forecast == null)
+            {
+                forecast = HorizonForecast.fit(history, 0, history.length, b, PERIOD_CANDIDATES);
+                fits.put(b, forecast);
+            }
+            mean = forecast.mean(buckets);
+            upper = Math.max(mean, forecast.quantile(buckets, confidence));
+            lower = Math.min(mean, forecast.quantile(buckets, 1.0 - confidence));
             upper = Math.max(upper, floor);
         }
     }
