@@ -10,9 +10,18 @@ package io.presync.replicate;
  *                            "not probed: ..." (then NaN)
  * @param readBytesPerSecond  the master's read rate measured by the probe, NaN when not probed
  * @param writeBytesPerSecond the pool's write rate measured by the probe, NaN when not probed
+ * @param bulkLimited         true when {@code bytesPerSecond} is the bulk limit ({@link #cappedAt}): it holds back the
+ *                            bulk pass only, new writes stream at the devices' speed, so they do not lengthen the transfer
  */
-public record CopyRate(double bytesPerSecond, String source, double readBytesPerSecond, double writeBytesPerSecond)
+public record CopyRate(double bytesPerSecond, String source, double readBytesPerSecond, double writeBytesPerSecond,
+    boolean bulkLimited)
 {
+    /** A rate that is not a bulk limit. */
+    public CopyRate(final double bytesPerSecond, final String source, final double readBytesPerSecond, final double writeBytesPerSecond)
+    {
+        this(bytesPerSecond, source, readBytesPerSecond, writeBytesPerSecond, false);
+    }
+
     /** A rate given by the caller (tests, benchmarks): nothing was probed. */
     public static CopyRate given(final double bytesPerSecond)
     {
@@ -26,7 +35,7 @@ public record CopyRate(double bytesPerSecond, String source, double readBytesPer
         {
             return this;
         }
-        return new CopyRate(limitBytesPerSecond, source + ", capped by the bulk limit", readBytesPerSecond, writeBytesPerSecond);
+        return new CopyRate(limitBytesPerSecond, source + ", capped by the bulk limit", readBytesPerSecond, writeBytesPerSecond, true);
     }
 
     /**

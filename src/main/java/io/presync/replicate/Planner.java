@@ -7,6 +7,9 @@ import io.presync.forecast.HorizonForecast;
  * the copy runs.
  *
  * <ul>
+ *   <li>Horizon = base / rate when the rate is the bulk limit ({@link CopyRate#bulkLimited()}): the limit holds back
+ *       the bulk pass only and new writes stream at the devices' speed, so the transfer lasts as long as the
+ *       base's copy. Otherwise</li>
  *   <li>Horizon = (base + expected growth) / measured copy rate: the expected transfer time, since the copy
  *       moves the new data the master is expected to write, not the whole buffer reserved for the bound;
  *       the growth depends on the horizon, so the two are iterated (at most {@value #MAX_ITERATIONS} times,
@@ -67,6 +70,30 @@ public final class Planner
         final long maxPartitionBytes,
         final long unitBytes)
     {
+        return plan(growth, baseBytes, logicalBytes, rateBytesPerSecond, false, maxPartitionBytes, unitBytes);
+    }
+
+    /** {@link #plan} at {@code rate}; a bulk limit ({@link CopyRate#bulkLimited()}) makes the horizon the base's copy time. */
+    static Plan plan(
+        final Growth growth,
+        final long baseBytes,
+        final long logicalBytes,
+        final CopyRate rate,
+        final long maxPartitionBytes,
+        final long unitBytes)
+    {
+        return plan(growth, baseBytes, logicalBytes, rate.bytesPerSecond(), rate.bulkLimited(), maxPartitionBytes, unitBytes);
+    }
+
+    private static Plan plan(
+        final Growth growth,
+        final long baseBytes,
+        final long logicalBytes,
+        final double rateBytesPerSecond,
+        final boolean growthStreamsBesideTheRate,
+        final long maxPartitionBytes,
+        final long unitBytes)
+    {
         final double confidence = growth.confidence;
         final double intervalSeconds = growth.intervalSeconds;
         final int n = growth.historyBuckets;
@@ -92,7 +119,7 @@ public final class Planner
         {
             iterations++;
             growth.evaluate(horizon);
-            final double next = Math.min(maxHorizon, (baseBytes + growth.mean) / rate);
+            final double next = Math.min(maxHorizon, (baseBytes + (growthStreamsBesideTheRate ? 0 : growth.mean)) / rate);
             settled = next < maxHorizon && Math.abs(next - horizon) <= 0.01 * Math.max(horizon, 1e-9);
             horizon = next;
             if (next >= maxHorizon)

@@ -391,7 +391,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                     final CopyRate rate = probe(options, master, ring, map, pool);
                     return Planner.plan(Planner.Growth.of(history.newBytes(), history.intervalSeconds(), options.confidence,
                             map.totalBytes(), unitBytes).withFloor(history.observedBytesPerSecond()), map.totalBytes(), master.sizeBytes(),
-                        rate.bytesPerSecond(), options.maxPartitionBytes, unitBytes)
+                        rate, options.maxPartitionBytes, unitBytes)
                         .withInputs(rate, history);
                 }
             }
@@ -549,7 +549,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             // The probe reads and writes for a while; without a growth model the buffer does not depend on the rate.
             final CopyRate rate = growth.dependsOnHorizon() || options.assumedRateBytesPerSecond > 0 ?
                 probe(options, master, ring, snapshot, pool) : CopyRate.notNeeded();
-            plan = Planner.plan(growth, snapshot.totalBytes(), sizeBytes, rate.bytesPerSecond(), options.maxPartitionBytes,
+            plan = Planner.plan(growth, snapshot.totalBytes(), sizeBytes, rate, options.maxPartitionBytes,
                 pool.info().unitBytes()).withInputs(rate, history);
             horizonSeconds = plan.horizonSeconds();
             phase(3);

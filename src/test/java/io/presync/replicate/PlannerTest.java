@@ -160,4 +160,19 @@ class PlannerTest
         assertEquals(16 * GIB, plan.partitionBytes(), plan.toString());
         assertTrue(plan.horizonSeconds() <= 10.0 * 16 * GIB / 0.5e6 * 1.0001, plan.toString());
     }
+
+    @Test
+    void aBulkLimitedCopyPlansTheBasesCopyTimeBecauseNewDataStreamsBesideTheLimit()
+    {
+        final double[] y = history(24 * 7);
+        final double limit = 10e6;
+        final CopyRate limited = CopyRate.probed(500e6, 400e6, null).cappedAt(limit);
+        assertTrue(limited.bulkLimited());
+        final Plan plan = Planner.plan(Planner.Growth.of(y, 60, 0.95, GIB, UNIT), GIB, 16 * GIB, limited, 0, UNIT);
+        assertEquals(GIB / limit, plan.horizonSeconds(), 1e-9 * plan.horizonSeconds(), plan.toString());
+        // At the same rate from a probe the copy also moves the new data: a longer horizon, a bound not smaller.
+        final Plan probed = Planner.plan(Planner.Growth.of(y, 60, 0.95, GIB, UNIT), GIB, 16 * GIB, CopyRate.given(limit), 0, UNIT);
+        assertTrue(probed.horizonSeconds() > plan.horizonSeconds(), probed + " vs " + plan);
+        assertTrue(probed.growthUpperBytes() >= plan.growthUpperBytes(), probed + " vs " + plan);
+    }
 }
