@@ -6,13 +6,15 @@ package io.presync.replicate;
  * @param baseBytes            bytes of data in the master's snapshot at T0
  * @param logicalBytes         the master's size
  * @param rateBytesPerSecond   copy rate measured on these devices
- * @param horizonSeconds       expected transfer time of base plus buffer at that rate
+ * @param horizonSeconds       expected transfer time: (base + expected growth) / rate, or base / rate when the rate is
+ *                             the bulk limit (new data streams beside it)
  * @param historyBuckets       buckets of newly-allocated-bytes history the forecast saw
  * @param intervalSeconds      length of one history bucket
- * @param model                the fitted model's name, or the conservative rule when history was too short
+ * @param model                the fitted model's name (for example {@code ETS(A,N,N) of 23-bucket sums, t(7)}), or
+ *                             the conservative rule when history was too short
  * @param predictedGrowthBytes forecast mean of new bytes over the horizon
- * @param growthLowerBytes     lower bound at {@code confidence}
- * @param growthUpperBytes     upper bound at {@code confidence}: the buffer
+ * @param growthLowerBytes     the (1 − confidence) quantile of the growth
+ * @param growthUpperBytes     the {@code confidence} quantile of the growth (a one-sided bound): the buffer
  * @param confidence           confidence of the bounds
  * @param partitionBytes       the size to allocate: min(base + buffer, max, logical), rounded up to the unit
  * @param unitBytes            the pool's allocation unit
