@@ -42,7 +42,7 @@ class HorizonForecastProperties
         assertTrue(history / b >= HorizonForecast.MIN_POINTS || b == 1);
     }
 
-    @Property(tries = 60)
+    @Property(tries = 200)
     void aConstantHistoryForecastsTheConstantTimesTheHorizon(
         @ForAll @Scale(4) @DoubleRange(min = 0, max = 1e9) final double value,
         @ForAll @IntRange(min = 8, max = 300) final int n,
@@ -52,9 +52,9 @@ class HorizonForecastProperties
         final double[] y = new double[n];
         java.util.Arrays.fill(y, value);
         final HorizonForecast f = HorizonForecast.fit(y, 0, n, HorizonForecast.bucketsPerStep(horizon, n), PERIODS);
-        final double tolerance = 1e-6 * (1 + value * horizon);
-        assertEquals(value * horizon, f.mean(horizon), tolerance, f.name());
-        assertEquals(value * horizon, f.quantile(horizon, confidence), tolerance, f.name());
+        assertEquals(value * horizon, f.mean(horizon), 1e-6 * (1 + value * horizon), f.name());
+        // The fit's σ² on a constant is round-off, not 0, and a t quantile of few degrees magnifies it a little.
+        assertEquals(value * horizon, f.quantile(horizon, confidence), 1e-3 * (1 + value * horizon), f.name());
     }
 
     @Property(tries = 40)
