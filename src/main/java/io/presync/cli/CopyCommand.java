@@ -50,6 +50,7 @@ public final class CopyCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        Timeline.mark("copy: arguments parsed");
         if (queueDepth < 1 || queueDepth > DeviceCopy.MAX_QUEUE_DEPTH)
         {
             throw new RefusedException("--queue-depth " + queueDepth + " is not valid; use 1 to " +
@@ -61,11 +62,12 @@ public final class CopyCommand implements Callable<Integer>
                 "sector size, for example 1M");
         }
         refuseSameDevice();
+        Timeline.mark("copy: stat both");
 
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        try (BlockDevice source = BlockDevice.open(from, OpenOptions.forReading());
-             BlockDevice destination = BlockDevice.open(to, OpenOptions.forWriting()))
+        try (BlockDevice source = open(from, OpenOptions.forReading(), "copy: source opened");
+             BlockDevice destination = open(to, OpenOptions.forWriting(), "copy: destination opened"))
         {
             if (BlockDevice.overlap(source, destination))
             {
@@ -88,9 +90,13 @@ public final class CopyCommand implements Callable<Integer>
             final long start = System.nanoTime();
             try (DeviceCopy copy = DeviceCopy.create(source, destination, queueDepth, chunkBytes))
             {
+                Timeline.mark("copy: ring and buffers set up");
                 copy.copyAll(showProgress ? (done, total) -> progress(err, done, total, start) : null);
+                Timeline.mark("copy: data copied");
             }
+            Timeline.mark("copy: ring and buffers freed");
             destination.flush();
+            Timeline.mark("copy: destination flushed");
             final double seconds = (System.nanoTime() - start) / 1e9;
             if (showProgress)
             {
@@ -100,8 +106,17 @@ public final class CopyCommand implements Callable<Integer>
             out.printf(Locale.ROOT, "copied %s from %s to %s in %.2f s (%s/s)%n", SizeConverter.format(source.sizeBytes()),
                 from, to, seconds, SizeConverter.format((long)(source.sizeBytes() / Math.max(seconds, 1e-9))));
             out.flush();
+            Timeline.mark("copy: report printed");
         }
+        Timeline.mark("copy: devices closed");
         return Main.EXIT_OK;
+    }
+
+    private static BlockDevice open(final Path path, final OpenOptions options, final String mark) throws IOException
+    {
+        final BlockDevice device = BlockDevice.open(path, options);
+        Timeline.mark(mark);
+        return device;
     }
 
     private void refuseSameDevice() throws IOException

@@ -1,6 +1,7 @@
 package io.presync.cli;
 
 import io.presync.RefusedException;
+import io.presync.device.DeviceCopy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -48,13 +49,36 @@ public final class Main implements Runnable
 
     public static void main(final String[] args)
     {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        Timeline.mark("main");
+        if (args.length > 0 && args[0].equals("copy"))
+        {
+            linkAhead(DeviceCopy::linkNativeCalls);
+        }
+        final PrintWriter err = new PrintWriter(System.err, true);
+        final int code = execute(args, new PrintWriter(System.out, true), err);
+        Timeline.mark("exit");
+        Timeline.print(err);
+        System.exit(code);
+    }
+
+    /**
+     * Runs {@code link} on a daemon thread: linking native calls (FFM downcall handles) is tens of
+     * milliseconds of a short command's start-up that can overlap picocli building its model on the
+     * main thread. The main thread needs no coordination: when it reaches a call whose class is still
+     * being initialised there, it waits for that initialisation rather than repeating it.
+     */
+    static void linkAhead(final Runnable link)
+    {
+        final Thread thread = new Thread(link, "presync-link");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /** Runs the command line with the given streams and returns the exit code (tests call this). */
     public static int execute(final String[] args, final PrintWriter out, final PrintWriter err)
     {
         final CommandLine commandLine = commandLineFor(args);
+        Timeline.mark("command model built");
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExitCodeExceptionMapper(Main::exitCodeOf);

@@ -10,6 +10,7 @@ import io.presync.ffi.liburing.io_uring_sq;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -299,6 +300,31 @@ public final class Ring implements AutoCloseable
     public static String unavailableReason()
     {
         return Probe.REASON;
+    }
+
+    /**
+     * Links the native calls that setting up and driving a ring makes (liburing's set-up, teardown and
+     * registration functions, io_uring_enter) and probes io_uring, now rather than at first use: each
+     * downcall handle costs milliseconds of start-up that no AOT cache keeps, so a short command has a
+     * background thread do this while its main thread starts up. Idempotent and thread-safe (class
+     * initialisation); never throws (a missing liburing shows in {@link #unavailableReason()}).
+     */
+    public static void linkNativeCalls()
+    {
+        if (unavailableReason() != null)
+        {
+            return;
+        }
+        try
+        {
+            final MethodHandle enter = EnterCalls.ENTER_BLOCKING;
+            final MethodHandle register = Liburing.io_uring_register_buffers$handle();
+            final MethodHandle registerFiles = Liburing.io_uring_register_files$handle();
+        }
+        catch (final LinkageError | RuntimeException ex)
+        {
+            // The ring's own set-up reports the problem when it gets there.
+        }
     }
 
     /** Allocates a zeroed buffer aligned to {@link #BUFFER_ALIGNMENT_BYTES}, as O_DIRECT needs. */

@@ -84,6 +84,28 @@ class DeviceCopyTest
     }
 
     @Test
+    void linkingNativeCallsOnAnotherThreadWhileCopyingLeavesTheCopyRight() throws Exception
+    {
+        final LoopDevices.Loop sourceLoop = loops.create(8 * MIB);
+        final LoopDevices.Loop destinationLoop = loops.create(8 * MIB);
+        LoopDevices.run("dd", "if=/dev/urandom", "of=" + sourceLoop.path(), "bs=1M", "count=8", "oflag=direct",
+            "status=none");
+        // presync copy links on a daemon thread while its main thread opens the devices and sets the ring up.
+        final Thread linker = new Thread(DeviceCopy::linkNativeCalls, "presync-link");
+        linker.start();
+        try (BlockDevice source = BlockDevice.open(sourceLoop.device(), OpenOptions.forReading());
+             BlockDevice destination = BlockDevice.open(destinationLoop.device(), OpenOptions.forWriting());
+             DeviceCopy copy = DeviceCopy.create(source, destination, 4, 256 * 1024))
+        {
+            assertEquals(8 * MIB, copy.copyAll(null));
+            linker.join();
+            DeviceCopy.linkNativeCalls();
+            destination.flush();
+            assertSame(source, destination, 0, 8 * MIB, "copy while linking");
+        }
+    }
+
+    @Test
     void allocatesNothingPerChunk() throws IOException
     {
         final LoopDevices.Loop sourceLoop = loops.create(16 * MIB);

@@ -1,0 +1,54 @@
+package io.presync.cli;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+
+/**
+ * Start-up and teardown marks of a command, printed to stderr at exit when the JVM runs with
+ * {@code -Dpresync.timeline=true} (diagnostics for {@code presync copy}'s fixed cost; off, a mark is one
+ * static boolean test). Times are milliseconds since the JVM started, from
+ * {@code ProcessHandle}-free sources: the first mark also records the JVM's own uptime so that the time
+ * before {@code main} shows.
+ */
+final class Timeline
+{
+    static final boolean ENABLED = Boolean.getBoolean("presync.timeline");
+    private static final int MAX_MARKS = 64;
+    private static final String[] NAMES = new String[MAX_MARKS];
+    private static final long[] NANOS = new long[MAX_MARKS];
+    private static int count;
+
+    private Timeline()
+    {
+    }
+
+    static void mark(final String name)
+    {
+        if (ENABLED && count < MAX_MARKS)
+        {
+            NANOS[count] = System.nanoTime();
+            NAMES[count++] = name;
+        }
+    }
+
+    /** Prints the marks: time since the JVM started and since the previous mark, in milliseconds. */
+    static void print(final PrintWriter err)
+    {
+        if (!ENABLED || count == 0)
+        {
+            return;
+        }
+        final long now = System.nanoTime();
+        final double uptimeMillis = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        // Uptime has millisecond resolution: good enough to place main() after the JVM's start.
+        final long startNanos = now - (long)(uptimeMillis * 1e6);
+        long previous = startNanos;
+        for (int i = 0; i < count; i++)
+        {
+            err.printf(Locale.ROOT, "timeline %8.1f ms  +%7.1f ms  %s%n", (NANOS[i] - startNanos) / 1e6,
+                (NANOS[i] - previous) / 1e6, NAMES[i]);
+            previous = NANOS[i];
+        }
+        err.flush();
+    }
+}
