@@ -50,7 +50,8 @@ public final class Main implements Runnable
     public static void main(final String[] args)
     {
         Timeline.mark("main");
-        if (args.length > 0 && args[0].equals("copy"))
+        final boolean copy = args.length > 0 && args[0].equals("copy");
+        if (copy)
         {
             linkAhead(DeviceCopy::linkNativeCalls);
         }
@@ -58,6 +59,12 @@ public final class Main implements Runnable
         final int code = execute(args, new PrintWriter(System.out, true), err);
         Timeline.mark("exit");
         Timeline.print(err);
+        if (copy)
+        {
+            // execute() flushed both streams and copy registers no shutdown hook: halt skips the
+            // hook machinery of System.exit (a few ms of a short copy's process).
+            Runtime.getRuntime().halt(code);
+        }
         System.exit(code);
     }
 

@@ -6,9 +6,8 @@ import java.util.Locale;
 /**
  * Start-up and teardown marks of a command, printed to stderr at exit when the JVM runs with
  * {@code -Dpresync.timeline=true} (diagnostics for {@code presync copy}'s fixed cost; off, a mark is one
- * static boolean test). Times are milliseconds since the JVM started, from
- * {@code ProcessHandle}-free sources: the first mark also records the JVM's own uptime so that the time
- * before {@code main} shows.
+ * static boolean test). Times are milliseconds since the process started (see {@link #startNanos()}),
+ * so that the time before {@code main} shows.
  */
 final class Timeline
 {
@@ -31,6 +30,23 @@ final class Timeline
         }
     }
 
+    /**
+     * The zero of the timeline: {@code -Dpresync.timeline.t0=NANOS}, a CLOCK_MONOTONIC reading taken by
+     * whoever started the process (System.nanoTime is CLOCK_MONOTONIC on Linux; Python's
+     * time.monotonic_ns() too), so that the wrapper script and the JVM's own start show; else the JVM's
+     * start as its uptime says (millisecond resolution).
+     */
+    private static long startNanos()
+    {
+        final String t0 = System.getProperty("presync.timeline.t0");
+        if (t0 != null)
+        {
+            return Long.parseLong(t0);
+        }
+        final long now = System.nanoTime();
+        return now - java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L;
+    }
+
     /** Prints the marks: time since the JVM started and since the previous mark, in milliseconds. */
     static void print(final PrintWriter err)
     {
@@ -38,10 +54,7 @@ final class Timeline
         {
             return;
         }
-        final long now = System.nanoTime();
-        final double uptimeMillis = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
-        // Uptime has millisecond resolution: good enough to place main() after the JVM's start.
-        final long startNanos = now - (long)(uptimeMillis * 1e6);
+        final long startNanos = startNanos();
         long previous = startNanos;
         for (int i = 0; i < count; i++)
         {

@@ -91,6 +91,7 @@ public final class Libc
     static final long SYS_OPENAT = 257;
     static final long SYS_NEWFSTATAT = 262;
     static final long SYS_FALLOCATE = 285;
+    static final long SYS_IO_URING_ENTER = 426;
     static final long AT_FDCWD = -100;
 
     /**
@@ -425,6 +426,27 @@ public final class Libc
         {
             throw Errno.exception("munmap(" + region.byteSize() + " bytes)", null, errno(capture));
         }
+    }
+
+    /**
+     * {@code io_uring_enter(2)} without a signal mask, through the one system-call handle: for a wait
+     * that may block, where a downcall handle of its own would only add start-up. Returns what the
+     * kernel returns, a negative errno on failure (as liburing's raw wrapper does); never throws,
+     * never retries.
+     */
+    public static int ioUringEnter(final int fd, final int toSubmit, final int minComplete, final int flags)
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        final long result;
+        try
+        {
+            result = syscall(capture, SYS_IO_URING_ENTER, fd, toSubmit, minComplete, flags);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError("io_uring_enter downcall failed", t);
+        }
+        return result == -1 ? -errno(capture) : (int)result;
     }
 
     /** {@code fsync(2)}. */

@@ -1,6 +1,7 @@
 package io.presync.uring;
 
 import io.presync.ffi.Errno;
+import io.presync.ffi.Libc;
 import io.presync.ffi.liburing.Liburing;
 import io.presync.ffi.liburing.io_uring;
 import io.presync.ffi.liburing.io_uring_cq;
@@ -317,7 +318,8 @@ public final class Ring implements AutoCloseable
         }
         try
         {
-            final MethodHandle enter = EnterCalls.ENTER_BLOCKING;
+            Libc.link();
+            final MethodHandle enter = EnterCalls.ENTER_NONBLOCKING;
             final MethodHandle register = Liburing.io_uring_register_buffers$handle();
             final MethodHandle registerFiles = Liburing.io_uring_register_files$handle();
         }
