@@ -58,6 +58,8 @@ public final class Main implements Runnable
         final PrintWriter err = new PrintWriter(System.err, true);
         final int code = execute(args, new PrintWriter(System.out, true), err);
         Timeline.mark("exit");
+        Timeline.record("link thread started", TimedLink.startNanos);
+        Timeline.record("link thread done", TimedLink.doneNanos);
         Timeline.print(err);
         if (copy)
         {
@@ -76,9 +78,24 @@ public final class Main implements Runnable
      */
     static void linkAhead(final Runnable link)
     {
-        final Thread thread = new Thread(link, "presync-link");
+        final Thread thread = new Thread(Timeline.ENABLED ? new TimedLink(link) : link, "presync-link");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** A link run that leaves its start and end for the timeline (-Dpresync.timeline=true only). */
+    private record TimedLink(Runnable link) implements Runnable
+    {
+        static volatile long startNanos;
+        static volatile long doneNanos;
+
+        @Override
+        public void run()
+        {
+            startNanos = System.nanoTime();
+            link.run();
+            doneNanos = System.nanoTime();
+        }
     }
 
     /** Runs the command line with the given streams and returns the exit code (tests call this). */

@@ -23,10 +23,26 @@ final class Timeline
 
     static void mark(final String name)
     {
-        if (ENABLED && count < MAX_MARKS)
+        if (ENABLED)
         {
-            NANOS[count] = System.nanoTime();
-            NAMES[count++] = name;
+            record(name, System.nanoTime());
+        }
+    }
+
+    /** A mark taken earlier, e.g. by another thread (main thread only: marks are not synchronised). */
+    static void record(final String name, final long nanos)
+    {
+        if (ENABLED && count < MAX_MARKS && nanos != 0)
+        {
+            int i = count++;
+            while (i > 0 && NANOS[i - 1] > nanos)
+            {
+                NANOS[i] = NANOS[i - 1];
+                NAMES[i] = NAMES[i - 1];
+                i--;
+            }
+            NANOS[i] = nanos;
+            NAMES[i] = name;
         }
     }
 

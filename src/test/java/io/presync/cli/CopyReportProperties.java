@@ -1,5 +1,6 @@
 package io.presync.cli;
 
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.DoubleRange;
@@ -26,6 +27,16 @@ class CopyReportProperties
     {
         final double value = thousandths / 1000.0 + 0.005;
         assertEquals(String.format(Locale.ROOT, "%.2f", value), CopyCommand.decimal(value, 2));
+    }
+
+    @Example
+    void carriesRunThroughNinesAndThePoint()
+    {
+        assertEquals("10.00", CopyCommand.decimal(9.995, 2));
+        assertEquals("1000.0", CopyCommand.decimal(999.96, 1));
+        assertEquals("0.42", CopyCommand.decimal(0.415, 2));
+        assertEquals("3.00", CopyCommand.decimal(3, 2));
+        assertEquals("0.00", CopyCommand.decimal(0, 2));
     }
 
     @Property

@@ -16,6 +16,7 @@ class TimelineTest
         assertFalse(Timeline.ENABLED, "tests run without -Dpresync.timeline");
         Timeline.mark("a");
         Timeline.mark("b");
+        Timeline.record("c", System.nanoTime());
         final StringWriter err = new StringWriter();
         Timeline.print(new PrintWriter(err));
         assertEquals("", err.toString());
