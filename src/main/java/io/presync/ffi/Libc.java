@@ -91,6 +91,7 @@ public final class Libc
     static final long SYS_OPENAT = 257;
     static final long SYS_NEWFSTATAT = 262;
     static final long SYS_FALLOCATE = 285;
+    static final long SYS_IO_URING_SETUP = 425;
     static final long SYS_IO_URING_ENTER = 426;
     static final long AT_FDCWD = -100;
 
@@ -426,6 +427,27 @@ public final class Libc
         {
             throw Errno.exception("munmap(" + region.byteSize() + " bytes)", null, errno(capture));
         }
+    }
+
+    /**
+     * {@code io_uring_setup(2)} of {@code entries} with {@code params} (a zeroed {@code struct
+     * io_uring_params}, which the kernel fills in): the new ring's file descriptor, or a negative errno.
+     * Maps nothing (liburing's set-up does that): for probing whether io_uring works here without a
+     * downcall handle of its own; close the descriptor with {@link #close}.
+     */
+    public static int ioUringSetup(final int entries, final MemorySegment params)
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        final long result;
+        try
+        {
+            result = syscall(capture, SYS_IO_URING_SETUP, entries, params.address(), 0L, 0L);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError("io_uring_setup downcall failed", t);
+        }
+        return result == -1 ? -errno(capture) : (int)result;
     }
 
     /**

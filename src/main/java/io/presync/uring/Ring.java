@@ -11,6 +11,7 @@ import io.presync.ffi.liburing.io_uring_sq;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
@@ -296,7 +297,7 @@ public final class Ring implements AutoCloseable
 
     /**
      * Whether io_uring works here: null when it does, else one sentence with the reason and the fix.
-     * Probed once (by setting up and tearing down a 2-entry ring) and cached; never throws.
+     * Probed once (by loading liburing and setting up and closing a 2-entry ring) and cached; never throws.
      */
     public static String unavailableReason()
     {
@@ -312,16 +313,20 @@ public final class Ring implements AutoCloseable
      */
     public static void linkNativeCalls()
     {
+        Libc.link();
         if (unavailableReason() != null)
         {
             return;
         }
         try
         {
-            Libc.link();
+            // In the order Ring.create and a copy need them: a thread that catches up with this one
+            // waits for the handle being linked, then links the next ones itself, in parallel.
+            final MethodHandle setup = Liburing.io_uring_queue_init_params$handle();
             final MethodHandle enter = EnterCalls.ENTER_NONBLOCKING;
             final MethodHandle register = Liburing.io_uring_register_buffers$handle();
             final MethodHandle registerFiles = Liburing.io_uring_register_files$handle();
+            final MethodHandle exit = Liburing.io_uring_queue_exit$handle();
         }
         catch (final LinkageError | RuntimeException ex)
         {
@@ -913,7 +918,11 @@ public final class Ring implements AutoCloseable
         }
     }
 
-    /** Sets up and tears down a 2-entry ring; returns null or the reason it failed. Never throws. */
+    /**
+     * Loads liburing, then sets up and closes a 2-entry ring with the bare system call; returns null or
+     * the reason it failed. Never throws. No liburing call is made, so the probe costs no downcall
+     * handles (milliseconds each) that the ring's own set-up might not need yet.
+     */
     static String probe()
     {
         final String forced = System.getProperty(UNAVAILABLE_PROPERTY);
@@ -923,19 +932,19 @@ public final class Ring implements AutoCloseable
         }
         try (Arena probe = Arena.ofConfined())
         {
-            final MemorySegment ring = probe.allocate(io_uring.layout());
+            // Typically liburing.so.2 missing: libraryLookup throws IllegalArgumentException.
+            SymbolLookup.libraryLookup("liburing.so.2", probe);
             final MemorySegment params = probe.allocate(io_uring_params.layout());
-            final int ret = Liburing.io_uring_queue_init_params(2, ring, params);
-            if (ret < 0)
+            final int fd = Libc.ioUringSetup(2, params);
+            if (fd < 0)
             {
-                return reasonForSetupErrno(-ret, readIoUringDisabled());
+                return reasonForSetupErrno(-fd, readIoUringDisabled());
             }
-            Liburing.io_uring_queue_exit(ring);
+            Libc.close(fd);
             return null;
         }
-        catch (final LinkageError | RuntimeException ex)
+        catch (final LinkageError | RuntimeException | IOException ex)
         {
-            // Typically liburing.so.2 missing: the bindings' class initialiser fails to look it up.
             final Throwable cause = ex.getCause() != null ? ex.getCause() : ex;
             return "liburing.so.2 could not be loaded (" + cause.getMessage() + "); install the liburing2 package.";
         }

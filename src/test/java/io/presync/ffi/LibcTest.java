@@ -1,5 +1,7 @@
 package io.presync.ffi;
 
+import io.presync.ffi.liburing.io_uring_params;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +83,24 @@ class LibcTest
         final ErrnoException badFd = assertThrows(ErrnoException.class, () -> Libc.fstat(-1, "fd -1"));
         assertEquals(Errno.EBADF, badFd.errno());
         assertThrows(IOException.class, () -> Libc.open(dir.toString(), Libc.O_RDWR, 0), "a directory is not writable");
+    }
+
+    @Test
+    void ioUringSetupReturnsARingDescriptorOrANegativeErrno() throws IOException
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment params = arena.allocate(io_uring_params.layout());
+            final int fd = Libc.ioUringSetup(2, params);
+            Assumptions.assumeTrue(fd >= 0, () -> "io_uring_setup: " + Errno.describe(-fd));
+            assertEquals(2, io_uring_params.sq_entries(params), "the kernel filled in the parameters");
+            assertEquals(4, io_uring_params.cq_entries(params));
+            Libc.close(fd);
+            params.fill((byte)0);
+            assertEquals(-Errno.EINVAL, Libc.ioUringSetup(0, params), "no entries: EINVAL, not an exception");
+            // A blocking enter on a closed ring descriptor is refused the same way.
+            assertEquals(-Errno.EBADF, Libc.ioUringEnter(fd, 0, 1, 1));
+        }
     }
 
     @Test
