@@ -26,28 +26,122 @@ import java.util.concurrent.Callable;
 @Command(
     name = "copy",
     mixinStandardHelpOptions = true,
-    description = "Copies a whole block device onto another through io_uring (O_DIRECT, pipelined).")
+    description = CopyCommand.DESCRIPTION)
 public final class CopyCommand implements Callable<Integer>
 {
+    static final String DESCRIPTION = "Copies a whole block device onto another through io_uring (O_DIRECT, pipelined).";
+    static final String FROM_DESCRIPTION = "The device to read.";
+    static final String TO_DESCRIPTION = "The device to overwrite (at least as large as --from; not mounted or in use).";
+    static final String QUEUE_DEPTH_DEFAULT = "16";
+    static final String QUEUE_DEPTH_DESCRIPTION = "Chunks in flight (default ${DEFAULT-VALUE}).";
+    static final String CHUNK_DEFAULT = "1M";
+    static final String CHUNK_DESCRIPTION =
+        "Bytes per read and write, a multiple of the sector size (default ${DEFAULT-VALUE}).";
+
     private static final String[] UNITS = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--from", required = true, paramLabel = "DEV", description = "The device to read.")
+    @Option(names = "--from", required = true, paramLabel = "DEV", description = FROM_DESCRIPTION)
     Path from;
 
-    @Option(names = "--to", required = true, paramLabel = "DEV",
-        description = "The device to overwrite (at least as large as --from; not mounted or in use).")
+    @Option(names = "--to", required = true, paramLabel = "DEV", description = TO_DESCRIPTION)
     Path to;
 
-    @Option(names = "--queue-depth", paramLabel = "N", defaultValue = "16",
-        description = "Chunks in flight (default ${DEFAULT-VALUE}).")
+    @Option(names = "--queue-depth", paramLabel = "N", defaultValue = QUEUE_DEPTH_DEFAULT,
+        description = QUEUE_DEPTH_DESCRIPTION)
     int queueDepth;
 
-    @Option(names = "--chunk", paramLabel = "SIZE", defaultValue = "1M", converter = SizeConverter.class,
-        description = "Bytes per read and write, a multiple of the sector size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--chunk", paramLabel = "SIZE", defaultValue = CHUNK_DEFAULT, converter = SizeConverter.class,
+        description = CHUNK_DESCRIPTION)
     long chunkBytes;
+
+    /**
+     * This command's picocli model built in code, the same as picocli derives from the annotations above
+     * (CopyCommandModelTest compares the two: usage help and parsing). Deriving it means parsing
+     * annotations, which the JDK does through dynamic proxy classes that no AOT cache holds: some 60 ms
+     * of the start-up of {@code presync copy}, whose whole point is to be quick (see Main#commandLineFor).
+     */
+    static CommandLine.Model.CommandSpec model()
+    {
+        final CopyCommand command = new CopyCommand();
+        final CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.wrapWithoutInspection(command);
+        command.spec = spec;
+        spec.name("copy");
+        spec.usageMessage().description(DESCRIPTION);
+        Main.addStandardHelpOptions(spec);
+        spec.addOption(CommandLine.Model.OptionSpec.builder("--from").required(true).paramLabel("DEV").type(Path.class)
+            .converters(new PathConverter()).description(FROM_DESCRIPTION).setter(new Binding(command, Binding.FROM))
+            .getter(new Binding(command, Binding.FROM)).build());
+        spec.addOption(CommandLine.Model.OptionSpec.builder("--to").required(true).paramLabel("DEV").type(Path.class)
+            .converters(new PathConverter()).description(TO_DESCRIPTION).setter(new Binding(command, Binding.TO))
+            .getter(new Binding(command, Binding.TO)).build());
+        // Initial values as the fields': picocli resets every option to it before parsing.
+        spec.addOption(CommandLine.Model.OptionSpec.builder("--queue-depth").paramLabel("N").type(int.class)
+            .initialValue(0).defaultValue(QUEUE_DEPTH_DEFAULT).description(QUEUE_DEPTH_DESCRIPTION)
+            .setter(new Binding(command, Binding.QUEUE_DEPTH)).getter(new Binding(command, Binding.QUEUE_DEPTH)).build());
+        spec.addOption(CommandLine.Model.OptionSpec.builder("--chunk").paramLabel("SIZE").type(long.class)
+            .converters(new SizeConverter()).initialValue(0L).defaultValue(CHUNK_DEFAULT).description(CHUNK_DESCRIPTION)
+            .setter(new Binding(command, Binding.CHUNK)).getter(new Binding(command, Binding.CHUNK)).build());
+        return spec;
+    }
+
+    /** Reads and writes one option's field, as picocli's reflective binding would. */
+    private static final class Binding implements CommandLine.Model.IGetter, CommandLine.Model.ISetter
+    {
+        static final int FROM = 0;
+        static final int TO = 1;
+        static final int QUEUE_DEPTH = 2;
+        static final int CHUNK = 3;
+
+        private final CopyCommand command;
+        private final int field;
+
+        Binding(final CopyCommand command, final int field)
+        {
+            this.command = command;
+            this.field = field;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> T get()
+        {
+            final Object value = switch (field)
+            {
+                case FROM -> command.from;
+                case TO -> command.to;
+                case QUEUE_DEPTH -> command.queueDepth;
+                default -> command.chunkBytes;
+            };
+            return (T)value;
+        }
+
+        @Override
+        public <T> T set(final T value)
+        {
+            final T previous = get();
+            switch (field)
+            {
+                case FROM -> command.from = (Path)value;
+                case TO -> command.to = (Path)value;
+                case QUEUE_DEPTH -> command.queueDepth = (Integer)value;
+                default -> command.chunkBytes = (Long)value;
+            }
+            return previous;
+        }
+    }
+
+    /** picocli's own Path converter is registered by reflection; this one is plain. */
+    private static final class PathConverter implements CommandLine.ITypeConverter<Path>
+    {
+        @Override
+        public Path convert(final String value)
+        {
+            return Path.of(value);
+        }
+    }
 
     @Override
     public Integer call() throws Exception

@@ -13,10 +13,10 @@ import java.io.PrintWriter;
  * Errors a user can cause print one sentence, never a stack trace ({@code PRESYNC_DEBUG=1} adds it).
  */
 @Command(
-    name = "presync",
+    name = Main.NAME,
     mixinStandardHelpOptions = true,
-    version = "presync 0.1.0",
-    description = "Replicates a live master block volume into a right-sized partition of a slave pool.",
+    version = Main.VERSION,
+    description = Main.DESCRIPTION,
     subcommands = {
         CommandLine.HelpCommand.class,
         CopyCommand.class,
@@ -34,6 +34,10 @@ import java.io.PrintWriter;
     })
 public final class Main implements Runnable
 {
+    static final String NAME = "presync";
+    static final String VERSION = "presync 0.1.0";
+    static final String DESCRIPTION = "Replicates a live master block volume into a right-sized partition of a slave pool.";
+
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;
@@ -126,12 +130,20 @@ public final class Main implements Runnable
     /**
      * The command tree for these arguments. Picocli builds the model of every subcommand it is given by
      * reflection, which is most of the start-up of a short command; when the first argument names a
-     * subcommand, only that one is built, under {@link Lean}, a root equal to Main without subcommands.
+     * subcommand, only that one is built, under a root equal to Main without subcommands
+     * ({@link #leanRoot()}, built in code). {@code copy}, which is all start-up and one copy, has its
+     * model built in code too ({@link CopyCommand#model()}): no annotation is parsed on its way.
      * Anything else (no argument, an option such as --help, a misspelt name) gets the full tree, so
      * help and error messages list every subcommand.
      */
     static CommandLine commandLineFor(final String[] args)
     {
+        if (args.length > 0 && args[0].equals("copy"))
+        {
+            final CommandLine lean = new CommandLine(leanRoot());
+            lean.addSubcommand(new CommandLine(CopyCommand.model()));
+            return lean;
+        }
         if (args.length > 0 && !args[0].startsWith("-"))
         {
             for (final Class<?> subcommand : Main.class.getAnnotation(Command.class).subcommands())
@@ -139,7 +151,7 @@ public final class Main implements Runnable
                 final Command command = subcommand.getAnnotation(Command.class);
                 if (command != null && subcommand != CommandLine.HelpCommand.class && names(command, args[0]))
                 {
-                    final CommandLine lean = new CommandLine(new Lean());
+                    final CommandLine lean = new CommandLine(leanRoot());
                     lean.addSubcommand(new CommandLine(subcommand));
                     return lean;
                 }
@@ -164,22 +176,31 @@ public final class Main implements Runnable
         return false;
     }
 
-    /** Main without subcommands (see {@link #commandLineFor}); keep its header equal to Main's. */
-    @Command(
-        name = "presync",
-        mixinStandardHelpOptions = true,
-        version = "presync 0.1.0",
-        description = "Replicates a live master block volume into a right-sized partition of a slave pool.")
-    static final class Lean implements Runnable
+    /**
+     * Main without subcommands, built in code (see {@link #commandLineFor}); keep its name, version and
+     * description equal to Main's annotation (MainTest compares them). It is never executed itself:
+     * the first argument always names its one subcommand.
+     */
+    static CommandLine.Model.CommandSpec leanRoot()
     {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+        final CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
+        spec.name(NAME);
+        spec.version(VERSION);
+        spec.usageMessage().description(DESCRIPTION);
+        addStandardHelpOptions(spec);
+        return spec;
+    }
 
-        @Override
-        public void run()
-        {
-            throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
-        }
+    /**
+     * The options {@code mixinStandardHelpOptions = true} adds, without the reflection picocli uses to
+     * add them (it builds them from an annotated mixin class).
+     */
+    static void addStandardHelpOptions(final CommandLine.Model.CommandSpec spec)
+    {
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+            .description("Show this help message and exit.").build());
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-V", "--version").versionHelp(true)
+            .description("Print version information and exit.").build());
     }
 
     /**
