@@ -93,6 +93,7 @@ public final class Libc
     static final long SYS_FALLOCATE = 285;
     static final long SYS_IO_URING_SETUP = 425;
     static final long SYS_IO_URING_ENTER = 426;
+    static final long SYS_IO_URING_REGISTER = 427;
     static final long AT_FDCWD = -100;
 
     /**
@@ -446,6 +447,26 @@ public final class Libc
         catch (final Throwable t)
         {
             throw new AssertionError("io_uring_setup downcall failed", t);
+        }
+        return result == -1 ? -errno(capture) : (int)result;
+    }
+
+    /**
+     * {@code io_uring_register(2)} through the one system-call handle: what the kernel returns, a
+     * negative errno on failure; never throws. For the rare registration calls a ring makes where a
+     * downcall handle of their own would only add start-up.
+     */
+    public static int ioUringRegister(final int fd, final int opcode, final MemorySegment argument, final int count)
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        final long result;
+        try
+        {
+            result = syscall(capture, SYS_IO_URING_REGISTER, fd, opcode, argument.address(), count);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError("io_uring_register downcall failed", t);
         }
         return result == -1 ? -errno(capture) : (int)result;
     }
