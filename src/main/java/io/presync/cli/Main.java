@@ -1,6 +1,7 @@
 package io.presync.cli;
 
 import io.presync.RefusedException;
+import io.presync.device.DeviceCopy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,10 +13,10 @@ import java.io.PrintWriter;
  * Errors a user can cause print one sentence, never a stack trace ({@code PRESYNC_DEBUG=1} adds it).
  */
 @Command(
-    name = "presync",
+    name = Main.NAME,
     mixinStandardHelpOptions = true,
-    version = "presync 0.1.0",
-    description = "Replicates a live master block volume into a right-sized partition of a slave pool.",
+    version = Main.VERSION,
+    description = Main.DESCRIPTION,
     subcommands = {
         CommandLine.HelpCommand.class,
         CopyCommand.class,
@@ -33,6 +34,10 @@ import java.io.PrintWriter;
     })
 public final class Main implements Runnable
 {
+    static final String NAME = "presync";
+    static final String VERSION = "presync 0.1.0";
+    static final String DESCRIPTION = "Replicates a live master block volume into a right-sized partition of a slave pool.";
+
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;
@@ -48,13 +53,60 @@ public final class Main implements Runnable
 
     public static void main(final String[] args)
     {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        Timeline.mark("main");
+        final boolean copy = args.length > 0 && args[0].equals("copy");
+        if (copy)
+        {
+            linkAhead(DeviceCopy::linkNativeCalls);
+        }
+        final PrintWriter err = new PrintWriter(System.err, true);
+        final int code = execute(args, new PrintWriter(System.out, true), err);
+        Timeline.mark("exit");
+        Timeline.record("link thread started", TimedLink.startNanos);
+        Timeline.record("link thread done", TimedLink.doneNanos);
+        Timeline.print(err);
+        if (copy)
+        {
+            // execute() flushed both streams and copy registers no shutdown hook: halt skips the
+            // hook machinery of System.exit (a few ms of a short copy's process).
+            Runtime.getRuntime().halt(code);
+        }
+        System.exit(code);
+    }
+
+    /**
+     * Runs {@code link} on a daemon thread: linking native calls (FFM downcall handles) is tens of
+     * milliseconds of a short command's start-up that can overlap picocli building its model on the
+     * main thread. The main thread needs no coordination: when it reaches a call whose class is still
+     * being initialised there, it waits for that initialisation rather than repeating it.
+     */
+    static void linkAhead(final Runnable link)
+    {
+        final Thread thread = new Thread(Timeline.ENABLED ? new TimedLink(link) : link, "presync-link");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** A link run that leaves its start and end for the timeline (-Dpresync.timeline=true only). */
+    private record TimedLink(Runnable link) implements Runnable
+    {
+        static volatile long startNanos;
+        static volatile long doneNanos;
+
+        @Override
+        public void run()
+        {
+            startNanos = System.nanoTime();
+            link.run();
+            doneNanos = System.nanoTime();
+        }
     }
 
     /** Runs the command line with the given streams and returns the exit code (tests call this). */
     public static int execute(final String[] args, final PrintWriter out, final PrintWriter err)
     {
         final CommandLine commandLine = commandLineFor(args);
+        Timeline.mark("command model built");
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExitCodeExceptionMapper(Main::exitCodeOf);
@@ -78,12 +130,20 @@ public final class Main implements Runnable
     /**
      * The command tree for these arguments. Picocli builds the model of every subcommand it is given by
      * reflection, which is most of the start-up of a short command; when the first argument names a
-     * subcommand, only that one is built, under {@link Lean}, a root equal to Main without subcommands.
+     * subcommand, only that one is built, under a root equal to Main without subcommands
+     * ({@link #leanRoot()}, built in code). {@code copy}, which is all start-up and one copy, has its
+     * model built in code too ({@link CopyCommand#model()}): no annotation is parsed on its way.
      * Anything else (no argument, an option such as --help, a misspelt name) gets the full tree, so
      * help and error messages list every subcommand.
      */
     static CommandLine commandLineFor(final String[] args)
     {
+        if (args.length > 0 && args[0].equals("copy"))
+        {
+            final CommandLine lean = new CommandLine(leanRoot());
+            lean.addSubcommand(new CommandLine(CopyCommand.model()));
+            return lean;
+        }
         if (args.length > 0 && !args[0].startsWith("-"))
         {
             for (final Class<?> subcommand : Main.class.getAnnotation(Command.class).subcommands())
@@ -91,7 +151,7 @@ public final class Main implements Runnable
                 final Command command = subcommand.getAnnotation(Command.class);
                 if (command != null && subcommand != CommandLine.HelpCommand.class && names(command, args[0]))
                 {
-                    final CommandLine lean = new CommandLine(new Lean());
+                    final CommandLine lean = new CommandLine(leanRoot());
                     lean.addSubcommand(new CommandLine(subcommand));
                     return lean;
                 }
@@ -116,22 +176,31 @@ public final class Main implements Runnable
         return false;
     }
 
-    /** Main without subcommands (see {@link #commandLineFor}); keep its header equal to Main's. */
-    @Command(
-        name = "presync",
-        mixinStandardHelpOptions = true,
-        version = "presync 0.1.0",
-        description = "Replicates a live master block volume into a right-sized partition of a slave pool.")
-    static final class Lean implements Runnable
+    /**
+     * Main without subcommands, built in code (see {@link #commandLineFor}); keep its name, version and
+     * description equal to Main's annotation (MainTest compares them). It is never executed itself:
+     * the first argument always names its one subcommand.
+     */
+    static CommandLine.Model.CommandSpec leanRoot()
     {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+        final CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
+        spec.name(NAME);
+        spec.version(VERSION);
+        spec.usageMessage().description(DESCRIPTION);
+        addStandardHelpOptions(spec);
+        return spec;
+    }
 
-        @Override
-        public void run()
-        {
-            throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
-        }
+    /**
+     * The options {@code mixinStandardHelpOptions = true} adds, without the reflection picocli uses to
+     * add them (it builds them from an annotated mixin class).
+     */
+    static void addStandardHelpOptions(final CommandLine.Model.CommandSpec spec)
+    {
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+            .description("Show this help message and exit.").build());
+        spec.addOption(CommandLine.Model.OptionSpec.builder("-V", "--version").versionHelp(true)
+            .description("Print version information and exit.").build());
     }
 
     /**

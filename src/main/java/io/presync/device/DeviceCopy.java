@@ -2,6 +2,7 @@ package io.presync.device;
 
 import io.presync.RefusedException;
 import io.presync.ffi.Errno;
+import io.presync.ffi.Libc;
 import io.presync.uring.CompletionHandler;
 import io.presync.uring.Ring;
 
@@ -148,6 +149,18 @@ public final class DeviceCopy implements AutoCloseable
             throw new IllegalArgumentException(destination + " was opened read-only; open it for writing");
         }
         return new DeviceCopy(source, destination, queueDepth, (int)chunkBytes);
+    }
+
+    /**
+     * Links every native call a copy makes (the libc system calls of opening devices and mapping
+     * buffers, the ring's liburing calls) without doing any of them: {@code presync copy} runs this on
+     * a second thread from its first instruction, so that the tens of milliseconds the JDK takes to
+     * spin up downcall handles overlap the JVM's and picocli's start-up instead of following them.
+     */
+    public static void linkNativeCalls()
+    {
+        Libc.link();
+        Ring.linkNativeCalls();
     }
 
     public int queueDepth()

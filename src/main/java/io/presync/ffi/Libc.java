@@ -38,6 +38,11 @@ public final class Libc
     public static final int O_DIRECT = 040000;
     public static final int O_CLOEXEC = 02000000;
 
+    public static final int PROT_READ = 0x1;
+    public static final int PROT_WRITE = 0x2;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_ANONYMOUS = 0x20;
+
     public static final int SEEK_SET = 0;
     public static final int SEEK_DATA = 3;
     public static final int SEEK_HOLE = 4;
@@ -73,72 +78,39 @@ public final class Libc
         CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
 
-    /** open(): linked on first use (each downcall handle costs milliseconds to spin up). */
-    private static final class Open
-    {
-        static final MethodHandle HANDLE = downcall("open",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
-    }
+    // x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl; ABI, never renumbered).
+    static final long SYS_LSEEK = 8;
+    static final long SYS_MMAP = 9;
+    static final long SYS_MUNMAP = 11;
+    static final long SYS_CLOSE = 3;
+    static final long SYS_FSTAT = 5;
+    static final long SYS_IOCTL = 16;
+    static final long SYS_PREAD64 = 17;
+    static final long SYS_PWRITE64 = 18;
+    static final long SYS_FSYNC = 74;
+    static final long SYS_OPENAT = 257;
+    static final long SYS_NEWFSTATAT = 262;
+    static final long SYS_FALLOCATE = 285;
+    static final long SYS_IO_URING_SETUP = 425;
+    static final long SYS_IO_URING_ENTER = 426;
+    static final long SYS_IO_URING_REGISTER = 427;
+    static final long AT_FDCWD = -100;
 
-    /** close(): linked on first use (each downcall handle costs milliseconds to spin up). */
-    private static final class Close
+    /**
+     * {@code long syscall(long number, ...)}: one downcall handle for every system call that takes integer
+     * and pointer arguments. The JDK spins a stub class and some thirty method-handle classes for each
+     * distinct function shape, about 8 ms of start-up per shape that no AOT cache keeps; a copy needs
+     * eight calls (stat, open, fstat, ioctl, fsync, close, mmap, munmap), which as glibc wrappers of
+     * eight shapes cost some 60 ms before the first byte moves. Through syscall(2) they share one shape
+     * (the handle cache is keyed by shape; the symbol is bound to it). glibc's syscall() returns -1
+     * and sets errno like the wrappers do, and every argument is a 64-bit register on x86_64, so
+     * ints and pointers (as addresses) pass as longs; unused trailing arguments are ignored by the kernel.
+     */
+    private static final class Syscall
     {
-        static final MethodHandle HANDLE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
-    }
-
-    /** fstat(): linked on first use (each downcall handle costs milliseconds to spin up). */
-    private static final class Fstat
-    {
-        static final MethodHandle HANDLE = downcall("fstat",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
-    }
-
-    /** stat(): linked on first use (each downcall handle costs milliseconds to spin up). */
-    private static final class Stat
-    {
-        static final MethodHandle HANDLE = downcall("stat",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), ERRNO);
-    }
-
-    /** fsync(): linked on first use (each downcall handle costs milliseconds to spin up). */
-    private static final class Fsync
-    {
-        static final MethodHandle HANDLE = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
-    }
-
-    /** lseek(): linked on first use (each downcall handle costs milliseconds to spin up). */
-    private static final class Lseek
-    {
-        static final MethodHandle HANDLE = downcall("lseek",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
-    }
-
-    /** fallocate(): linked on first use (each downcall handle costs milliseconds to spin up). */
-    private static final class Fallocate
-    {
-        static final MethodHandle HANDLE = downcall("fallocate",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
-    }
-
-    /** ioctl(): linked on first use (each downcall handle costs milliseconds to spin up). */
-    private static final class Ioctl
-    {
-        static final MethodHandle HANDLE = downcall("ioctl",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO, Linker.Option.firstVariadicArg(2));
-    }
-
-    /** pread(): linked on first use (each downcall handle costs milliseconds to spin up). */
-    private static final class Pread
-    {
-        static final MethodHandle HANDLE = downcall("pread",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO);
-    }
-
-    /** pwrite(): linked on first use (each downcall handle costs milliseconds to spin up). */
-    private static final class Pwrite
-    {
-        static final MethodHandle HANDLE = downcall("pwrite",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO);
+        static final MethodHandle HANDLE = downcall("syscall", FunctionDescriptor.of(JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            ERRNO, Linker.Option.firstVariadicArg(1));
     }
 
     /** strerror_r(): linked on first use (each downcall handle costs milliseconds to spin up). */
@@ -188,6 +160,19 @@ public final class Libc
     {
     }
 
+    /** syscall(number, a..d) with errno captured into {@code capture}; -1 on failure. */
+    private static long syscall(final MemorySegment capture, final long number, final long a, final long b, final long c,
+        final long d) throws Throwable
+    {
+        return (long)Syscall.HANDLE.invokeExact(capture, number, a, b, c, d, 0L, 0L);
+    }
+
+    private static long syscall6(final MemorySegment capture, final long number, final long a, final long b, final long c,
+        final long d, final long e, final long f) throws Throwable
+    {
+        return (long)Syscall.HANDLE.invokeExact(capture, number, a, b, c, d, e, f);
+    }
+
     private static MethodHandle downcall(final String name, final FunctionDescriptor descriptor, final Linker.Option... options)
     {
         final MemorySegment symbol = LIBC.find(name)
@@ -213,6 +198,16 @@ public final class Libc
         return new IOException(t);
     }
 
+    /**
+     * Links the system-call downcall now rather than at the first call: a command can have a
+     * background thread pay its start-up cost (see {@link Syscall}) while the main thread does other
+     * work. Idempotent and thread-safe (class initialisation); never throws.
+     */
+    public static void link()
+    {
+        final MethodHandle ignored = Syscall.HANDLE;
+    }
+
     /** {@code open(2)}; returns the file descriptor. */
     public static int open(final String path, final int flags, final int mode) throws IOException
     {
@@ -222,7 +217,7 @@ public final class Libc
             final MemorySegment cPath = arena.allocateFrom(path);
             while (true)
             {
-                final int fd = (int)Open.HANDLE.invokeExact(capture, cPath, flags, mode);
+                final int fd = (int)syscall(capture, SYS_OPENAT, AT_FDCWD, cPath.address(), flags, mode);
                 if (fd >= 0)
                 {
                     return fd;
@@ -251,7 +246,7 @@ public final class Libc
         final int result;
         try
         {
-            result = (int)Close.HANDLE.invokeExact(capture, fd);
+            result = (int)syscall(capture, SYS_CLOSE, fd, 0L, 0L, 0L);
         }
         catch (final Throwable t)
         {
@@ -276,7 +271,8 @@ public final class Libc
             final MemorySegment cPath = arena.allocateFrom(path);
             while (true)
             {
-                final int result = (int)Stat.HANDLE.invokeExact(scratch.capture, cPath, scratch.stat);
+                final int result = (int)syscall(scratch.capture, SYS_NEWFSTATAT, AT_FDCWD, cPath.address(),
+                    scratch.stat.address(), 0L);
                 if (result == 0)
                 {
                     return statusOf(scratch.stat);
@@ -305,7 +301,7 @@ public final class Libc
         final int result;
         try
         {
-            result = (int)Fstat.HANDLE.invokeExact(scratch.capture, fd, scratch.stat);
+            result = (int)syscall(scratch.capture, SYS_FSTAT, fd, scratch.stat.address(), 0L, 0L);
         }
         catch (final Throwable t)
         {
@@ -387,13 +383,122 @@ public final class Libc
         }
     }
 
+    /**
+     * {@code mmap(2)} of {@code lengthBytes} of private anonymous memory, read-write: page aligned and
+     * zero, with pages given out by the kernel on first touch (or when io_uring pins them).
+     */
+    public static MemorySegment mapAnonymous(final long lengthBytes) throws IOException
+    {
+        if (lengthBytes <= 0)
+        {
+            throw new IllegalArgumentException("a mapping needs a positive length, not " + lengthBytes);
+        }
+        final MemorySegment capture = SCRATCH.get().capture;
+        final long address;
+        try
+        {
+            address = syscall6(capture, SYS_MMAP, 0L, lengthBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                -1L, 0L);
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+        if (address == -1L)
+        {
+            throw Errno.exception("mmap(" + lengthBytes + " bytes, anonymous)", null, errno(capture));
+        }
+        return MemorySegment.ofAddress(address).reinterpret(lengthBytes);
+    }
+
+    /** {@code munmap(2)} of a mapping from {@link #mapAnonymous}; nothing may use it afterwards. */
+    public static void unmap(final MemorySegment region) throws IOException
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        final int result;
+        try
+        {
+            result = (int)syscall(capture, SYS_MUNMAP, region.address(), region.byteSize(), 0L, 0L);
+        }
+        catch (final Throwable t)
+        {
+            throw rethrow(t);
+        }
+        if (result != 0)
+        {
+            throw Errno.exception("munmap(" + region.byteSize() + " bytes)", null, errno(capture));
+        }
+    }
+
+    /**
+     * {@code io_uring_setup(2)} of {@code entries} with {@code params} (a zeroed {@code struct
+     * io_uring_params}, which the kernel fills in): the new ring's file descriptor, or a negative errno.
+     * Maps nothing (liburing's set-up does that): for probing whether io_uring works here without a
+     * downcall handle of its own; close the descriptor with {@link #close}.
+     */
+    public static int ioUringSetup(final int entries, final MemorySegment params)
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        final long result;
+        try
+        {
+            result = syscall(capture, SYS_IO_URING_SETUP, entries, params.address(), 0L, 0L);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError("io_uring_setup downcall failed", t);
+        }
+        return result == -1 ? -errno(capture) : (int)result;
+    }
+
+    /**
+     * {@code io_uring_register(2)} through the one system-call handle: what the kernel returns, a
+     * negative errno on failure; never throws. For the rare registration calls a ring makes where a
+     * downcall handle of their own would only add start-up.
+     */
+    public static int ioUringRegister(final int fd, final int opcode, final MemorySegment argument, final int count)
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        final long result;
+        try
+        {
+            result = syscall(capture, SYS_IO_URING_REGISTER, fd, opcode, argument.address(), count);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError("io_uring_register downcall failed", t);
+        }
+        return result == -1 ? -errno(capture) : (int)result;
+    }
+
+    /**
+     * {@code io_uring_enter(2)} without a signal mask, through the one system-call handle: for a wait
+     * that may block, where a downcall handle of its own would only add start-up. Returns what the
+     * kernel returns, a negative errno on failure (as liburing's raw wrapper does); never throws,
+     * never retries.
+     */
+    public static int ioUringEnter(final int fd, final int toSubmit, final int minComplete, final int flags)
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        final long result;
+        try
+        {
+            result = syscall(capture, SYS_IO_URING_ENTER, fd, toSubmit, minComplete, flags);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError("io_uring_enter downcall failed", t);
+        }
+        return result == -1 ? -errno(capture) : (int)result;
+    }
+
     /** {@code fsync(2)}. */
     public static void fsync(final int fd, final String pathForErrors) throws IOException
     {
         final MemorySegment capture = SCRATCH.get().capture;
         try
         {
-            while ((int)Fsync.HANDLE.invokeExact(capture, fd) != 0)
+            while ((int)syscall(capture, SYS_FSYNC, fd, 0L, 0L, 0L) != 0)
             {
                 final int errno = errno(capture);
                 if (errno != Errno.EINTR)
@@ -429,7 +534,7 @@ public final class Libc
         final long result;
         try
         {
-            result = (long)Lseek.HANDLE.invokeExact(capture, fd, offset, whence);
+            result = syscall(capture, SYS_LSEEK, fd, offset, whence, 0L);
         }
         catch (final Throwable t)
         {
@@ -455,7 +560,7 @@ public final class Libc
         final MemorySegment capture = SCRATCH.get().capture;
         try
         {
-            while ((int)Fallocate.HANDLE.invokeExact(capture, fd, mode, offset, length) != 0)
+            while ((int)syscall(capture, SYS_FALLOCATE, fd, mode, offset, length) != 0)
             {
                 final int errno = errno(capture);
                 if (errno != Errno.EINTR)
@@ -507,7 +612,7 @@ public final class Libc
     {
         try
         {
-            while ((int)Ioctl.HANDLE.invokeExact(scratch.capture, fd, request, scratch.argument) != 0)
+            while ((int)syscall(scratch.capture, SYS_IOCTL, fd, request, scratch.argument.address(), 0L) != 0)
             {
                 final int errno = errno(scratch.capture);
                 if (errno != Errno.EINTR)
@@ -539,7 +644,7 @@ public final class Libc
         {
             while (true)
             {
-                final long n = (long)Pread.HANDLE.invokeExact(capture, fd, buffer, lengthBytes, offsetBytes);
+                final long n = syscall(capture, SYS_PREAD64, fd, buffer.address(), lengthBytes, offsetBytes);
                 if (n >= 0)
                 {
                     return n;
@@ -572,7 +677,7 @@ public final class Libc
         {
             while (true)
             {
-                final long n = (long)Pwrite.HANDLE.invokeExact(capture, fd, buffer, lengthBytes, offsetBytes);
+                final long n = syscall(capture, SYS_PWRITE64, fd, buffer.address(), lengthBytes, offsetBytes);
                 if (n >= 0)
                 {
                     return n;

@@ -1,5 +1,7 @@
 package io.presync.uring;
 
+import io.presync.ffi.Libc;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -15,10 +17,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * path needs them: {@code io_uring_enter} (liburing's raw syscall wrapper: returns {@code -errno}, never
  * touches errno) and {@code io_uring_register_ring_fd}.
  * <p>
- * {@code io_uring_enter} has two handles. {@link #ENTER_NONBLOCKING} is a critical downcall (no
+ * {@code io_uring_enter} has two paths. {@link #ENTER_NONBLOCKING} is a critical downcall (no
  * thread-state transition, so no safepoint can happen during it): only for calls that cannot sleep,
- * i.e. submitting, or reaping with {@code min_complete == 0}. {@link #ENTER_BLOCKING} is an ordinary
- * downcall for waiting, which may take as long as the I/O does.
+ * i.e. submitting, or reaping with {@code min_complete == 0}. Waiting, which may take as long as the
+ * I/O does, needs an ordinary downcall: {@link Libc#ioUringEnter}, the system call through libc's
+ * one shared handle, rather than a handle of its own (each distinct handle costs milliseconds of
+ * start-up; the errno capture it adds is nothing next to a wait).
  */
 final class EnterCalls
 {
@@ -28,7 +32,6 @@ final class EnterCalls
     static final int ENTER_REGISTERED_RING = 1 << 4;
 
     static final MethodHandle ENTER_NONBLOCKING;
-    static final MethodHandle ENTER_BLOCKING;
     static final MethodHandle REGISTER_RING_FD;
 
     static
@@ -40,7 +43,6 @@ final class EnterCalls
         final FunctionDescriptor enterDescriptor =
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
         ENTER_NONBLOCKING = linker.downcallHandle(enter, enterDescriptor, Linker.Option.critical(false));
-        ENTER_BLOCKING = linker.downcallHandle(enter, enterDescriptor);
         // int io_uring_register_ring_fd(struct io_uring *ring): 1 on success, -errno on failure.
         REGISTER_RING_FD = linker.downcallHandle(liburing.findOrThrow("io_uring_register_ring_fd"),
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -64,14 +66,7 @@ final class EnterCalls
 
     static int enterBlocking(final int fd, final int toSubmit, final int minComplete, final int flags)
     {
-        try
-        {
-            return (int)ENTER_BLOCKING.invokeExact(fd, toSubmit, minComplete, flags, MemorySegment.NULL);
-        }
-        catch (final Throwable t)
-        {
-            throw new AssertionError("io_uring_enter downcall failed", t);
-        }
+        return Libc.ioUringEnter(fd, toSubmit, minComplete, flags);
     }
 
     static int registerRingFd(final MemorySegment ring)

@@ -1,6 +1,7 @@
 package io.presync.uring;
 
 import io.presync.ffi.Errno;
+import io.presync.ffi.Libc;
 import io.presync.ffi.liburing.Liburing;
 import io.presync.ffi.liburing.io_uring;
 import io.presync.ffi.liburing.io_uring_cq;
@@ -10,6 +11,8 @@ import io.presync.ffi.liburing.io_uring_sq;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,6 +129,8 @@ public final class Ring implements AutoCloseable
     static final int SETUP_SINGLE_ISSUER = 1 << 12;
     static final int SETUP_DEFER_TASKRUN = 1 << 13;
     static final int SQ_CQ_OVERFLOW = 1 << 1;
+    /** IORING_UNREGISTER_FILES (uapi io_uring.h). */
+    static final int IORING_UNREGISTER_FILES = 3;
     static final int SQ_TASKRUN = 1 << 2;
 
     /** struct iovec as io_uring_register_buffers reads it (LP64); checked by RingLayoutTest. */
@@ -294,11 +299,41 @@ public final class Ring implements AutoCloseable
 
     /**
      * Whether io_uring works here: null when it does, else one sentence with the reason and the fix.
-     * Probed once (by setting up and tearing down a 2-entry ring) and cached; never throws.
+     * Probed once (by loading liburing and setting up and closing a 2-entry ring) and cached; never throws.
      */
     public static String unavailableReason()
     {
         return Probe.REASON;
+    }
+
+    /**
+     * Links the native calls that setting up and driving a ring makes (liburing's set-up, teardown and
+     * registration functions, io_uring_enter) and probes io_uring, now rather than at first use: each
+     * downcall handle costs milliseconds of start-up that no AOT cache keeps, so a short command has a
+     * background thread do this while its main thread starts up. Idempotent and thread-safe (class
+     * initialisation); never throws (a missing liburing shows in {@link #unavailableReason()}).
+     */
+    public static void linkNativeCalls()
+    {
+        Libc.link();
+        if (unavailableReason() != null)
+        {
+            return;
+        }
+        try
+        {
+            // In the order Ring.create and a copy need them: a thread that catches up with this one
+            // waits for the handle being linked, then links the next ones itself, in parallel.
+            final MethodHandle setup = Liburing.io_uring_queue_init_params$handle();
+            final MethodHandle enter = EnterCalls.ENTER_NONBLOCKING;
+            final MethodHandle register = Liburing.io_uring_register_buffers$handle();
+            final MethodHandle registerFiles = Liburing.io_uring_register_files$handle();
+            final MethodHandle exit = Liburing.io_uring_queue_exit$handle();
+        }
+        catch (final LinkageError | RuntimeException ex)
+        {
+            // The ring's own set-up reports the problem when it gets there.
+        }
     }
 
     /** Allocates a zeroed buffer aligned to {@link #BUFFER_ALIGNMENT_BYTES}, as O_DIRECT needs. */
@@ -660,6 +695,16 @@ public final class Ring implements AutoCloseable
             return;
         }
         closed = true;
+        if (registeredFiles > 0)
+        {
+            // The kernel drops registered files in the ring's asynchronous teardown, some milliseconds
+            // after io_uring_queue_exit returns (even after the process has exited): a block device
+            // opened O_EXCL stays claimed until then, and whoever opens it next gets EBUSY (blkdiscard
+            // right after presync copy failed 3 times in 10). Unregistered, they are released before
+            // the call returns. Through the raw system call: no downcall handle is spun for it.
+            Libc.ioUringRegister(io_uring.ring_fd(ring), IORING_UNREGISTER_FILES, MemorySegment.NULL, 0);
+            registeredFiles = 0;
+        }
         Liburing.io_uring_queue_exit(ring);
         arena.close();
     }
@@ -885,7 +930,11 @@ public final class Ring implements AutoCloseable
         }
     }
 
-    /** Sets up and tears down a 2-entry ring; returns null or the reason it failed. Never throws. */
+    /**
+     * Loads liburing, then sets up and closes a 2-entry ring with the bare system call; returns null or
+     * the reason it failed. Never throws. No liburing call is made, so the probe costs no downcall
+     * handles (milliseconds each) that the ring's own set-up might not need yet.
+     */
     static String probe()
     {
         final String forced = System.getProperty(UNAVAILABLE_PROPERTY);
@@ -895,19 +944,19 @@ public final class Ring implements AutoCloseable
         }
         try (Arena probe = Arena.ofConfined())
         {
-            final MemorySegment ring = probe.allocate(io_uring.layout());
+            // Typically liburing.so.2 missing: libraryLookup throws IllegalArgumentException.
+            SymbolLookup.libraryLookup("liburing.so.2", probe);
             final MemorySegment params = probe.allocate(io_uring_params.layout());
-            final int ret = Liburing.io_uring_queue_init_params(2, ring, params);
-            if (ret < 0)
+            final int fd = Libc.ioUringSetup(2, params);
+            if (fd < 0)
             {
-                return reasonForSetupErrno(-ret, readIoUringDisabled());
+                return reasonForSetupErrno(-fd, readIoUringDisabled());
             }
-            Liburing.io_uring_queue_exit(ring);
+            Libc.close(fd);
             return null;
         }
-        catch (final LinkageError | RuntimeException ex)
+        catch (final LinkageError | RuntimeException | IOException ex)
         {
-            // Typically liburing.so.2 missing: the bindings' class initialiser fails to look it up.
             final Throwable cause = ex.getCause() != null ? ex.getCause() : ex;
             return "liburing.so.2 could not be loaded (" + cause.getMessage() + "); install the liburing2 package.";
         }

@@ -84,6 +84,50 @@ class DeviceCopyTest
     }
 
     @Test
+    void linkingNativeCallsOnAnotherThreadWhileCopyingLeavesTheCopyRight() throws Exception
+    {
+        final LoopDevices.Loop sourceLoop = loops.create(8 * MIB);
+        final LoopDevices.Loop destinationLoop = loops.create(8 * MIB);
+        LoopDevices.run("dd", "if=/dev/urandom", "of=" + sourceLoop.path(), "bs=1M", "count=8", "oflag=direct",
+            "status=none");
+        // presync copy links on a daemon thread while its main thread opens the devices and sets the ring up.
+        final Thread linker = new Thread(DeviceCopy::linkNativeCalls, "presync-link");
+        linker.start();
+        try (BlockDevice source = BlockDevice.open(sourceLoop.device(), OpenOptions.forReading());
+             BlockDevice destination = BlockDevice.open(destinationLoop.device(), OpenOptions.forWriting());
+             DeviceCopy copy = DeviceCopy.create(source, destination, 4, 256 * 1024))
+        {
+            assertEquals(8 * MIB, copy.copyAll(null));
+            linker.join();
+            DeviceCopy.linkNativeCalls();
+            destination.flush();
+            assertSame(source, destination, 0, 8 * MIB, "copy while linking");
+        }
+    }
+
+    @Test
+    void theDestinationIsFreeForAnExclusiveOpenAsSoonAsTheCopyIsClosed() throws IOException
+    {
+        final LoopDevices.Loop sourceLoop = loops.create(4 * MIB);
+        final LoopDevices.Loop destinationLoop = loops.create(4 * MIB);
+        for (int round = 0; round < 20; round++)
+        {
+            try (BlockDevice source = BlockDevice.open(sourceLoop.device(), OpenOptions.forReading());
+                 BlockDevice destination = BlockDevice.open(destinationLoop.device(), OpenOptions.forWriting());
+                 DeviceCopy copy = DeviceCopy.create(source, destination, 4, 256 * 1024))
+            {
+                copy.copyAll(null);
+            }
+            // The ring held the destination as a registered file; closing it must let go of the device
+            // at once, not in the kernel's asynchronous ring teardown (EBUSY for the next O_EXCL open).
+            try (BlockDevice again = BlockDevice.open(destinationLoop.device(), OpenOptions.forWriting()))
+            {
+                assertEquals(4 * MIB, again.sizeBytes(), "round " + round);
+            }
+        }
+    }
+
+    @Test
     void allocatesNothingPerChunk() throws IOException
     {
         final LoopDevices.Loop sourceLoop = loops.create(16 * MIB);

@@ -7,7 +7,9 @@
 #include <linux/fs.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define P(name) printf(#name "=%lld\n", (long long)(name))
@@ -19,6 +21,9 @@ int main(void)
     P(SEEK_SET); P(SEEK_DATA); P(SEEK_HOLE);
     P(FALLOC_FL_KEEP_SIZE); P(FALLOC_FL_PUNCH_HOLE); P(FALLOC_FL_ZERO_RANGE);
     P(BLKGETSIZE64); P(BLKSSZGET); P(BLKPBSZGET); P(BLKDISCARD); P(BLKZEROOUT);
+    P(PROT_READ); P(PROT_WRITE); P(MAP_PRIVATE); P(MAP_ANONYMOUS); P(AT_FDCWD);
+    P(SYS_lseek); P(SYS_mmap); P(SYS_munmap); P(SYS_close); P(SYS_fstat); P(SYS_ioctl); P(SYS_pread64);
+    P(SYS_pwrite64); P(SYS_fsync); P(SYS_openat); P(SYS_newfstatat); P(SYS_fallocate); P(SYS_io_uring_setup); P(SYS_io_uring_enter); P(SYS_io_uring_register);
     P(EPERM); P(ENOENT); P(EINTR); P(EIO); P(ENXIO); P(EBADF); P(EAGAIN); P(EACCES); P(EBUSY); P(EEXIST);
     P(ENODEV); P(EINVAL); P(ENOTTY); P(ENOSPC); P(EROFS); P(ENOSYS); P(EOPNOTSUPP); P(EDQUOT);
     printf("STAT_BYTES=%zu\n", sizeof(struct stat));
