@@ -55,8 +55,10 @@ import java.util.zip.CRC32C;
  * <h2>Phases ({@link #start})</h2>
  * <ol>
  *   <li>Tap the master ({@link BlockTap}) and append every event to the write log (sequence numbers
- *       continue the log's); the tap starts before T0 so every write completing after T0 is seen. Its set-up
- *       runs on a thread of its own while the pool, the ring and the history (step 2) are opened and read.</li>
+ *       continue the log's); the tap starts before T0 so every write completing after T0 is seen. The log, the
+ *       tap, the job's ring and its registered buffers are opened on a thread of their own ({@link ParallelSetup})
+ *       while the master and the pool are opened and checked; the job waits for the tap before T0 and for the
+ *       ring before its first read of the master.</li>
  *   <li>History: {@code --history} (see {@link History}); heat for the copy order from it; then what the
  *       write log of earlier runs observed ({@link History#fromLog}: whole buckets inside the spans when a
  *       job was tapping, and their first-write rate as a floor of the buffer).</li>
@@ -66,7 +68,9 @@ import java.util.zip.CRC32C;
  *       when the growth bound does not depend on the horizon (no growth history: the conservative rule). As the
  *       copy runs, the horizon is refined from the rate achieved and the partition extended ahead of need
  *       when the growth bound of the longer horizon no longer fits (see {@code tick}).</li>
- *   <li>Allocate the partition before the first byte is copied (or resume the existing one of the same master).</li>
+ *   <li>Allocate the partition before the first byte is copied (or resume the existing one of the same master).
+ *       The tap's first flush barrier is requested meanwhile, so its marker thread is running by the time a
+ *       consistent point needs one.</li>
  * </ol>
  *
  * <h2>Duty cycle ({@link #doWork})</h2>
@@ -116,6 +120,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private static final int LAG_CAPACITY = 1 << 16;
     private static final long BARRIER_REFRESH_MILLIS = 100;
     private static final long BARRIER_RETRY_MILLIS = 1000;
+    /** Twice the tap's reorder window: how long a consistent point without a flush barrier waits after the bulk pass. */
+    private static final long REORDER_WAIT_MILLIS = 20;
     private static final int LAG_BUCKETS = 1 << 12;
     private static final int POLL_LIMIT = 256;
     private static final long MAP_HEADROOM_BYTES = 1L << 20;
@@ -237,6 +243,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private BlockDevice master;
     private Pool pool;
     private Partition partition;
+    private ParallelSetup setup;
     private BlockTap tap;
     private WriteLog log;
     private Ring ring;
@@ -315,7 +322,23 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private boolean syncedNow;
     // Benchmark phase marks (scripts/bench replicate): System.nanoTime() at the end of each step, printed to
     // stderr by close() when -Dpresync.phases=true, so a whole-process time can be split without a profiler.
-    private static final String[] PHASES = {"tap", "history", "map", "plan", "allocate", "copied", "synced", "committed", "verified"};
+    // The first nine are the phases scripts/bench replicate reports; the rest split the job's own set-up and
+    // wind-down finer (the set-up thread's marks are ParallelSetup.STEPS).
+    private static final String[] PHASES = {"tap", "history", "map", "plan", "allocate", "copied", "synced", "committed", "verified",
+        "open.master", "open.pool", "wait.tap", "allocate.reserved", "allocate.partition", "wait.ring", "first.read",
+        "barrier.completed", "drained", "report", "close.tap", "close.rest"};
+    private static final int OPEN_MASTER = 9;
+    private static final int OPEN_POOL = 10;
+    private static final int WAIT_TAP = 11;
+    private static final int ALLOCATE_RESERVED = 12;
+    private static final int ALLOCATE_PARTITION = 13;
+    private static final int WAIT_RING = 14;
+    private static final int FIRST_READ = 15;
+    private static final int BARRIER_COMPLETED = 16;
+    private static final int DRAINED = 17;
+    private static final int REPORT = 18;
+    private static final int CLOSE_TAP = 19;
+    private static final int CLOSE_REST = 20;
     private final long[] phaseNanos = new long[PHASES.length];
 
     // Horizon refinement (see tick): the growth model, the current horizon and what the copy achieves.
@@ -501,43 +524,38 @@ public final class ReplicationJob implements Agent, AutoCloseable
 
     private void open() throws IOException
     {
+        // The write log, the tap, the ring and its buffers need neither the checks below nor the plan: they are
+        // opened on a thread of their own meanwhile (ParallelSetup), and waited for only where they are needed.
+        final BlockTap.Options tapOptions = new BlockTap.Options().bufferSizeKb(options.tapBufferKb);
+        tapOptions.flushBarriers(!options.noTapFlushBarriers);
+        if (options.tapPagesInFlight > 0)
+        {
+            tapOptions.pagesInFlight(options.tapPagesInFlight);
+        }
+        setup = ParallelSetup.start(options.master, options.logDir(), tapOptions, SLOTS, CHUNK_BYTES);
         master = openMaster(options.master);
         sizeBytes = master.sizeBytes();
-        // 1. Tap before T0, with the log's sequence numbers continued.
-        Files.createDirectories(options.logDir());
-        log = WriteLog.open(options.logDir(), new WriteLog.Options());
-        final BlockTap.Options tapOptions = new BlockTap.Options().bufferSizeKb(options.tapBufferKb)
-            .firstSequence(Math.max(1, log.nextSequence()));
-        tapOptions.flushBarriers(!options.noTapFlushBarriers);
-        // The tap's set-up (tracefs instance, formats, reader threads) takes a while and needs nothing below:
-        // it runs on its own thread while the pool, the ring and the history are opened and read. T0 (the
-        // map's snapshot) comes after it is running.
-        final TapOpener opener = new TapOpener(options.master,
-            options.tapPagesInFlight > 0 ? tapOptions.pagesInFlight(options.tapPagesInFlight) : tapOptions);
-        final History history;
-        try
-        {
-            pool = openPool(options.pool, master);
-            ring = Ring.create(64);
-            tracking = options.coarseTracking ?
-                new TrackingMap(new TrackingMap.Context().coarseSpans(false).promoteAfterWrites(0)) : new TrackingMap();
-            heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
-            // 2. History (and heat from it).
-            history = history(options, heat);
-        }
-        finally
-        {
-            // Joined even when the above failed, so close() closes a tap that opened meanwhile.
-            tap = opener.join();
-        }
-        opener.rethrow();
+        mark(OPEN_MASTER);
+        pool = openPool(options.pool, master);
+        mark(OPEN_POOL);
+        tracking = options.coarseTracking ?
+            new TrackingMap(new TrackingMap.Context().coarseSpans(false).promoteAfterWrites(0)) : new TrackingMap();
+        heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
+        // 1. Tap before T0, with the log's sequence numbers continued; the history is read after the log is
+        // open (which starts a segment and applies the retention).
+        setup.awaitTap();
+        log = setup.log();
+        tap = setup.tap();
+        mark(WAIT_TAP);
+        // 2. History (and heat from it).
+        final History history = history(options, heat);
         runStartEpochNanos = epochOffsetNanos + System.nanoTime();
         phase(0);
         // This run's tapping span starts after the history is read: the log's earlier runs are the history.
         History.recordRun(options.logDir(), runStartEpochNanos, runStartEpochNanos, true);
         phase(1);
-        // 3. Allocation map and its snapshot at T0.
-        final ExtentMap live = MasterMap.build(master, ring);
+        // 3. Allocation map and its snapshot at T0 (through the ring only when the master has no allocation map).
+        final ExtentMap live = MasterMap.build(master, master.hasAllocationMap() ? null : ring());
         final ExtentMap snapshot = live.snapshotView();
         phase(2);
         try
@@ -548,13 +566,16 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 pool.info().unitBytes()).withFloor(history.observedBytesPerSecond());
             // The probe reads and writes for a while; without a growth model the buffer does not depend on the rate.
             final CopyRate rate = growth.dependsOnHorizon() || options.assumedRateBytesPerSecond > 0 ?
-                probe(options, master, ring, snapshot, pool) : CopyRate.notNeeded();
+                probe(options, master, options.assumedRateBytesPerSecond > 0 ? null : ring(), snapshot, pool) : CopyRate.notNeeded();
             plan = Planner.plan(growth, snapshot.totalBytes(), sizeBytes, rate, options.maxPartitionBytes,
                 pool.info().unitBytes()).withInputs(rate, history);
             horizonSeconds = plan.horizonSeconds();
             phase(3);
+            // The tap's first flush barrier starts its marker thread (and links the affinity calls) while the
+            // partition is reserved, so the barrier that proves the first consistent point costs only its markers.
+            // Its number is not awaited: only a barrier requested at a consistent point counts (see tapFlushed).
+            tap.requestBarrier();
             // 5. Allocate before the first byte is copied, or resume.
-            final MasterIdentity identity = MasterIdentity.probe(master.path(), sizeBytes);
             final java.util.Optional<PartitionInfo> existing = pool.partition(name);
             if (existing.isPresent())
             {
@@ -573,28 +594,23 @@ public final class ReplicationJob implements Agent, AutoCloseable
             }
             else
             {
-                pool.allocate(name, identity, plan.partitionBytes());
+                pool.allocate(name, MasterIdentity.of(setup.identityKey(), sizeBytes), plan.partitionBytes());
             }
+            mark(ALLOCATE_RESERVED);
             // A restored plan keeps this run's probe figures and history split.
             plan = plan.withInputs(rate, history);
             partition = pool.openPartition(name);
             buildWorkList(snapshot);
+            mark(ALLOCATE_PARTITION);
         }
         finally
         {
             snapshot.close();
             live.close();
         }
-        final MemorySegment[] registered = new MemorySegment[SLOTS];
-        arena = Arena.ofShared();
-        for (int i = 0; i < SLOTS; i++)
-        {
-            registered[i] = Ring.allocateBuffer(arena, CHUNK_BYTES);
-        }
-        ring.registerBuffers(registered);
-        buffers = registered;
         // The same buffers feed the partition's own ring: a slot's data is written from where it was read.
-        partition.registerBuffers(registered);
+        ring();
+        partition.registerBuffers(buffers);
         partition.completionHandler(writeCompletions);
         lastCommitNanos = System.nanoTime();
         if (!resumed)
@@ -608,57 +624,32 @@ public final class ReplicationJob implements Agent, AutoCloseable
         phase(4);
     }
 
-    /** Opens the tap on a thread of its own (see {@link #open}); {@link #join} hands it over. */
-    private static final class TapOpener
+    /** The job's ring, with the buffers registered: waits for the set-up thread the first time (see {@link ParallelSetup}). */
+    private Ring ring() throws IOException
     {
-        private final Thread thread;
-        private BlockTap opened;
-        private Throwable failure;
-
-        TapOpener(final Path master, final BlockTap.Options options)
+        if (ring == null)
         {
-            thread = Thread.ofPlatform().name("presync-tap-open").unstarted(() ->
-            {
-                try
-                {
-                    opened = BlockTap.open(master, options);
-                }
-                catch (final Throwable ex)
-                {
-                    failure = ex;
-                }
-            });
-            thread.start();
+            setup.awaitRing();
+            ring = setup.ring();
+            arena = setup.arena();
+            buffers = setup.buffers();
+            mark(WAIT_RING);
         }
-
-        /** Waits for the thread (Thread.join orders its writes before what follows); the tap, or null when it failed. */
-        BlockTap join()
-        {
-            Threads.joinUninterruptibly(thread);
-            return opened;
-        }
-
-        /** Throws what opening the tap threw, if anything. */
-        void rethrow() throws IOException
-        {
-            if (failure instanceof IOException io)
-            {
-                throw io;
-            }
-            if (failure instanceof RuntimeException runtime)
-            {
-                throw runtime;
-            }
-            if (failure instanceof Error error)
-            {
-                throw error;
-            }
-        }
+        return ring;
     }
 
     private void phase(final int index)
     {
         phaseNanos[index] = System.nanoTime();
+    }
+
+    /** A finer mark: the first time only (a step that may repeat keeps its first end). */
+    private void mark(final int index)
+    {
+        if (phaseNanos[index] == 0)
+        {
+            phaseNanos[index] = System.nanoTime();
+        }
     }
 
     private static void hook(final String phase)
@@ -854,8 +845,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
         if (bulkStartNanos == 0)
         {
-            // The first duty cycle: the bulk pass starts now.
+            // The first duty cycle: the bulk pass starts now (its first reads were submitted).
             bulkStartNanos = now;
+            mark(FIRST_READ);
             return;
         }
         if (bulkStartNanos == 0 || bulkDone() || now - bulkStartNanos < TICK_NANOS)
@@ -998,6 +990,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             barrierHorizonNanos = barrierRequestedNanos;
             barrierHorizonValid = barrierRequestedNanos - runStartNanos >= 0;
             barrierPending = 0;
+            mark(BARRIER_COMPLETED);
         }
         final boolean flushed = barrierHorizonValid;
         final boolean request = barrierPending == 0 ?
@@ -1033,13 +1026,15 @@ public final class ReplicationJob implements Agent, AutoCloseable
 
     /**
      * True when the copy is done and nothing is dirty or in flight: the partition equals the master up
-     * to every write the tap has handed out ({@link #consistentAtSeq()}). Waits a reorder window
-     * (20 ms) after the bulk pass so that writes completing just before are handed out.
+     * to every write the tap has handed out ({@link #consistentAtSeq()}). Writes completing just before the
+     * bulk pass ended must have been handed out: a completed flush barrier requested since proves it (see
+     * {@link #tapFlushed}); without barriers it waits a reorder window ({@value #REORDER_WAIT_MILLIS} ms).
      */
     public boolean synced()
     {
         return syncedNow && bulkDone() && inFlight == 0 && tracking.dirtyBytes() == 0 && bulkDoneNanos != 0 &&
-            System.nanoTime() - bulkDoneNanos >= TimeUnit.MILLISECONDS.toNanos(20);
+            (barrierHorizonValid && barrierHorizonNanos - bulkDoneNanos >= 0 ||
+                System.nanoTime() - bulkDoneNanos >= TimeUnit.MILLISECONDS.toNanos(REORDER_WAIT_MILLIS));
     }
 
     private void onEvent(final WriteEvent event) throws IOException
@@ -1630,6 +1625,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             }
         }
         partition.drain();
+        mark(DRAINED);
         commit(synced() ? "synced" : bulkDone() ? "stream" : "copy");
         phase(7);
         History.recordRun(options.logDir(), runStartEpochNanos, epochOffsetNanos + System.nanoTime(), false);
@@ -1711,6 +1707,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         final long used = partition.usedBytes();
         // The backlog is sampled twice a second; the one at the report (after the final verify) counts too.
         peakDirtyBytes = Math.max(peakDirtyBytes, tracking.dirtyBytes());
+        mark(REPORT);
         return new Report(name, resumed, plan, plan.partitionBytes(), plan.baseBytes(), plan.predictedGrowthBytes(),
             plan.growthUpperBytes(), plan.confidence(), Math.max(0, used - plan.baseBytes()), used, extensions,
             copiedBytes, streamedBytes, recopiedBytes, verifiedBytes, (System.nanoTime() - startNanos) / 1e9,
@@ -1801,18 +1798,14 @@ public final class ReplicationJob implements Agent, AutoCloseable
     @Override
     public void close()
     {
-        printPhases();
-        try
+        if (setup != null)
         {
-            if (tap != null)
-            {
-                tap.close();
-            }
+            // Waits for the set-up thread and closes what it opened that the job did not take (a failed start).
+            setup.close();
         }
-        catch (final IOException ignored)
-        {
-            // Closing: the trace instance of a dead process is removed by the next tap.
-        }
+        // Removing the trace instance takes the kernel 10-40 ms (its readers stop, the events unregister): on a
+        // thread of its own while the rest closes, waited for below (start and join hand the tap over and back).
+        final Thread tapCloser = tap == null ? null : Thread.ofPlatform().name("presync-tap-close").start(this::closeTap);
         if (partition != null)
         {
             partition.close();
@@ -1832,6 +1825,25 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             arena.close();
         }
+        mark(CLOSE_REST);
+        if (tapCloser != null)
+        {
+            Threads.joinUninterruptibly(tapCloser);
+        }
+        printPhases();
+    }
+
+    private void closeTap()
+    {
+        try
+        {
+            tap.close();
+        }
+        catch (final IOException ignored)
+        {
+            // Closing: the trace instance of a dead process is removed by the next tap.
+        }
+        mark(CLOSE_TAP);
     }
 
     /** With -Dpresync.phases=true: one JSON line on stderr, seconds since the job began per phase reached. */
@@ -1844,13 +1856,33 @@ public final class ReplicationJob implements Agent, AutoCloseable
         final StringBuilder s = new StringBuilder("presync-phases {\"startEpochNanos\": ").append(epochOffsetNanos + startNanos);
         for (int i = 0; i < PHASES.length; i++)
         {
-            if (phaseNanos[i] != 0)
+            appendMark(s, PHASES[i], phaseNanos[i]);
+        }
+        if (setup != null)
+        {
+            for (int i = 0; i < ParallelSetup.STEPS.length; i++)
             {
-                s.append(String.format(Locale.ROOT, ", \"%s\": %.6f", PHASES[i], (phaseNanos[i] - startNanos) / 1e9));
+                appendMark(s, ParallelSetup.STEPS[i], setup.stepNanos[i]);
             }
         }
-        s.append(String.format(Locale.ROOT, ", \"close\": %.6f}", (System.nanoTime() - startNanos) / 1e9));
-        System.err.println(s);
+        appendMark(s, "close", System.nanoTime());
+        System.err.println(s.append('}'));
+    }
+
+    /**
+     * {@code , "name": seconds} since the job began, with microseconds (not String.format: its first use costs
+     * milliseconds, which the wind-down being measured would pay); nothing for a mark not reached.
+     */
+    private void appendMark(final StringBuilder s, final String name, final long nanos)
+    {
+        if (nanos == 0)
+        {
+            return;
+        }
+        final long micros = (nanos - startNanos) / 1000;
+        final String fraction = Long.toString(1_000_000 + Math.abs(micros) % 1_000_000);
+        s.append(", \"").append(name).append("\": ").append(micros < 0 ? "-" : "").append(Math.abs(micros) / 1_000_000)
+            .append('.').append(fraction, 1, fraction.length());
     }
 
     /**
