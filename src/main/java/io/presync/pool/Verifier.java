@@ -65,16 +65,8 @@ public final class Verifier implements AutoCloseable
     static final int BLOCK = Partition.BLOCK;
     private static final int BLOCKS_PER_CHUNK = CHUNK_BYTES / BLOCK;
     private static final int SETS = 2;
-    private static final int ZERO_BLOCK_CRC;
-    private static final long ZERO_BLOCK_HASH;
-
-    static
-    {
-        final CRC32C zeroCrc = new CRC32C();
-        zeroCrc.update(new byte[BLOCK]);
-        ZERO_BLOCK_CRC = (int)zeroCrc.getValue();
-        ZERO_BLOCK_HASH = BlockHash.hash(MemorySegment.ofArray(new byte[BLOCK]), 0);
-    }
+    private static final int ZERO_BLOCK_CRC = ChecksumAreaDescriptor.ZERO_BLOCK_CRC;
+    private static final long ZERO_BLOCK_HASH = ChecksumAreaDescriptor.ZERO_BLOCK_HASH;
 
     /** What a verification compares (see the class comment). */
     public enum Scope
