@@ -32,6 +32,13 @@ public final class ChecksumAreaDescriptor
     public static final int HASH_OFFSET = 4;
     /** Records per checksum page: floor(4096 / 12). */
     public static final int RECORDS_PER_PAGE = PAGE_BYTES / RECORD_BYTES;
+    /**
+     * CRC32C of a 4 KiB block of zeros: the record of an all-zero block (and what an unmapped block reports).
+     * A constant of the format; BlockHashTest checks it against the computation.
+     */
+    public static final int ZERO_BLOCK_CRC = 0x98F94189;
+    /** {@link BlockHash} of a 4 KiB block of zeros (see {@link #ZERO_BLOCK_CRC}). */
+    public static final long ZERO_BLOCK_HASH = 0xBAA1185DD24A018FL;
 
     private ChecksumAreaDescriptor()
     {

@@ -79,10 +79,8 @@ public final class Partition implements AutoCloseable
     private final long[] extent = new long[3];
     private final long[] other = new long[3];
     private final CRC32C crc = new CRC32C();
-    private final int zeroBlockCrc;
     private int[] crcScratch = new int[256];
     private long[] hashScratch = new long[256];
-    private final long zeroBlockHash;
     /** The io_uring data path, or null while synchronous (no ring yet, io_uring unavailable, or a test PoolIo). */
     private DataRing ring;
     private boolean ringTried;
@@ -154,9 +152,6 @@ public final class Partition implements AutoCloseable
         this.writable = writable;
         this.dataHighWater = entry.dataHighWater;
         refreshSpace(entry);
-        crc.update(new byte[BLOCK]);
-        zeroBlockCrc = (int)crc.getValue();
-        zeroBlockHash = BlockHash.hash(MemorySegment.ofArray(new byte[BLOCK]), 0);
         free.free(0, space.dataBytes());
         pages = new ShadowPageStore(new TreeMedium());
         boolean loaded = false;
@@ -196,6 +191,12 @@ public final class Partition implements AutoCloseable
                 fresh.close();
             }
         }
+    }
+
+    /** The pool device's I/O (the verifier reads the data through its own ring on the same descriptor). */
+    PoolIo io()
+    {
+        return io;
     }
 
     /** Re-reads the segments after an extension (cached checksum pages keep their device offsets). */
@@ -804,10 +805,10 @@ public final class Partition implements AutoCloseable
             else
             {
                 final long pieceEnd = found ? Math.min(end, extent[0]) : end;
-                java.util.Arrays.fill(out, index, index + (int)((pieceEnd - position) / BLOCK), zeroBlockCrc);
+                java.util.Arrays.fill(out, index, index + (int)((pieceEnd - position) / BLOCK), ChecksumAreaDescriptor.ZERO_BLOCK_CRC);
                 if (hashes != null)
                 {
-                    java.util.Arrays.fill(hashes, index, index + (int)((pieceEnd - position) / BLOCK), zeroBlockHash);
+                    java.util.Arrays.fill(hashes, index, index + (int)((pieceEnd - position) / BLOCK), ChecksumAreaDescriptor.ZERO_BLOCK_HASH);
                 }
                 position = pieceEnd;
             }
@@ -1478,11 +1479,19 @@ public final class Partition implements AutoCloseable
         }
         for (int b = 0; b < blocks; b++)
         {
+            final long offset = from + (long)b * BLOCK;
+            if (BlockHash.isZero(data, offset))
+            {
+                // The same record a computation gives, for a fraction of its cost.
+                crcScratch[b] = ChecksumAreaDescriptor.ZERO_BLOCK_CRC;
+                hashScratch[b] = ChecksumAreaDescriptor.ZERO_BLOCK_HASH;
+                continue;
+            }
             final int at = viewBase + b * BLOCK;
             crc.reset();
             crc.update(view.limit(at + BLOCK).position(at));
             crcScratch[b] = (int)crc.getValue();
-            hashScratch[b] = BlockHash.hash(data, from + (long)b * BLOCK);
+            hashScratch[b] = BlockHash.hash(data, offset);
         }
         view.clear();
         // A piece reaching the data high water has nothing live after it: its checksum pages need no read.

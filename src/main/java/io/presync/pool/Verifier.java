@@ -1,9 +1,11 @@
 package io.presync.pool;
 
 import io.presync.RefusedException;
-import io.presync.Threads;
 import io.presync.device.BlockDevice;
 import io.presync.device.OpenOptions;
+import io.presync.ffi.Errno;
+import io.presync.uring.CompletionHandler;
+import io.presync.uring.Ring;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -13,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Semaphore;
 import java.util.zip.CRC32C;
 
 /**
@@ -48,33 +49,39 @@ import java.util.zip.CRC32C;
  *       not counted, as the tap has not seen them complete either. A block read from the master that is
  *       all zeros is the zero block too.</li>
  *   <li>A mapped block whose master bytes equal the slave's is hashed once: both sides have the same
- *       CRC32C and {@link BlockHash}.</li>
- *   <li>Two reader threads fill the next chunk while the caller's thread compares the current one: one
- *       reads the master, the other reads the stored checksums and the slave and hashes the slave's
- *       mapped blocks (so hashing runs beside the comparison, and the two devices are read at once).
- *       Two sets of buffers, handed over by semaphores, are allocated once; the per-block loops
- *       allocate nothing.</li>
+ *       CRC32C and {@link BlockHash}. An all-zero block is not hashed at all: its checksums are the
+ *       constants of the format ({@link ChecksumAreaDescriptor#ZERO_BLOCK_CRC}).</li>
+ *   <li>The reads go through one io_uring {@link Ring} into registered buffers: {@value #SETS} chunk
+ *       sets of {@value #SET_BYTES} bytes (master and slave side) cycle through
+ * <pre>
+ *   READ_FIXED(master, chunk) + READ_FIXED(pool, each mapped piece of the chunk) ──► hash + compare ──► next chunk
+ *   user_data = set | side &lt;&lt; 8 | expected length &lt;&lt; 16
+ * </pre>
+ *       so while the caller's thread hashes and compares one chunk the reads of the next ones are queued
+ *       at both devices, whose own workers (a loop device's, the disk's) never wait for the hashing.
+ *       On a small machine the devices' kernel work is most of the cost: one thread hashing beside it
+ *       keeps every core busy, where two reader threads reading one chunk at a time and handing it over
+ *       left the devices idle while a reader hashed. Without io_uring (or with a pool I/O that has no
+ *       descriptor, in tests) the same sets are read synchronously.</li>
  * </ul>
  * {@link Scope#SLAVE} checks only the slave against the stored checksums (bit rot, writes underneath
- * Presync) and reads nothing of the master.
+ * Presync) and reads nothing of the master. Nothing on the per-block path allocates.
  */
 public final class Verifier implements AutoCloseable
 {
-    /** Logical bytes compared per step: one master read, one slave read, one checksum load. */
+    /** Logical bytes {@link Repairer} moves per step. */
     public static final int CHUNK_BYTES = 4 << 20;
     static final int BLOCK = Partition.BLOCK;
-    private static final int BLOCKS_PER_CHUNK = CHUNK_BYTES / BLOCK;
-    private static final int SETS = 2;
-    private static final int ZERO_BLOCK_CRC;
-    private static final long ZERO_BLOCK_HASH;
-
-    static
-    {
-        final CRC32C zeroCrc = new CRC32C();
-        zeroCrc.update(new byte[BLOCK]);
-        ZERO_BLOCK_CRC = (int)zeroCrc.getValue();
-        ZERO_BLOCK_HASH = BlockHash.hash(MemorySegment.ofArray(new byte[BLOCK]), 0);
-    }
+    /** Chunk sets in the ring pipeline: one compared, the others' reads in flight. */
+    static final int SETS = 8;
+    /** Logical bytes per set: a read of each device (the slave's split where the partition's mapping is). */
+    static final int SET_BYTES = 1 << 20;
+    private static final int BLOCKS_PER_SET = SET_BYTES / BLOCK;
+    private static final int MASTER_SIDE = 0;
+    private static final int SLAVE_SIDE = 1;
+    private static final int RING_ENTRIES = 128;
+    private static final int ZERO_BLOCK_CRC = ChecksumAreaDescriptor.ZERO_BLOCK_CRC;
+    private static final long ZERO_BLOCK_HASH = ChecksumAreaDescriptor.ZERO_BLOCK_HASH;
 
     /** What a verification compares (see the class comment). */
     public enum Scope
@@ -85,30 +92,28 @@ public final class Verifier implements AutoCloseable
         SLAVE
     }
 
-    /** One chunk's data, filled by the two readers and compared by the caller's thread. */
+    /** One chunk's buffers and per-block facts, filled by reads and compared on the caller's thread. */
     private static final class ChunkSet
     {
         final MemorySegment masterBuffer;
         final MemorySegment slaveBuffer;
         final ByteBuffer masterView;
         final ByteBuffer slaveView;
-        final int[] stored = new int[BLOCKS_PER_CHUNK];
-        final long[] storedHashes = new long[BLOCKS_PER_CHUNK];
-        final boolean[] mapped = new boolean[BLOCKS_PER_CHUNK];
-        /** CRC32C and hash of each mapped block's slave data, computed by the slave's reader. */
-        final int[] slaveCrcs = new int[BLOCKS_PER_CHUNK];
-        final long[] slaveHashes = new long[BLOCKS_PER_CHUNK];
+        final int[] stored = new int[BLOCKS_PER_SET];
+        final long[] storedHashes = new long[BLOCKS_PER_SET];
+        final boolean[] mapped = new boolean[BLOCKS_PER_SET];
         /** Blocks the master may hold data in (read); the others are in a hole of its allocation map. */
-        final boolean[] masterData = new boolean[BLOCKS_PER_CHUNK];
+        final boolean[] masterData = new boolean[BLOCKS_PER_SET];
         long position;
         int length;
         boolean endOfRange;
-        boolean last;
+        /** Reads of this set still in flight. */
+        int pending;
 
-        ChunkSet(final Arena arena)
+        ChunkSet(final MemorySegment masterBuffer, final MemorySegment slaveBuffer)
         {
-            masterBuffer = BlockDevice.allocateAligned(arena, CHUNK_BYTES, BLOCK);
-            slaveBuffer = BlockDevice.allocateAligned(arena, CHUNK_BYTES, BLOCK);
+            this.masterBuffer = masterBuffer;
+            this.slaveBuffer = slaveBuffer;
             masterView = masterBuffer.asByteBuffer();
             slaveView = slaveBuffer.asByteBuffer();
         }
@@ -117,38 +122,62 @@ public final class Verifier implements AutoCloseable
     private final BlockDevice master;
     private final Partition partition;
     private final Scope scope;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena = Arena.ofConfined();
     private final ChunkSet[] sets = new ChunkSet[SETS];
-    private final Semaphore filledBySlave = new Semaphore(0);
-    private final Semaphore filledByMaster = new Semaphore(0);
-    private final Semaphore emptyForSlave = new Semaphore(SETS);
-    private final Semaphore emptyForMaster = new Semaphore(SETS);
     private final CRC32C crc = new CRC32C();
-    private final CRC32C slaveCrc = new CRC32C();
     private final MismatchRuns runs = new MismatchRuns(BLOCK);
-    private final MemorySegment zeroBlock;
+    private final long[] location = new long[3];
+    private final Completions completions = new Completions();
+    private Ring ring;
+    private int poolFd = -1;
     private long checkedBytes;
     // The master's allocated extents (4 KiB aligned, ascending), or null: no map, every block is read.
     private long[] dataStart;
     private long[] dataEnd;
     private int dataCount;
-    private volatile boolean stop;
-    private volatile Throwable readFailure;
+    // The ranges to compare and where the next set starts.
+    private long[] starts;
+    private long[] ends;
+    private int rangeIndex;
+    private long nextPosition;
+    // The first failed read: its set's side and result.
+    private int failedUserData = -1;
+    private int failedResult;
 
-    private Verifier(final BlockDevice master, final Partition partition, final Scope scope) throws IOException
+    private Verifier(final BlockDevice master, final Partition partition, final Scope scope, final boolean useRing) throws IOException
     {
         checkMaster(master, partition);
         this.master = master;
         this.partition = partition;
         this.scope = scope;
-        for (int i = 0; i < SETS; i++)
+        boolean done = false;
+        try
         {
-            sets[i] = new ChunkSet(arena);
+            final MemorySegment[] buffers = new MemorySegment[2 * SETS];
+            for (int i = 0; i < SETS; i++)
+            {
+                buffers[2 * i + MASTER_SIDE] = Ring.allocateBuffer(arena, SET_BYTES);
+                buffers[2 * i + SLAVE_SIDE] = Ring.allocateBuffer(arena, SET_BYTES);
+                sets[i] = new ChunkSet(buffers[2 * i + MASTER_SIDE], buffers[2 * i + SLAVE_SIDE]);
+            }
+            if (scope == Scope.FULL && master.hasAllocationMap())
+            {
+                mapMaster();
+            }
+            if (useRing && partition.io().fd() >= 0 && Ring.unavailableReason() == null)
+            {
+                ring = Ring.create(RING_ENTRIES);
+                ring.registerBuffers(buffers);
+                poolFd = partition.io().fd();
+            }
+            done = true;
         }
-        zeroBlock = arena.allocate(BLOCK);
-        if (scope == Scope.FULL && master.hasAllocationMap())
+        finally
         {
-            mapMaster();
+            if (!done)
+            {
+                close();
+            }
         }
     }
 
@@ -161,7 +190,14 @@ public final class Verifier implements AutoCloseable
     /** Compares the whole logical range of {@code partition} in the given scope (see the class comment). */
     public static VerifyResult verify(final BlockDevice master, final Partition partition, final Scope scope) throws IOException
     {
-        try (Verifier verifier = new Verifier(master, partition, scope))
+        return verify(master, partition, scope, true);
+    }
+
+    /** As {@link #verify(BlockDevice, Partition, Scope)}; {@code useRing} false reads synchronously (tests of that path). */
+    static VerifyResult verify(final BlockDevice master, final Partition partition, final Scope scope, final boolean useRing)
+        throws IOException
+    {
+        try (Verifier verifier = new Verifier(master, partition, scope, useRing))
         {
             verifier.check(new long[] {0}, new long[] {blockFloor(partition.logicalSizeBytes())});
             return verifier.result();
@@ -175,7 +211,7 @@ public final class Verifier implements AutoCloseable
     public static VerifyResult verify(final BlockDevice master, final Partition partition, final List<Mismatch> ranges)
         throws IOException
     {
-        try (Verifier verifier = new Verifier(master, partition, Scope.FULL))
+        try (Verifier verifier = new Verifier(master, partition, Scope.FULL, true))
         {
             final long[] starts = new long[ranges.size()];
             final long[] ends = new long[ranges.size()];
@@ -252,167 +288,186 @@ public final class Verifier implements AutoCloseable
     }
 
     /**
-     * Compares {@code [starts[i], ends[i])} for each i: a reader thread fills the chunk sets in turn, this
-     * thread compares them in the same order.
+     * Compares {@code [starts[i], ends[i])} for each i, in order: every set is filled with the next chunk
+     * (its reads queued), then the sets are compared in turn, each refilled as soon as it is compared.
      */
     private void check(final long[] starts, final long[] ends) throws IOException
     {
-        if (starts.length == 0)
+        this.starts = starts;
+        this.ends = ends;
+        rangeIndex = 0;
+        nextPosition = starts.length > 0 ? starts[0] : 0;
+        // Writes the partition has in flight land before its data is read.
+        partition.drain();
+        int queued = 0;
+        while (queued < SETS && fill(sets[queued]))
         {
-            return;
+            queued++;
         }
-        // The master's and the slave's reads go to different devices: one reader each, so they overlap.
-        final boolean readMaster = scope == Scope.FULL;
-        final Thread slaveReader = Thread.ofPlatform().name("presync-verify-slave").daemon()
-            .unstarted(() -> read(starts, ends, false, emptyForSlave, filledBySlave));
-        final Thread masterReader = readMaster ? Thread.ofPlatform().name("presync-verify-master").daemon()
-            .unstarted(() -> read(starts, ends, true, emptyForMaster, filledByMaster)) : null;
-        slaveReader.start();
-        if (masterReader != null)
+        for (int next = 0; queued > 0; next = (next + 1) % SETS)
         {
-            masterReader.start();
-        }
-        try
-        {
-            int next = 0;
-            while (true)
+            final ChunkSet set = sets[next];
+            awaitReads(set);
+            compare(set);
+            if (!fill(set))
             {
-                filledBySlave.acquireUninterruptibly();
-                if (readMaster)
-                {
-                    filledByMaster.acquireUninterruptibly();
-                }
-                final Throwable failure = readFailure;
-                if (failure != null)
-                {
-                    throw failure instanceof IOException io ? io : new IOException("verify: reading failed: " + failure, failure);
-                }
-                final ChunkSet set = sets[next];
-                next = (next + 1) % SETS;
-                if (set.length > 0)
-                {
-                    compare(set);
-                }
-                final boolean last = set.last;
-                emptyForSlave.release();
-                emptyForMaster.release();
-                if (last)
-                {
-                    break;
-                }
-            }
-        }
-        finally
-        {
-            stop = true;
-            emptyForSlave.release(SETS);
-            emptyForMaster.release(SETS);
-            Threads.joinUninterruptibly(slaveReader);
-            if (masterReader != null)
-            {
-                Threads.joinUninterruptibly(masterReader);
+                queued--;
             }
         }
     }
 
     /**
-     * A reader thread: fills one side of the sets in turn with the chunks of the ranges (the slave's reader
-     * also the chunk's position and the stored checksums); the last chunk's set is marked last.
+     * Fills {@code set} with the next chunk of the ranges: its stored checksums, which of its blocks are
+     * mapped and which hold master data, and its reads (queued on the ring, or done now without one).
+     * False when every range is done.
      */
-    private void read(final long[] starts, final long[] ends, final boolean masterSide, final Semaphore empty, final Semaphore filled)
+    private boolean fill(final ChunkSet set) throws IOException
     {
-        int next = 0;
-        try
+        while (rangeIndex < starts.length && nextPosition >= ends[rangeIndex])
         {
-            for (int r = 0; r < starts.length; r++)
-            {
-                long position = starts[r];
-                do
-                {
-                    empty.acquireUninterruptibly();
-                    if (stop)
-                    {
-                        return;
-                    }
-                    final ChunkSet set = sets[next];
-                    next = (next + 1) % SETS;
-                    final int length = (int)Math.max(0, Math.min(CHUNK_BYTES, ends[r] - position));
-                    if (masterSide)
-                    {
-                        fillMaster(set, position, length);
-                    }
-                    else
-                    {
-                        fillSlave(set, position, length);
-                        set.endOfRange = position + length >= ends[r];
-                        set.last = set.endOfRange && r == starts.length - 1;
-                    }
-                    position += length;
-                    filled.release();
-                }
-                while (position < ends[r]);
-            }
+            rangeIndex++;
+            nextPosition = rangeIndex < starts.length ? starts[rangeIndex] : 0;
         }
-        catch (final Throwable ex)
+        if (rangeIndex >= starts.length)
         {
-            readFailure = ex;
-            // Wakes the comparing thread whichever reader it waits for.
-            filledBySlave.release();
-            filledByMaster.release();
+            return false;
         }
-    }
-
-    private void fillSlave(final ChunkSet set, final long position, final int length) throws IOException
-    {
+        final long position = nextPosition;
+        final int length = (int)Math.min(SET_BYTES, ends[rangeIndex] - position);
+        nextPosition = position + length;
         set.position = position;
         set.length = length;
-        if (length > 0)
+        set.endOfRange = nextPosition >= ends[rangeIndex];
+        set.pending = 0;
+        final int index = indexOf(set);
+        partition.checksums(position, length, set.stored, set.storedHashes);
+        fillSlave(set, index);
+        if (scope == Scope.FULL)
         {
-            partition.checksums(position, length, set.stored, set.storedHashes);
-            partition.readUnchecked(position, set.slaveBuffer.asSlice(0, length), set.mapped);
-            // Hashed here, beside the comparing thread: the slave's side is hashed for every mapped block.
-            for (int b = 0, blocks = length / BLOCK; b < blocks; b++)
+            fillMaster(set, index);
+        }
+        if (ring != null)
+        {
+            ring.submit();
+        }
+        return true;
+    }
+
+    private int indexOf(final ChunkSet set)
+    {
+        for (int i = 0; i < SETS; i++)
+        {
+            if (sets[i] == set)
             {
-                if (set.mapped[b])
-                {
-                    slaveCrc.reset();
-                    slaveCrc.update(set.slaveView.clear().position(b * BLOCK).limit((b + 1) * BLOCK));
-                    set.slaveCrcs[b] = (int)slaveCrc.getValue();
-                    set.slaveHashes[b] = BlockHash.hash(set.slaveBuffer, (long)b * BLOCK);
-                }
+                return i;
             }
+        }
+        throw new IllegalStateException("not a set of this verifier");
+    }
+
+    /** The mapped pieces of the set's chunk, one device-contiguous read each; the mapped flags. */
+    private void fillSlave(final ChunkSet set, final int index) throws IOException
+    {
+        if (ring == null)
+        {
+            partition.readUnchecked(set.position, set.slaveBuffer.asSlice(0, set.length), set.mapped);
+            return;
+        }
+        final long end = set.position + set.length;
+        long at = set.position;
+        while (at < end)
+        {
+            partition.locate(at, end - at, location);
+            final int from = (int)((at - set.position) / BLOCK);
+            final int length = (int)location[1];
+            final boolean mapped = location[0] >= 0;
+            Arrays.fill(set.mapped, from, from + length / BLOCK, mapped);
+            if (mapped)
+            {
+                queueRead(set, index, SLAVE_SIDE, poolFd, set.slaveBuffer.asSlice(at - set.position, length), length, location[0]);
+            }
+            at += length;
         }
     }
 
-    private void fillMaster(final ChunkSet set, final long position, final int length) throws IOException
+    /** One read from the chunk's first to its last block with master data (holes inside it read as zeros). */
+    private void fillMaster(final ChunkSet set, final int index) throws IOException
     {
-        if (length == 0)
-        {
-            return;
-        }
-        final int blocks = length / BLOCK;
+        final int blocks = set.length / BLOCK;
+        final long position = set.position;
+        long readStart = position;
+        long readEnd = position + set.length;
         if (dataStart == null)
         {
             Arrays.fill(set.masterData, 0, blocks, true);
-            master.read(set.masterBuffer.asSlice(0, length), position);
+        }
+        else
+        {
+            Arrays.fill(set.masterData, 0, blocks, false);
+            final long end = readEnd;
+            readStart = Long.MAX_VALUE;
+            readEnd = 0;
+            for (int i = firstDataEndingAfter(position); i < dataCount && dataStart[i] < end; i++)
+            {
+                final long from = Math.max(position, dataStart[i]);
+                final long to = Math.min(end, dataEnd[i]);
+                Arrays.fill(set.masterData, (int)((from - position) / BLOCK), (int)((to - position) / BLOCK), true);
+                readStart = Math.min(readStart, from);
+                readEnd = Math.max(readEnd, to);
+            }
+        }
+        if (readStart >= readEnd)
+        {
             return;
         }
-        Arrays.fill(set.masterData, 0, blocks, false);
-        final long end = position + length;
-        long readStart = Long.MAX_VALUE;
-        long readEnd = 0;
-        for (int i = firstDataEndingAfter(position); i < dataCount && dataStart[i] < end; i++)
+        final MemorySegment target = set.masterBuffer.asSlice(readStart - position, readEnd - readStart);
+        if (ring == null)
         {
-            final long from = Math.max(position, dataStart[i]);
-            final long to = Math.min(end, dataEnd[i]);
-            Arrays.fill(set.masterData, (int)((from - position) / BLOCK), (int)((to - position) / BLOCK), true);
-            readStart = Math.min(readStart, from);
-            readEnd = Math.max(readEnd, to);
+            master.read(target, readStart);
+            return;
         }
-        if (readStart < readEnd)
+        queueRead(set, index, MASTER_SIDE, master.fd(), target, (int)(readEnd - readStart), readStart);
+    }
+
+    private void queueRead(final ChunkSet set, final int index, final int side, final int fd, final MemorySegment target,
+        final int length, final long deviceOffset) throws IOException
+    {
+        final long userData = index | (long)side << 8 | (long)length << 16;
+        while (!ring.prepareReadFixed(fd, false, target, length, deviceOffset, 2 * index + side, userData))
         {
-            // One read from the first to the last block with data: holes inside it read as zeros.
-            master.read(set.masterBuffer.asSlice(readStart - position, readEnd - readStart), readStart);
+            ring.submit();
+        }
+        set.pending++;
+    }
+
+    /** Waits until the set's reads are done; throws the first failed read of any set. */
+    private void awaitReads(final ChunkSet set) throws IOException
+    {
+        while (set.pending > 0)
+        {
+            ring.submitAndWait(1);
+            ring.reap(completions, RING_ENTRIES);
+        }
+        if (failedUserData >= 0)
+        {
+            final ChunkSet failed = sets[failedUserData & 0xff];
+            final boolean slave = (failedUserData >>> 8 & 1) == SLAVE_SIDE;
+            final String path = slave ? partition.io().path().toString() : master.path().toString();
+            final String call = "read of " + (failedUserData >>> 16) + " bytes for logical offset " + failed.position +
+                (slave ? " of partition '" + partition.name() + "'" : "");
+            throw failedResult < 0 ? Errno.exception(call, path, -failedResult) :
+                new IOException(path + ": " + call + " returned " + failedResult + " bytes (the device ended early?)");
+        }
+    }
+
+    private void onCompletion(final long userData, final int result)
+    {
+        final ChunkSet set = sets[(int)(userData & 0xff)];
+        set.pending--;
+        if (result != (int)(userData >>> 16) && failedUserData < 0)
+        {
+            failedUserData = (int)userData;
+            failedResult = result;
         }
     }
 
@@ -445,15 +500,14 @@ public final class Verifier implements AutoCloseable
         for (int b = 0; b < blocks; b++)
         {
             final long at = (long)b * BLOCK;
-            final boolean masterData = full && set.masterData[b];
             Mismatch.Kind kind = null;
             if (set.mapped[b])
             {
-                if (!matchesStored(set.slaveCrcs[b], set.slaveHashes[b], stored[b], storedHashes[b]))
+                if (!slaveMatches(set, b, at))
                 {
                     kind = Mismatch.Kind.SLAVE_CORRUPT;
                 }
-                else if (full && !(masterData &&
+                else if (full && !(set.masterData[b] &&
                     MemorySegment.mismatch(set.masterBuffer, at, at + BLOCK, set.slaveBuffer, at, at + BLOCK) < 0) &&
                     !masterMatches(set, b, at))
                 {
@@ -474,10 +528,20 @@ public final class Verifier implements AutoCloseable
         }
     }
 
+    /** The slave's mapped block b against its stored record; an all-zero block has the zero block's. */
+    private boolean slaveMatches(final ChunkSet set, final int b, final long at)
+    {
+        if (BlockHash.isZero(set.slaveBuffer, at))
+        {
+            return matchesStored(ZERO_BLOCK_CRC, ZERO_BLOCK_HASH, set.stored[b], set.storedHashes[b]);
+        }
+        return matchesStored(crcOf(set.slaveView, b), BlockHash.hash(set.slaveBuffer, at), set.stored[b], set.storedHashes[b]);
+    }
+
     /** The master's block b against its stored record; a block in a hole or all zeros is the zero block. */
     private boolean masterMatches(final ChunkSet set, final int b, final long at)
     {
-        if (!set.masterData[b] || MemorySegment.mismatch(set.masterBuffer, at, at + BLOCK, zeroBlock, 0, BLOCK) < 0)
+        if (!set.masterData[b] || BlockHash.isZero(set.masterBuffer, at))
         {
             return matchesStored(ZERO_BLOCK_CRC, ZERO_BLOCK_HASH, set.stored[b], set.storedHashes[b]);
         }
@@ -516,6 +580,44 @@ public final class Verifier implements AutoCloseable
     @Override
     public void close()
     {
+        if (ring != null)
+        {
+            // Reads may still be in flight after a failure: wait for them before their buffers go.
+            try
+            {
+                while (inFlight() > 0)
+                {
+                    ring.submitAndWait(1);
+                    ring.reap(completions, RING_ENTRIES);
+                }
+            }
+            catch (final IOException ignored)
+            {
+                // The ring's teardown cancels what is left.
+            }
+            ring.close();
+            ring = null;
+        }
         arena.close();
+    }
+
+    private int inFlight()
+    {
+        int n = 0;
+        for (final ChunkSet set : sets)
+        {
+            n += set == null ? 0 : set.pending;
+        }
+        return n;
+    }
+
+    /** The one completion handler, allocated once. */
+    private final class Completions implements CompletionHandler
+    {
+        @Override
+        public void onCompletion(final long userData, final int result, final int flags)
+        {
+            Verifier.this.onCompletion(userData, result);
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.presync.pool;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -11,7 +12,9 @@ import java.util.Set;
 import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BlockHashTest
 {
@@ -63,5 +66,39 @@ class BlockHashTest
         block.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0L);
         block.set(ValueLayout.JAVA_LONG_UNALIGNED, 32, 1L);
         assertNotEquals(a, BlockHash.hash(block, 0));
+    }
+
+    @Test
+    void zeroRecordConstantsAreTheChecksumsOfAZeroBlock()
+    {
+        final CRC32C crc = new CRC32C();
+        crc.update(new byte[4096]);
+        assertEquals((int)crc.getValue(), ChecksumAreaDescriptor.ZERO_BLOCK_CRC);
+        assertEquals(BlockHash.hash(MemorySegment.ofArray(new byte[4096]), 0), ChecksumAreaDescriptor.ZERO_BLOCK_HASH);
+        try (Arena arena = Arena.ofConfined())
+        {
+            assertEquals(ChecksumAreaDescriptor.ZERO_BLOCK_HASH, BlockHash.hash(arena.allocate(4096), 0));
+        }
+    }
+
+    @Test
+    void isZeroOnlyForBlocksWithoutASingleSetBit()
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment data = arena.allocate(3 * 4096, 4096);
+            assertTrue(BlockHash.isZero(data, 0));
+            assertTrue(BlockHash.isZero(data, 4096));
+            // One bit anywhere in the block, first long or not, makes it non-zero; neighbours do not count.
+            for (final long at : new long[] {4096, 4096 + 7, 4096 + 8, 4096 + 2048, 2 * 4096 - 1})
+            {
+                data.set(ValueLayout.JAVA_BYTE, at, (byte)0x10);
+                assertFalse(BlockHash.isZero(data, 4096), "bit at " + at);
+                assertTrue(BlockHash.isZero(data, 0));
+                assertTrue(BlockHash.isZero(data, 2 * 4096));
+                data.set(ValueLayout.JAVA_BYTE, at, (byte)0);
+            }
+            assertTrue(BlockHash.isZero(data, 4096));
+        }
     }
 }

@@ -126,6 +126,57 @@ class PartitionTest
     }
 
     @Test
+    void zeroBlocksAmongDataGetTheRecordsAComputationGives() throws Exception
+    {
+        // writeData takes the zero block's record as a constant: it must be the record of those bytes, and a
+        // block that is all zero but for one byte (first, inside, last) must be hashed like any other.
+        final Random random = new Random(21);
+        final int blocks = 64;
+        final byte[] data = new byte[blocks * BLOCK];
+        for (int b = 0; b < blocks; b++)
+        {
+            if (b % 4 == 0)
+            {
+                final byte[] noise = new byte[BLOCK];
+                random.nextBytes(noise);
+                System.arraycopy(noise, 0, data, b * BLOCK, BLOCK);
+            }
+            else if (b % 4 == 2)
+            {
+                data[b * BLOCK + (b * 131) % BLOCK] = (byte)(1 + b);
+            }
+            else if (b % 4 == 3)
+            {
+                data[b * BLOCK + (b % 8 == 3 ? 0 : BLOCK - 1)] = 1;
+            }
+        }
+        final MemoryPoolIo io = new MemoryPoolIo(32 << 20);
+        final Model model = new Model(LOGICAL);
+        try (Pool pool = Pool.create(io, OPTIONS, 1))
+        {
+            pool.allocate("vm", MasterIdentity.of("vm", LOGICAL), 4 << 20);
+            try (Partition p = pool.openPartition("vm"))
+            {
+                write(p, model, 8 * BLOCK, data);
+                // An overwrite with zeros keeps the blocks mapped, with the zero record.
+                write(p, model, 8 * BLOCK, new byte[4 * BLOCK]);
+                assertMatches(p, model);
+                final int[] crcs = new int[blocks];
+                final long[] hashes = new long[blocks];
+                p.checksums(8 * BLOCK, (long)blocks * BLOCK, crcs, hashes);
+                final MemorySegment bytes = MemorySegment.ofArray(model.bytes);
+                for (int b = 0; b < blocks; b++)
+                {
+                    assertEquals(BlockHash.hash(bytes, (8L + b) * BLOCK), hashes[b], "hash of block " + b);
+                }
+                assertEquals(ChecksumAreaDescriptor.ZERO_BLOCK_CRC, crcs[1]);
+                assertEquals(ChecksumAreaDescriptor.ZERO_BLOCK_HASH, hashes[1]);
+                assertEquals((long)blocks * BLOCK, p.usedBytes(), "zero blocks written are mapped like any others");
+            }
+        }
+    }
+
+    @Test
     void aWriteBeyondTheFreeSpaceIsRefusedAndChangesNothing() throws Exception
     {
         final MemoryPoolIo io = new MemoryPoolIo(32 << 20);

@@ -120,7 +120,7 @@ class VerifierShortcutsTest
     }
 
     /** Reads and hashes both sides of every block: the rule of the Verifier's class comment, without shortcuts. */
-    private static List<Mismatch> reference(final LoopDevices.Loop master, final LoopDevices.Loop poolLoop, final boolean slaveOnly)
+    static List<Mismatch> reference(final LoopDevices.Loop master, final LoopDevices.Loop poolLoop, final boolean slaveOnly)
         throws Exception
     {
         final byte[] masterBytes = VerifyRepairTest.readDevice(master.device());
