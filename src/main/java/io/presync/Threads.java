@@ -1,5 +1,7 @@
 package io.presync;
 
+import java.util.concurrent.CountDownLatch;
+
 /**
  * Thread helpers shared by the packages that run a short-lived worker beside their own thread.
  */
@@ -22,6 +24,28 @@ public final class Threads
             try
             {
                 thread.join();
+                break;
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@link #joinUninterruptibly} for a latch: waits for it to open even when interrupted, then restores the status. */
+    public static void awaitUninterruptibly(final CountDownLatch latch)
+    {
+        boolean interrupted = false;
+        while (true)
+        {
+            try
+            {
+                latch.await();
                 break;
             }
             catch (final InterruptedException ex)

@@ -132,7 +132,8 @@ final class ParallelSetup implements AutoCloseable
     /** Waits for the write log and the tap (running: events completing from now on are captured) and hands both over. */
     void awaitTap() throws IOException
     {
-        await(tapDone);
+        // The thread holds a trace instance or a ring the job must own or close: no returning early.
+        Threads.awaitUninterruptibly(tapDone);
         rethrow(tapFailure);
         tapTaken = true;
     }
@@ -158,7 +159,7 @@ final class ParallelSetup implements AutoCloseable
     /** Waits for the ring and its registered buffers and hands them over. */
     void awaitRing() throws IOException
     {
-        await(ringDone);
+        Threads.awaitUninterruptibly(ringDone);
         rethrow(ringFailure);
         ringTaken = true;
     }
@@ -206,28 +207,6 @@ final class ParallelSetup implements AutoCloseable
             {
                 arena.close();
             }
-        }
-    }
-
-    private static void await(final CountDownLatch latch)
-    {
-        // The thread holds a trace instance or a ring the job must own or close: no returning early.
-        boolean interrupted = false;
-        while (true)
-        {
-            try
-            {
-                latch.await();
-                break;
-            }
-            catch (final InterruptedException ex)
-            {
-                interrupted = true;
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
         }
     }
 

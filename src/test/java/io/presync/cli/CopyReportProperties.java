@@ -1,5 +1,6 @@
 package io.presync.cli;
 
+import io.presync.ByteSizes;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -12,38 +13,57 @@ import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The copy report, built without java.util.Formatter, reads exactly as the printf it replaces. */
+/** The copy report and ByteSizes, built without java.util.Formatter, read exactly as the printf they replace. */
 class CopyReportProperties
 {
     @Property
     void decimalsAreThoseOfFormatter(@ForAll @DoubleRange(min = 0, max = 1e7) @Scale(7) final double value)
     {
-        assertEquals(String.format(Locale.ROOT, "%.2f", value), CopyCommand.decimal(value, 2));
-        assertEquals(String.format(Locale.ROOT, "%.1f", value), CopyCommand.decimal(value, 1));
+        assertEquals(String.format(Locale.ROOT, "%.2f", value), ByteSizes.decimal(value, 2));
+        assertEquals(String.format(Locale.ROOT, "%.1f", value), ByteSizes.decimal(value, 1));
     }
 
     @Property
     void halfwayCasesRoundAsFormatterDoes(@ForAll @LongRange(min = 0, max = 100_000) final long thousandths)
     {
         final double value = thousandths / 1000.0 + 0.005;
-        assertEquals(String.format(Locale.ROOT, "%.2f", value), CopyCommand.decimal(value, 2));
+        assertEquals(String.format(Locale.ROOT, "%.2f", value), ByteSizes.decimal(value, 2));
     }
 
     @Example
     void carriesRunThroughNinesAndThePoint()
     {
-        assertEquals("10.00", CopyCommand.decimal(9.995, 2));
-        assertEquals("1000.0", CopyCommand.decimal(999.96, 1));
-        assertEquals("0.42", CopyCommand.decimal(0.415, 2));
-        assertEquals("3.00", CopyCommand.decimal(3, 2));
-        assertEquals("0.00", CopyCommand.decimal(0, 2));
+        assertEquals("10.00", ByteSizes.decimal(9.995, 2));
+        assertEquals("1000.0", ByteSizes.decimal(999.96, 1));
+        assertEquals("0.42", ByteSizes.decimal(0.415, 2));
+        assertEquals("3.00", ByteSizes.decimal(3, 2));
+        assertEquals("0.00", ByteSizes.decimal(0, 2));
     }
 
     @Property
-    void sizesAreThoseOfSizeConverter(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE) final long bytes)
+    void sizesAreTheFormerFormatterOnes(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE) final long bytes)
     {
-        assertEquals(SizeConverter.format(bytes), CopyCommand.size(bytes));
-        assertEquals(SizeConverter.format(bytes >>> 20), CopyCommand.size(bytes >>> 20));
+        assertEquals(formatterSize(bytes), ByteSizes.format(bytes));
+        assertEquals(formatterSize(bytes >>> 20), ByteSizes.format(bytes >>> 20));
+    }
+
+    /** The reference: ByteSizes.format as it was, through String.format. */
+    private static String formatterSize(final long bytes)
+    {
+        final String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        if (bytes < 1024)
+        {
+            return bytes + " B";
+        }
+        int unit = -1;
+        double value = bytes;
+        while (value >= 1024 && unit < units.length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+        final long whole = (long)value;
+        return value == whole ? whole + " " + units[unit] : String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 
     @Property
