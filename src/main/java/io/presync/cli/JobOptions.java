@@ -18,7 +18,8 @@ final class JobOptions
     String partition;
 
     @Option(names = "--confidence", defaultValue = "0.95", paramLabel = "C",
-        description = "Confidence of the growth bound (default: ${DEFAULT-VALUE}).")
+        description = "Confidence of the growth bound, in (0, 1) (default: ${DEFAULT-VALUE}): the buffer is the one-sided " +
+            "C quantile of the new bytes expected during the transfer, so at 0.95 no extension is needed in 95% of transfers.")
     double confidence;
 
     @Option(names = "--max-partition", converter = SizeConverter.class, paramLabel = "SIZE",
