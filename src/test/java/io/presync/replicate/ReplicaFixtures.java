@@ -145,22 +145,6 @@ final class ReplicaFixtures
         Files.delete(image);
     }
 
-    /** Asserts that no trace instance of this process ({@code presync-PID} or {@code presync-PID-N}) is left in tracefs. */
-    static void assertNoTraceInstanceOfThisProcess() throws IOException
-    {
-        final Path instances = Path.of("/sys/kernel/tracing/instances");
-        if (!Files.isDirectory(instances))
-        {
-            return;
-        }
-        final java.util.regex.Pattern ours = java.util.regex.Pattern.compile("presync-" + ProcessHandle.current().pid() + "(-\\d+)?");
-        try (var list = Files.list(instances))
-        {
-            final var left = list.map(p -> p.getFileName().toString()).filter(n -> ours.matcher(n).matches()).toList();
-            assertEquals(java.util.List.of(), left, "trace instances of this process left behind");
-        }
-    }
-
     /**
      * The job options the replication tests start from: the devices, the partition, the write-log directory,
      * and an assumed copy rate of 200 MB/s (no probe). Tests add what they exercise.

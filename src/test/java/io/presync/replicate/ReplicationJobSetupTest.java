@@ -6,6 +6,7 @@ import io.presync.device.LoopDevices;
 import io.presync.device.OpenOptions;
 import io.presync.pool.MasterIdentity;
 import io.presync.pool.Pool;
+import io.presync.stream.TraceInstances;
 import io.presync.uring.Ring;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -110,7 +111,7 @@ class ReplicationJobSetupTest
         assertEquals("ok", report.verify(), report.toString());
         assertTrue(report.streamedBytes() >= 256 * 1024, "the write into the hole was streamed: " + report);
         assertEquals(16 * MIB, report.copiedBytes());
-        ReplicaFixtures.assertNoTraceInstanceOfThisProcess();
+        TraceInstances.assertNoneOfThisProcess();
         ReplicaFixtures.assertExportEqualsMaster(master, pool.device(), "m", loops.folder().resolve("export.img"));
     }
 
@@ -129,7 +130,7 @@ class ReplicationJobSetupTest
         }
         final RefusedException refused = assertThrows(RefusedException.class, () -> ReplicationJob.start(options(master, pool)).close());
         assertTrue(refused.getMessage().contains("free but 'm' needs"), refused.getMessage());
-        ReplicaFixtures.assertNoTraceInstanceOfThisProcess();
+        TraceInstances.assertNoneOfThisProcess();
         assertNotHeld(master.device(), pool.device());
     }
 
@@ -141,7 +142,7 @@ class ReplicationJobSetupTest
         final LoopDevices.Loop pool = pool();
         final RefusedException refused = assertThrows(RefusedException.class, () -> ReplicationJob.start(options(tiny, pool)).close());
         assertTrue(refused.getMessage().contains("at least 1 MiB"), refused.getMessage());
-        ReplicaFixtures.assertNoTraceInstanceOfThisProcess();
+        TraceInstances.assertNoneOfThisProcess();
         assertNotHeld(tiny.device(), pool.device());
     }
 
@@ -158,7 +159,7 @@ class ReplicationJobSetupTest
         options.logDirectory = Files.writeString(loops.folder().resolve("not-a-directory"), "x");
         final RefusedException refused = assertThrows(RefusedException.class, () -> ReplicationJob.start(options).close());
         assertTrue(refused.getMessage().contains("is a file, not a write-log directory"), refused.getMessage());
-        ReplicaFixtures.assertNoTraceInstanceOfThisProcess();
+        TraceInstances.assertNoneOfThisProcess();
         assertNotHeld(master.device(), pool.device());
         try (Pool opened = Pool.openReadOnly(pool.device()))
         {

@@ -90,22 +90,7 @@ class BlockTapTest
     @AfterEach
     void noInstanceLeft() throws IOException
     {
-        assertNoInstanceOfThisProcess();
-    }
-
-    /** No trace instance this test process made (presync-PID-...) is left in tracefs. */
-    static void assertNoInstanceOfThisProcess() throws IOException
-    {
-        final Path instances = TraceFs.DEFAULT_ROOT.resolve("instances");
-        if (Files.isDirectory(instances))
-        {
-            try (var list = Files.list(instances))
-            {
-                final long pid = ProcessHandle.current().pid();
-                assertFalse(list.anyMatch(p -> p.getFileName().toString().startsWith("presync-" + pid)),
-                    "a presync trace instance of this process was left behind");
-            }
-        }
+        TraceInstances.assertNoneOfThisProcess();
     }
 
     /** Taps while {@code load} runs, through a write log, and returns what the log replays. */

@@ -40,7 +40,7 @@ class FlushBarrierTest
     @AfterEach
     void noInstanceLeft() throws IOException
     {
-        BlockTapTest.assertNoInstanceOfThisProcess();
+        TraceInstances.assertNoneOfThisProcess();
     }
 
     /** What the tap handed out: the last write offsets, and anything that is not a write or flush. */
