@@ -95,6 +95,8 @@ public final class Verifier implements AutoCloseable
     /** One chunk's buffers and per-block facts, filled by reads and compared on the caller's thread. */
     private static final class ChunkSet
     {
+        /** Its place in sets[], carried in the user_data of its reads; its buffers are fixed buffers 2 * index + side. */
+        final int index;
         final MemorySegment masterBuffer;
         final MemorySegment slaveBuffer;
         final ByteBuffer masterView;
@@ -110,8 +112,9 @@ public final class Verifier implements AutoCloseable
         /** Reads of this set still in flight. */
         int pending;
 
-        ChunkSet(final MemorySegment masterBuffer, final MemorySegment slaveBuffer)
+        ChunkSet(final int index, final MemorySegment masterBuffer, final MemorySegment slaveBuffer)
         {
+            this.index = index;
             this.masterBuffer = masterBuffer;
             this.slaveBuffer = slaveBuffer;
             masterView = masterBuffer.asByteBuffer();
@@ -158,7 +161,7 @@ public final class Verifier implements AutoCloseable
             {
                 buffers[2 * i + MASTER_SIDE] = Ring.allocateBuffer(arena, SET_BYTES);
                 buffers[2 * i + SLAVE_SIDE] = Ring.allocateBuffer(arena, SET_BYTES);
-                sets[i] = new ChunkSet(buffers[2 * i + MASTER_SIDE], buffers[2 * i + SLAVE_SIDE]);
+                sets[i] = new ChunkSet(i, buffers[2 * i + MASTER_SIDE], buffers[2 * i + SLAVE_SIDE]);
             }
             if (scope == Scope.FULL && master.hasAllocationMap())
             {
@@ -339,12 +342,11 @@ public final class Verifier implements AutoCloseable
         set.length = length;
         set.endOfRange = nextPosition >= ends[rangeIndex];
         set.pending = 0;
-        final int index = indexOf(set);
         partition.checksums(position, length, set.stored, set.storedHashes);
-        fillSlave(set, index);
+        fillSlave(set);
         if (scope == Scope.FULL)
         {
-            fillMaster(set, index);
+            fillMaster(set);
         }
         if (ring != null)
         {
@@ -353,20 +355,8 @@ public final class Verifier implements AutoCloseable
         return true;
     }
 
-    private int indexOf(final ChunkSet set)
-    {
-        for (int i = 0; i < SETS; i++)
-        {
-            if (sets[i] == set)
-            {
-                return i;
-            }
-        }
-        throw new IllegalStateException("not a set of this verifier");
-    }
-
     /** The mapped pieces of the set's chunk, one device-contiguous read each; the mapped flags. */
-    private void fillSlave(final ChunkSet set, final int index) throws IOException
+    private void fillSlave(final ChunkSet set) throws IOException
     {
         if (ring == null)
         {
@@ -384,14 +374,14 @@ public final class Verifier implements AutoCloseable
             Arrays.fill(set.mapped, from, from + length / BLOCK, mapped);
             if (mapped)
             {
-                queueRead(set, index, SLAVE_SIDE, poolFd, set.slaveBuffer.asSlice(at - set.position, length), length, location[0]);
+                queueRead(set, SLAVE_SIDE, poolFd, set.slaveBuffer.asSlice(at - set.position, length), length, location[0]);
             }
             at += length;
         }
     }
 
     /** One read from the chunk's first to its last block with master data (holes inside it read as zeros). */
-    private void fillMaster(final ChunkSet set, final int index) throws IOException
+    private void fillMaster(final ChunkSet set) throws IOException
     {
         final int blocks = set.length / BLOCK;
         final long position = set.position;
@@ -426,14 +416,14 @@ public final class Verifier implements AutoCloseable
             master.read(target, readStart);
             return;
         }
-        queueRead(set, index, MASTER_SIDE, master.fd(), target, (int)(readEnd - readStart), readStart);
+        queueRead(set, MASTER_SIDE, master.fd(), target, (int)(readEnd - readStart), readStart);
     }
 
-    private void queueRead(final ChunkSet set, final int index, final int side, final int fd, final MemorySegment target,
+    private void queueRead(final ChunkSet set, final int side, final int fd, final MemorySegment target,
         final int length, final long deviceOffset) throws IOException
     {
-        final long userData = index | (long)side << 8 | (long)length << 16;
-        while (!ring.prepareReadFixed(fd, false, target, length, deviceOffset, 2 * index + side, userData))
+        final long userData = set.index | (long)side << 8 | (long)length << 16;
+        while (!ring.prepareReadFixed(fd, false, target, length, deviceOffset, 2 * set.index + side, userData))
         {
             ring.submit();
         }
