@@ -173,6 +173,26 @@ public final class Libc
         return (long)Syscall.HANDLE.invokeExact(capture, number, a, b, c, d, e, f);
     }
 
+    /**
+     * A system call whose failure the caller handles itself: what the kernel returns, or the negative errno
+     * (as liburing's raw wrappers do); never throws for an errno.
+     */
+    private static int rawSyscall(final String name, final long number, final long a, final long b, final long c,
+        final long d)
+    {
+        final MemorySegment capture = SCRATCH.get().capture;
+        final long result;
+        try
+        {
+            result = syscall(capture, number, a, b, c, d);
+        }
+        catch (final Throwable t)
+        {
+            throw new AssertionError(name + " downcall failed", t);
+        }
+        return result == -1 ? -errno(capture) : (int)result;
+    }
+
     private static MethodHandle downcall(final String name, final FunctionDescriptor descriptor, final Linker.Option... options)
     {
         final MemorySegment symbol = LIBC.find(name)
@@ -438,17 +458,7 @@ public final class Libc
      */
     public static int ioUringSetup(final int entries, final MemorySegment params)
     {
-        final MemorySegment capture = SCRATCH.get().capture;
-        final long result;
-        try
-        {
-            result = syscall(capture, SYS_IO_URING_SETUP, entries, params.address(), 0L, 0L);
-        }
-        catch (final Throwable t)
-        {
-            throw new AssertionError("io_uring_setup downcall failed", t);
-        }
-        return result == -1 ? -errno(capture) : (int)result;
+        return rawSyscall("io_uring_setup", SYS_IO_URING_SETUP, entries, params.address(), 0L, 0L);
     }
 
     /**
@@ -458,17 +468,7 @@ public final class Libc
      */
     public static int ioUringRegister(final int fd, final int opcode, final MemorySegment argument, final int count)
     {
-        final MemorySegment capture = SCRATCH.get().capture;
-        final long result;
-        try
-        {
-            result = syscall(capture, SYS_IO_URING_REGISTER, fd, opcode, argument.address(), count);
-        }
-        catch (final Throwable t)
-        {
-            throw new AssertionError("io_uring_register downcall failed", t);
-        }
-        return result == -1 ? -errno(capture) : (int)result;
+        return rawSyscall("io_uring_register", SYS_IO_URING_REGISTER, fd, opcode, argument.address(), count);
     }
 
     /**
@@ -479,17 +479,7 @@ public final class Libc
      */
     public static int ioUringEnter(final int fd, final int toSubmit, final int minComplete, final int flags)
     {
-        final MemorySegment capture = SCRATCH.get().capture;
-        final long result;
-        try
-        {
-            result = syscall(capture, SYS_IO_URING_ENTER, fd, toSubmit, minComplete, flags);
-        }
-        catch (final Throwable t)
-        {
-            throw new AssertionError("io_uring_enter downcall failed", t);
-        }
-        return result == -1 ? -errno(capture) : (int)result;
+        return rawSyscall("io_uring_enter", SYS_IO_URING_ENTER, fd, toSubmit, minComplete, flags);
     }
 
     /** {@code fsync(2)}. */
