@@ -42,6 +42,8 @@ public final class DeviceCopy implements AutoCloseable
     /** Registered buffers are pinned memory: cap their total. */
     public static final long MAX_BUFFER_BYTES = 1L << 30;
 
+    /** One thread creates, drives and closes the copy's ring. */
+    private static final int RING_OPTIONS = Ring.OPTION_SINGLE_ISSUER | Ring.OPTION_DEFER_TASKRUN;
     static final int SOURCE_FILE = 0;
     static final int DESTINATION_FILE = 1;
     private static final int BUFFER_ALIGNMENT = 4096;
@@ -95,7 +97,7 @@ public final class DeviceCopy implements AutoCloseable
             slotDone = new int[queueDepth];
             // One thread creates, drives and closes the copy: the ring can skip the kernel's
             // multi-submitter locking and run completion work only when we wait for it.
-            created = Ring.create(queueDepth, Ring.OPTION_SINGLE_ISSUER | Ring.OPTION_DEFER_TASKRUN);
+            created = Ring.create(queueDepth, RING_OPTIONS);
             created.registerBuffers(buffers);
             created.registerFiles(new int[] {source.fd(), destination.fd()});
             ring = created;
@@ -160,7 +162,7 @@ public final class DeviceCopy implements AutoCloseable
     public static void linkNativeCalls()
     {
         Libc.link();
-        Ring.linkNativeCalls();
+        Ring.linkNativeCalls(RING_OPTIONS);
     }
 
     public int queueDepth()

@@ -8,7 +8,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -74,8 +73,11 @@ public final class Libc
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
     private static final MemoryLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO_HANDLE =
-        CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    /**
+     * Where errno lies in the captured state, read with a plain {@code get}: a var handle for it spins
+     * method-handle classes at start-up (about 10 ms) that a plain offset does not need.
+     */
+    private static final long ERRNO_OFFSET = CAPTURE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
 
 
     // x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl; ABI, never renumbered).
@@ -90,7 +92,9 @@ public final class Libc
     static final long SYS_FSYNC = 74;
     static final long SYS_OPENAT = 257;
     static final long SYS_NEWFSTATAT = 262;
+    static final long SYS_SCHED_SETAFFINITY = 203;
     static final long SYS_FALLOCATE = 285;
+    static final long SYS_GETCPU = 309;
     static final long SYS_IO_URING_SETUP = 425;
     static final long SYS_IO_URING_ENTER = 426;
     static final long SYS_IO_URING_REGISTER = 427;
@@ -118,19 +122,6 @@ public final class Libc
     {
         static final MethodHandle HANDLE = downcall("strerror_r",
         FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG));
-    }
-
-    /** sched_setaffinity(): linked on first use (each downcall handle costs milliseconds to spin up). */
-    private static final class SchedSetaffinity
-    {
-        static final MethodHandle HANDLE = downcall("sched_setaffinity",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO);
-    }
-
-    /** sched_getcpu(): linked on first use (each downcall handle costs milliseconds to spin up). */
-    private static final class SchedGetcpu
-    {
-        static final MethodHandle HANDLE = downcall("sched_getcpu", FunctionDescriptor.of(JAVA_INT), ERRNO);
     }
 
     /** glibc's {@code cpu_set_t}: 1024 bits. */
@@ -202,7 +193,7 @@ public final class Libc
 
     private static int errno(final MemorySegment capture)
     {
-        return (int)ERRNO_HANDLE.get(capture, 0L);
+        return capture.get(JAVA_INT, ERRNO_OFFSET);
     }
 
     private static IOException rethrow(final Throwable t)
@@ -361,7 +352,8 @@ public final class Libc
         set.set(JAVA_LONG, (cpu >>> 6) * 8L, 1L << (cpu & 63));
         try
         {
-            while ((int)SchedSetaffinity.HANDLE.invokeExact(scratch.capture, 0, (long)CPU_SET_BYTES, set) != 0)
+            // The system call rather than glibc's wrapper (which adds nothing): no downcall shape of its own.
+            while ((int)syscall(scratch.capture, SYS_SCHED_SETAFFINITY, 0L, CPU_SET_BYTES, set.address(), 0L) != 0)
             {
                 final int errno = errno(scratch.capture);
                 if (errno != Errno.EINTR)
@@ -380,18 +372,22 @@ public final class Libc
         }
     }
 
-    /** {@code sched_getcpu(3)}: the CPU the calling thread runs on (may change at once unless pinned). */
+    /**
+     * {@code getcpu(2)}: the CPU the calling thread runs on (may change at once unless pinned). The system
+     * call rather than glibc's {@code sched_getcpu}, whose vDSO path is faster but needs a downcall shape
+     * of its own (milliseconds of start-up); the tap's marker thread asks once per CPU and barrier.
+     */
     public static int currentCpu() throws IOException
     {
-        final MemorySegment capture = SCRATCH.get().capture;
+        final Scratch scratch = SCRATCH.get();
         try
         {
-            final int cpu = (int)SchedGetcpu.HANDLE.invokeExact(capture);
-            if (cpu < 0)
+            // unsigned *cpu: the first 4 bytes of the argument block; node and cache are not wanted (NULL).
+            if ((int)syscall(scratch.capture, SYS_GETCPU, scratch.argument.address(), 0L, 0L, 0L) != 0)
             {
-                throw Errno.exception("sched_getcpu", null, errno(capture));
+                throw Errno.exception("getcpu", null, errno(scratch.capture));
             }
-            return cpu;
+            return scratch.argument.get(JAVA_INT, 0);
         }
         catch (final IOException ex)
         {

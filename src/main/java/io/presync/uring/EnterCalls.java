@@ -31,21 +31,22 @@ final class EnterCalls
     /** {@code IORING_ENTER_REGISTERED_RING}: fd is an index from io_uring_register_ring_fd. */
     static final int ENTER_REGISTERED_RING = 1 << 4;
 
-    static final MethodHandle ENTER_NONBLOCKING;
-    static final MethodHandle REGISTER_RING_FD;
+    private static final SymbolLookup LIBURING = SymbolLookup.libraryLookup("liburing.so.2", Arena.global());
 
-    static
+    // int io_uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete, unsigned flags, sigset_t *sig)
+    static final MethodHandle ENTER_NONBLOCKING = Linker.nativeLinker().downcallHandle(
+        LIBURING.findOrThrow("io_uring_enter"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
+        Linker.Option.critical(false));
+
+    /**
+     * {@code int io_uring_register_ring_fd(struct io_uring *ring)}: 1 on success, -errno on failure. Only
+     * single-issuer rings register their fd, so it is linked on first use: a command whose rings are all
+     * shared (replicate) spins no handle for it.
+     */
+    private static final class RegisterRingFd
     {
-        final Linker linker = Linker.nativeLinker();
-        final SymbolLookup liburing = SymbolLookup.libraryLookup("liburing.so.2", Arena.global());
-        final MemorySegment enter = liburing.findOrThrow("io_uring_enter");
-        // int io_uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete, unsigned flags, sigset_t *sig)
-        final FunctionDescriptor enterDescriptor =
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-        ENTER_NONBLOCKING = linker.downcallHandle(enter, enterDescriptor, Linker.Option.critical(false));
-        // int io_uring_register_ring_fd(struct io_uring *ring): 1 on success, -errno on failure.
-        REGISTER_RING_FD = linker.downcallHandle(liburing.findOrThrow("io_uring_register_ring_fd"),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(
+            LIBURING.findOrThrow("io_uring_register_ring_fd"), FunctionDescriptor.of(JAVA_INT, ADDRESS));
     }
 
     private EnterCalls()
@@ -69,11 +70,17 @@ final class EnterCalls
         return Libc.ioUringEnter(fd, toSubmit, minComplete, flags);
     }
 
+    /** Links {@link #registerRingFd} now (see {@link Ring#linkNativeCalls(int)}). */
+    static void linkRegisterRingFd()
+    {
+        final MethodHandle ignored = RegisterRingFd.HANDLE;
+    }
+
     static int registerRingFd(final MemorySegment ring)
     {
         try
         {
-            return (int)REGISTER_RING_FD.invokeExact(ring);
+            return (int)RegisterRingFd.HANDLE.invokeExact(ring);
         }
         catch (final Throwable t)
         {

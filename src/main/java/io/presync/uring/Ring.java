@@ -3,10 +3,6 @@ package io.presync.uring;
 import io.presync.ffi.Errno;
 import io.presync.ffi.Libc;
 import io.presync.ffi.liburing.Liburing;
-import io.presync.ffi.liburing.io_uring;
-import io.presync.ffi.liburing.io_uring_cq;
-import io.presync.ffi.liburing.io_uring_params;
-import io.presync.ffi.liburing.io_uring_sq;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -17,6 +13,23 @@ import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static io.presync.uring.IoUringDescriptor.CQ_CQES_OFFSET;
+import static io.presync.uring.IoUringDescriptor.CQ_KHEAD_OFFSET;
+import static io.presync.uring.IoUringDescriptor.CQ_KTAIL_OFFSET;
+import static io.presync.uring.IoUringDescriptor.CQ_RING_ENTRIES_OFFSET;
+import static io.presync.uring.IoUringDescriptor.CQ_RING_MASK_OFFSET;
+import static io.presync.uring.IoUringDescriptor.ENTER_RING_FD_OFFSET;
+import static io.presync.uring.IoUringDescriptor.FEATURES_OFFSET;
+import static io.presync.uring.IoUringDescriptor.RING_FD_OFFSET;
+import static io.presync.uring.IoUringDescriptor.SQ_ARRAY_OFFSET;
+import static io.presync.uring.IoUringDescriptor.SQ_KFLAGS_OFFSET;
+import static io.presync.uring.IoUringDescriptor.SQ_KHEAD_OFFSET;
+import static io.presync.uring.IoUringDescriptor.SQ_KTAIL_OFFSET;
+import static io.presync.uring.IoUringDescriptor.SQ_RING_ENTRIES_OFFSET;
+import static io.presync.uring.IoUringDescriptor.SQ_RING_MASK_OFFSET;
+import static io.presync.uring.IoUringDescriptor.SQ_SQES_OFFSET;
+import static io.presync.uring.IoUringDescriptor.SQ_SQE_HEAD_OFFSET;
+import static io.presync.uring.IoUringDescriptor.SQ_SQE_TAIL_OFFSET;
 import static io.presync.uring.SqeDescriptor.IORING_FSYNC_DATASYNC;
 import static io.presync.uring.SqeDescriptor.IOSQE_FIXED_FILE;
 import static io.presync.uring.SqeDescriptor.OP_FALLOCATE;
@@ -53,8 +66,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * a kernel older than that (Linux 5.19) no options ({@link #setupOptions()} says what was applied).
  * <p>
  * Set-up goes through liburing 2.3 ({@code io_uring_queue_init_params}, which maps the rings); the
- * pointers into the rings are then read once from liburing's {@code struct io_uring} through the
- * jextract bindings in {@code io.presync.ffi.liburing}. The SQE and CQE formats are in
+ * pointers into the rings are then read once from liburing's {@code struct io_uring} at the offsets of
+ * {@link IoUringDescriptor}. Registration calls go through {@link Libc#ioUringRegister} (what liburing's
+ * wrappers do too), not downcall handles of their own. The SQE and CQE formats are in
  * {@link SqeDescriptor} and {@link CqeDescriptor}.
  * <p>
  * <b>Not thread-safe: one Ring per thread.</b> Every method must be called by one thread at a time
@@ -129,7 +143,10 @@ public final class Ring implements AutoCloseable
     static final int SETUP_SINGLE_ISSUER = 1 << 12;
     static final int SETUP_DEFER_TASKRUN = 1 << 13;
     static final int SQ_CQ_OVERFLOW = 1 << 1;
-    /** IORING_UNREGISTER_FILES (uapi io_uring.h). */
+    // IORING_(UN)REGISTER_* opcodes of io_uring_register(2) (uapi io_uring.h).
+    static final int IORING_REGISTER_BUFFERS = 0;
+    static final int IORING_UNREGISTER_BUFFERS = 1;
+    static final int IORING_REGISTER_FILES = 2;
     static final int IORING_UNREGISTER_FILES = 3;
     static final int SQ_TASKRUN = 1 << 2;
 
@@ -145,7 +162,7 @@ public final class Ring implements AutoCloseable
 
     private final Arena arena;
     private final MemorySegment ring;
-    private final MemorySegment sqStruct;
+    /** liburing's struct io_uring ({@link IoUringDescriptor}). */
     private final MemorySegment sqHead;
     private final MemorySegment sqTail;
     private final MemorySegment sqFlags;
@@ -183,31 +200,28 @@ public final class Ring implements AutoCloseable
     {
         this.arena = arena;
         this.ring = ring;
-        this.sqStruct = io_uring.sq(ring);
-        final MemorySegment cqStruct = io_uring.cq(ring);
-
-        sqEntries = io_uring_sq.ring_entries(sqStruct);
-        sqMask = io_uring_sq.ring_mask(sqStruct);
-        cqEntries = io_uring_cq.ring_entries(cqStruct);
-        cqMask = io_uring_cq.ring_mask(cqStruct);
-        features = io_uring.features(ring);
+        sqEntries = ring.get(JAVA_INT, SQ_RING_ENTRIES_OFFSET);
+        sqMask = ring.get(JAVA_INT, SQ_RING_MASK_OFFSET);
+        cqEntries = ring.get(JAVA_INT, CQ_RING_ENTRIES_OFFSET);
+        cqMask = ring.get(JAVA_INT, CQ_RING_MASK_OFFSET);
+        features = ring.get(JAVA_INT, FEATURES_OFFSET);
         this.options = options;
-        enterFd = registeredRing ? io_uring.enter_ring_fd(ring) : io_uring.ring_fd(ring);
+        enterFd = registeredRing ? ring.get(JAVA_INT, ENTER_RING_FD_OFFSET) : ring.get(JAVA_INT, RING_FD_OFFSET);
         enterFlags = registeredRing ? EnterCalls.ENTER_REGISTERED_RING : 0;
         deferTaskrun = (options & OPTION_DEFER_TASKRUN) != 0;
 
         // Pointers into the kernel's mappings: valid until io_uring_queue_exit, which only close() calls.
-        sqHead = io_uring_sq.khead(sqStruct).reinterpret(Integer.BYTES);
-        sqTail = io_uring_sq.ktail(sqStruct).reinterpret(Integer.BYTES);
-        sqFlags = io_uring_sq.kflags(sqStruct).reinterpret(Integer.BYTES);
-        sqes = io_uring_sq.sqes(sqStruct).reinterpret((long)sqEntries << SQE_SHIFT);
-        cqHead = io_uring_cq.khead(cqStruct).reinterpret(Integer.BYTES);
-        cqTail = io_uring_cq.ktail(cqStruct).reinterpret(Integer.BYTES);
-        cqes = io_uring_cq.cqes(cqStruct).reinterpret((long)cqEntries << CqeDescriptor.CQE_SHIFT);
+        sqHead = pointer(ring, SQ_KHEAD_OFFSET, Integer.BYTES);
+        sqTail = pointer(ring, SQ_KTAIL_OFFSET, Integer.BYTES);
+        sqFlags = pointer(ring, SQ_KFLAGS_OFFSET, Integer.BYTES);
+        sqes = pointer(ring, SQ_SQES_OFFSET, (long)sqEntries << SQE_SHIFT);
+        cqHead = pointer(ring, CQ_KHEAD_OFFSET, Integer.BYTES);
+        cqTail = pointer(ring, CQ_KTAIL_OFFSET, Integer.BYTES);
+        cqes = pointer(ring, CQ_CQES_OFFSET, (long)cqEntries << CqeDescriptor.CQE_SHIFT);
 
         // SQ slot i always holds SQE i: the indirection array is written once here, never per
         // operation (liburing 2.3 does the same at set-up; writing it again costs nothing).
-        final MemorySegment array = io_uring_sq.array(sqStruct).reinterpret((long)sqEntries * Integer.BYTES);
+        final MemorySegment array = pointer(ring, SQ_ARRAY_OFFSET, (long)sqEntries * Integer.BYTES);
         for (int i = 0; i < sqEntries; i++)
         {
             array.setAtIndex(JAVA_INT, i, i);
@@ -217,6 +231,15 @@ public final class Ring implements AutoCloseable
         publishedTail = sqeTail;
         sqHeadCached = (int)INT.getAcquire(sqHead, 0L);
         cqHeadLocal = (int)INT.getAcquire(cqHead, 0L);
+    }
+
+    /**
+     * The {@code lengthBytes} of memory a pointer field of {@code struct io_uring} points at. Read as an
+     * address, not through an address layout with a target (which spins method-handle classes on first use).
+     */
+    private static MemorySegment pointer(final MemorySegment ring, final long fieldOffset, final long lengthBytes)
+    {
+        return MemorySegment.ofAddress(ring.get(JAVA_LONG, fieldOffset)).reinterpret(lengthBytes);
     }
 
     /**
@@ -259,8 +282,8 @@ public final class Ring implements AutoCloseable
         final Arena arena = Arena.ofShared();
         try
         {
-            final MemorySegment ring = arena.allocate(io_uring.layout());
-            final MemorySegment params = arena.allocate(io_uring_params.layout());
+            final MemorySegment ring = arena.allocate(IoUringDescriptor.IO_URING_BYTES, IoUringDescriptor.ALIGNMENT);
+            final MemorySegment params = arena.allocate(IoUringDescriptor.PARAMS_BYTES, IoUringDescriptor.ALIGNMENT);
             int applied = (options & OPTION_DEFER_TASKRUN) != 0 ? options | OPTION_SINGLE_ISSUER : options;
             int ret = queueInit(entries, ring, params, applied);
             while (ret == -Errno.EINVAL && applied != 0)
@@ -279,8 +302,8 @@ public final class Ring implements AutoCloseable
                 }
                 throw UringException.forCall("io_uring_queue_init_params", ret, null);
             }
-            final int setupFlags = io_uring_params.flags(params);
-            if ((setupFlags & (Liburing.IORING_SETUP_SQE128() | Liburing.IORING_SETUP_CQE32())) != 0)
+            final int setupFlags = params.get(JAVA_INT, IoUringDescriptor.PARAMS_FLAGS_OFFSET);
+            if ((setupFlags & (IoUringDescriptor.SETUP_SQE128 | IoUringDescriptor.SETUP_CQE32)) != 0)
             {
                 Liburing.io_uring_queue_exit(ring);
                 throw new IllegalStateException("the kernel set up 128-byte SQEs or 32-byte CQEs unasked");
@@ -307,13 +330,14 @@ public final class Ring implements AutoCloseable
     }
 
     /**
-     * Links the native calls that setting up and driving a ring makes (liburing's set-up, teardown and
-     * registration functions, io_uring_enter) and probes io_uring, now rather than at first use: each
-     * downcall handle costs milliseconds of start-up that no AOT cache keeps, so a short command has a
-     * background thread do this while its main thread starts up. Idempotent and thread-safe (class
-     * initialisation); never throws (a missing liburing shows in {@link #unavailableReason()}).
+     * Links the native calls that setting up and driving a ring makes (liburing's set-up and teardown,
+     * io_uring_enter, and for {@link #OPTION_SINGLE_ISSUER} in {@code options} the ring-fd registration)
+     * and probes io_uring, now rather than at first use: each downcall handle costs milliseconds of
+     * start-up that no AOT cache keeps, so a short command has a background thread do this while its main
+     * thread starts up. Idempotent and thread-safe (class initialisation); never throws (a missing
+     * liburing shows in {@link #unavailableReason()}).
      */
-    public static void linkNativeCalls()
+    public static void linkNativeCalls(final int options)
     {
         Libc.link();
         if (unavailableReason() != null)
@@ -323,11 +347,14 @@ public final class Ring implements AutoCloseable
         try
         {
             // In the order Ring.create and a copy need them: a thread that catches up with this one
-            // waits for the handle being linked, then links the next ones itself, in parallel.
+            // waits for the handle being linked, then links the next ones itself, in parallel. The
+            // registration calls need none (Libc's system-call handle).
             final MethodHandle setup = Liburing.io_uring_queue_init_params$handle();
             final MethodHandle enter = EnterCalls.ENTER_NONBLOCKING;
-            final MethodHandle register = Liburing.io_uring_register_buffers$handle();
-            final MethodHandle registerFiles = Liburing.io_uring_register_files$handle();
+            if ((options & (OPTION_SINGLE_ISSUER | OPTION_DEFER_TASKRUN)) != 0)
+            {
+                EnterCalls.linkRegisterRingFd();
+            }
             final MethodHandle exit = Liburing.io_uring_queue_exit$handle();
         }
         catch (final LinkageError | RuntimeException ex)
@@ -434,7 +461,7 @@ public final class Ring implements AutoCloseable
                 iovecs.set(JAVA_LONG, (long)IOVEC_BYTES * i + IOVEC_BASE_OFFSET, addresses[i]);
                 iovecs.set(JAVA_LONG, (long)IOVEC_BYTES * i + IOVEC_LEN_OFFSET, lengths[i]);
             }
-            final int ret = Liburing.io_uring_register_buffers(ring, iovecs, buffers.length);
+            final int ret = Libc.ioUringRegister(ringFd(), IORING_REGISTER_BUFFERS, iovecs, buffers.length);
             if (ret < 0)
             {
                 throw UringException.forCall("io_uring_register_buffers", ret, null);
@@ -452,7 +479,7 @@ public final class Ring implements AutoCloseable
         {
             return;
         }
-        final int ret = Liburing.io_uring_unregister_buffers(ring);
+        final int ret = Libc.ioUringRegister(ringFd(), IORING_UNREGISTER_BUFFERS, MemorySegment.NULL, 0);
         bufferAddresses = new long[0];
         bufferLengths = new long[0];
         if (ret < 0)
@@ -480,7 +507,8 @@ public final class Ring implements AutoCloseable
         try (Arena call = Arena.ofConfined())
         {
             final MemorySegment files = call.allocateFrom(JAVA_INT, fds);
-            final int ret = Liburing.io_uring_register_files(ring, files, fds.length);
+            // liburing 2.3 retries EMFILE once after raising RLIMIT_NOFILE; a ring registers a handful of files.
+            final int ret = Libc.ioUringRegister(ringFd(), IORING_REGISTER_FILES, files, fds.length);
             if (ret < 0)
             {
                 throw UringException.forCall("io_uring_register_files", ret, null);
@@ -497,7 +525,7 @@ public final class Ring implements AutoCloseable
         {
             return;
         }
-        final int ret = Liburing.io_uring_unregister_files(ring);
+        final int ret = Libc.ioUringRegister(ringFd(), IORING_UNREGISTER_FILES, MemorySegment.NULL, 0);
         registeredFiles = 0;
         if (ret < 0)
         {
@@ -702,11 +730,17 @@ public final class Ring implements AutoCloseable
             // opened O_EXCL stays claimed until then, and whoever opens it next gets EBUSY (blkdiscard
             // right after presync copy failed 3 times in 10). Unregistered, they are released before
             // the call returns. Through the raw system call: no downcall handle is spun for it.
-            Libc.ioUringRegister(io_uring.ring_fd(ring), IORING_UNREGISTER_FILES, MemorySegment.NULL, 0);
+            Libc.ioUringRegister(ringFd(), IORING_UNREGISTER_FILES, MemorySegment.NULL, 0);
             registeredFiles = 0;
         }
         Liburing.io_uring_queue_exit(ring);
         arena.close();
+    }
+
+    /** liburing's {@code ring->ring_fd}, which its registration wrappers pass to io_uring_register(2). */
+    private int ringFd()
+    {
+        return ring.get(JAVA_INT, RING_FD_OFFSET);
     }
 
     /** The mapped SQE array (tests inspect prepared SQEs). */
@@ -766,8 +800,8 @@ public final class Ring implements AutoCloseable
             // Release: the SQE stores above happen before the kernel can see the new tail.
             INT.setRelease(sqTail, 0L, tail);
             // liburing's own bookkeeping, kept in step for anyone calling liburing on this ring.
-            io_uring_sq.sqe_head(sqStruct, tail);
-            io_uring_sq.sqe_tail(sqStruct, tail);
+            ring.set(JAVA_INT, SQ_SQE_HEAD_OFFSET, tail);
+            ring.set(JAVA_INT, SQ_SQE_TAIL_OFFSET, tail);
             publishedTail = tail;
         }
         // The kernel moved the SQ head during our last enter, on this thread: a plain read sees it.
@@ -821,7 +855,7 @@ public final class Ring implements AutoCloseable
             return -Errno.EINVAL;
         }
         params.fill((byte)0);
-        io_uring_params.flags(params, Liburing.IORING_SETUP_CLAMP() | flags);
+        params.set(JAVA_INT, IoUringDescriptor.PARAMS_FLAGS_OFFSET, IoUringDescriptor.SETUP_CLAMP | flags);
         return Liburing.io_uring_queue_init_params(entries, ring, params);
     }
 
@@ -946,7 +980,7 @@ public final class Ring implements AutoCloseable
         {
             // Typically liburing.so.2 missing: libraryLookup throws IllegalArgumentException.
             SymbolLookup.libraryLookup("liburing.so.2", probe);
-            final MemorySegment params = probe.allocate(io_uring_params.layout());
+            final MemorySegment params = probe.allocate(IoUringDescriptor.PARAMS_BYTES, IoUringDescriptor.ALIGNMENT);
             final int fd = Libc.ioUringSetup(2, params);
             if (fd < 0)
             {

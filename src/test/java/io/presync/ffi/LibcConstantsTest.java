@@ -31,7 +31,8 @@ class LibcConstantsTest
         }
         // The system call numbers Libc passes to syscall(2): SYS_openat is Libc.SYS_OPENAT.
         for (final String name : new String[] {"lseek", "mmap", "munmap", "close", "fstat", "ioctl", "pread64",
-            "pwrite64", "fsync", "openat", "newfstatat", "fallocate", "io_uring_setup", "io_uring_enter", "io_uring_register"})
+            "pwrite64", "fsync", "openat", "newfstatat", "fallocate", "io_uring_setup", "io_uring_enter", "io_uring_register",
+            "sched_setaffinity", "getcpu"})
         {
             assertEquals(c.get("SYS_" + name), ((Number)field(Libc.class, "SYS_" + name.toUpperCase())).longValue(),
                 "SYS_" + name);

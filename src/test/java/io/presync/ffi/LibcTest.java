@@ -127,4 +127,41 @@ class LibcTest
         assertEquals(Errno.EINVAL, unaligned.errno());
         assertFalse(unaligned.getMessage().isBlank());
     }
+
+    /** sched_setaffinity and getcpu through the system-call handle: pinned to a CPU, the thread reports that CPU. */
+    @Test
+    void aPinnedThreadRunsOnItsCpu() throws Exception
+    {
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        final int[] seen = new int[cpus];
+        final Throwable[] failure = new Throwable[1];
+        // A thread of its own: the pinning stays with it, not with the test runner's thread.
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                for (int cpu = cpus - 1; cpu >= 0; cpu--)
+                {
+                    Libc.pinCurrentThread(cpu);
+                    seen[cpu] = Libc.currentCpu();
+                }
+            }
+            catch (final Throwable t)
+            {
+                failure[0] = t;
+            }
+        });
+        thread.start();
+        thread.join();
+        if (failure[0] instanceof ErrnoException ex && ex.errno() == Errno.EINVAL)
+        {
+            Assumptions.abort("this process may not run on every CPU (cpuset): " + ex.getMessage());
+        }
+        assertEquals(null, failure[0]);
+        for (int cpu = 0; cpu < cpus; cpu++)
+        {
+            assertEquals(cpu, seen[cpu], "pinned to cpu " + cpu);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Libc.pinCurrentThread(1024));
+    }
 }
