@@ -133,16 +133,6 @@ public final class CopyCommand implements Callable<Integer>
         }
     }
 
-    /** picocli's own Path converter is registered by reflection; this one is plain. */
-    private static final class PathConverter implements CommandLine.ITypeConverter<Path>
-    {
-        @Override
-        public Path convert(final String value)
-        {
-            return Path.of(value);
-        }
-    }
-
     @Override
     public Integer call() throws Exception
     {

@@ -2,6 +2,7 @@ package io.presync.cli;
 
 import io.presync.RefusedException;
 import io.presync.device.DeviceCopy;
+import io.presync.replicate.ReplicationJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -59,6 +60,10 @@ public final class Main implements Runnable
         {
             linkAhead(DeviceCopy::linkNativeCalls);
         }
+        else if (args.length > 0 && args[0].equals("replicate"))
+        {
+            linkAhead(ReplicationJob::linkNativeCalls);
+        }
         final PrintWriter err = new PrintWriter(System.err, true);
         final int code = execute(args, new PrintWriter(System.out, true), err);
         Timeline.mark("exit");
@@ -107,6 +112,12 @@ public final class Main implements Runnable
     {
         final CommandLine commandLine = commandLineFor(args);
         Timeline.mark("command model built");
+        return execute(commandLine, args, out, err);
+    }
+
+    /** Runs the command line on {@code commandLine} (tests compare the full tree with {@link #commandLineFor}'s). */
+    static int execute(final CommandLine commandLine, final String[] args, final PrintWriter out, final PrintWriter err)
+    {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExitCodeExceptionMapper(Main::exitCodeOf);
@@ -131,17 +142,19 @@ public final class Main implements Runnable
      * The command tree for these arguments. Picocli builds the model of every subcommand it is given by
      * reflection, which is most of the start-up of a short command; when the first argument names a
      * subcommand, only that one is built, under a root equal to Main without subcommands
-     * ({@link #leanRoot()}, built in code). {@code copy}, which is all start-up and one copy, has its
-     * model built in code too ({@link CopyCommand#model()}): no annotation is parsed on its way.
+     * ({@link #leanRoot()}, built in code). {@code copy}, which is all start-up and one copy, and
+     * {@code replicate}, whose time to synced counts from the process's start, have their models built in
+     * code too ({@link CopyCommand#model()}, {@link ReplicateCommand#model()}): no annotation is parsed on
+     * their way.
      * Anything else (no argument, an option such as --help, a misspelt name) gets the full tree, so
      * help and error messages list every subcommand.
      */
     static CommandLine commandLineFor(final String[] args)
     {
-        if (args.length > 0 && args[0].equals("copy"))
+        if (args.length > 0 && (args[0].equals("copy") || args[0].equals("replicate")))
         {
             final CommandLine lean = new CommandLine(leanRoot());
-            lean.addSubcommand(new CommandLine(CopyCommand.model()));
+            lean.addSubcommand(new CommandLine(args[0].equals("copy") ? CopyCommand.model() : ReplicateCommand.model()));
             return lean;
         }
         if (args.length > 0 && !args[0].startsWith("-"))

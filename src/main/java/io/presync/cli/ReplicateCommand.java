@@ -4,6 +4,7 @@ import io.presync.RefusedException;
 import io.presync.replicate.ReplicationJob;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -17,41 +18,143 @@ import java.util.concurrent.CountDownLatch;
  * {@code presync replicate --master DEV --pool DEV ...}: the replication job (see {@link ReplicationJob}).
  * Runs until synced with {@code --until-synced}, else until SIGINT/SIGTERM, then commits and reports.
  */
-@Command(name = "replicate", mixinStandardHelpOptions = true,
-    description = "Replicates a live master block device into a right-sized partition of a Presync pool.")
+@Command(name = "replicate", mixinStandardHelpOptions = true, description = ReplicateCommand.DESCRIPTION)
 public final class ReplicateCommand implements Callable<Integer>
 {
+    static final String DESCRIPTION = "Replicates a live master block device into a right-sized partition of a Presync pool.";
+    static final String LOG_DESCRIPTION = "Write log and job state directory (default: /var/lib/presync/PARTITION).";
+    static final String UNTIL_SYNCED_DESCRIPTION = "Exit at the first consistent point after the copy: the dirty set " +
+        "empty, the partition equal to the master up to the reported sequence.";
+    static final String SYNC_TIMEOUT_DESCRIPTION = "With --until-synced: give up when no consistent point is reached " +
+        "within DURATION (30s, 10m); exit code 3, the job state kept (default: wait as long as it takes).";
+    static final String TAP_BUFFER_DEFAULT = "4M";
+    static final String TAP_BUFFER_DESCRIPTION = "Kernel trace buffer per CPU for the tap (default: ${DEFAULT-VALUE}); " +
+        "when it overruns, the job compares checksums instead of trusting the lost events.";
+    static final String JSON_DESCRIPTION = "Print the final report as JSON.";
+    static final String FINAL_VERIFY_DEFAULT = "full";
+    static final String FINAL_VERIFY_DESCRIPTION = "With --until-synced, what the verify at the end compares: full (the " +
+        "stored checksums against the slave and the master, the default), slave (against the slave only: the master's " +
+        "equality rests on the tap) or off; mismatches are repaired.";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin
     JobOptions jobOptions;
 
-    @Option(names = "--log", paramLabel = "DIR", description = "Write log and job state directory (default: /var/lib/presync/PARTITION).")
+    @Option(names = "--log", paramLabel = "DIR", description = LOG_DESCRIPTION)
     Path logDirectory;
 
-    @Option(names = "--until-synced", description = "Exit at the first consistent point after the copy: the dirty set " +
-        "empty, the partition equal to the master up to the reported sequence.")
+    @Option(names = "--until-synced", description = UNTIL_SYNCED_DESCRIPTION)
     boolean untilSynced;
 
     @Option(names = "--sync-timeout", converter = DurationConverter.class, paramLabel = "DURATION",
-        description = "With --until-synced: give up when no consistent point is reached within DURATION (30s, 10m); " +
-            "exit code 3, the job state kept (default: wait as long as it takes).")
+        description = SYNC_TIMEOUT_DESCRIPTION)
     long syncTimeoutNanos;
 
-    @Option(names = "--tap-buffer", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "4M",
-        description = "Kernel trace buffer per CPU for the tap (default: ${DEFAULT-VALUE}); when it overruns, the job " +
-            "compares checksums instead of trusting the lost events.")
+    @Option(names = "--tap-buffer", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = TAP_BUFFER_DEFAULT,
+        description = TAP_BUFFER_DESCRIPTION)
     long tapBufferBytes;
 
-    @Option(names = "--json", description = "Print the final report as JSON.")
+    @Option(names = "--json", description = JSON_DESCRIPTION)
     boolean json;
 
-    @Option(names = "--final-verify", paramLabel = "WHAT", defaultValue = "full",
-        description = "With --until-synced, what the verify at the end compares: full (the stored checksums against the " +
-            "slave and the master, the default), slave (against the slave only: the master's equality rests on the tap) " +
-            "or off; mismatches are repaired.")
+    @Option(names = "--final-verify", paramLabel = "WHAT", defaultValue = FINAL_VERIFY_DEFAULT,
+        description = FINAL_VERIFY_DESCRIPTION)
     String finalVerify;
+
+    /**
+     * This command's picocli model built in code, the same as picocli derives from the annotations above and
+     * on {@link JobOptions} (ReplicateCommandModelTest compares the two: usage help, parsing and errors).
+     * Deriving it parses annotations through dynamic proxy classes and binds the fields through reflection,
+     * which spin classes no AOT cache holds: tens of milliseconds before the job's first step, the same cost
+     * {@link CopyCommand#model()} removes from {@code presync copy} (see Main#commandLineFor).
+     */
+    static CommandLine.Model.CommandSpec model()
+    {
+        final ReplicateCommand command = new ReplicateCommand();
+        command.jobOptions = new JobOptions();
+        final CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.wrapWithoutInspection(command);
+        command.spec = spec;
+        spec.name("replicate");
+        spec.usageMessage().description(DESCRIPTION);
+        Main.addStandardHelpOptions(spec);
+        command.jobOptions.addTo(spec);
+        spec.addOption(OptionSpec.builder("--log").paramLabel("DIR").type(Path.class).converters(new PathConverter())
+            .description(LOG_DESCRIPTION).setter(command.bind(Binding.LOG)).getter(command.bind(Binding.LOG)).build());
+        spec.addOption(OptionSpec.builder("--until-synced").type(boolean.class).initialValue(false)
+            .description(UNTIL_SYNCED_DESCRIPTION)
+            .setter(command.bind(Binding.UNTIL_SYNCED)).getter(command.bind(Binding.UNTIL_SYNCED)).build());
+        spec.addOption(OptionSpec.builder("--sync-timeout").paramLabel("DURATION").type(long.class)
+            .converters(new DurationConverter()).initialValue(0L).description(SYNC_TIMEOUT_DESCRIPTION)
+            .setter(command.bind(Binding.SYNC_TIMEOUT)).getter(command.bind(Binding.SYNC_TIMEOUT)).build());
+        spec.addOption(OptionSpec.builder("--tap-buffer").paramLabel("SIZE").type(long.class).converters(new SizeConverter())
+            .initialValue(0L).defaultValue(TAP_BUFFER_DEFAULT).description(TAP_BUFFER_DESCRIPTION)
+            .setter(command.bind(Binding.TAP_BUFFER)).getter(command.bind(Binding.TAP_BUFFER)).build());
+        spec.addOption(OptionSpec.builder("--json").type(boolean.class).initialValue(false).description(JSON_DESCRIPTION)
+            .setter(command.bind(Binding.JSON)).getter(command.bind(Binding.JSON)).build());
+        spec.addOption(OptionSpec.builder("--final-verify").paramLabel("WHAT").type(String.class)
+            .defaultValue(FINAL_VERIFY_DEFAULT).description(FINAL_VERIFY_DESCRIPTION)
+            .setter(command.bind(Binding.FINAL_VERIFY)).getter(command.bind(Binding.FINAL_VERIFY)).build());
+        return spec;
+    }
+
+    private Binding bind(final int field)
+    {
+        return new Binding(this, field);
+    }
+
+    /** Reads and writes one option's field, as picocli's reflective binding would. */
+    private static final class Binding implements CommandLine.Model.IGetter, CommandLine.Model.ISetter
+    {
+        static final int LOG = 0;
+        static final int UNTIL_SYNCED = 1;
+        static final int SYNC_TIMEOUT = 2;
+        static final int TAP_BUFFER = 3;
+        static final int JSON = 4;
+        static final int FINAL_VERIFY = 5;
+
+        private final ReplicateCommand command;
+        private final int field;
+
+        Binding(final ReplicateCommand command, final int field)
+        {
+            this.command = command;
+            this.field = field;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> T get()
+        {
+            final Object value = switch (field)
+            {
+                case LOG -> command.logDirectory;
+                case UNTIL_SYNCED -> command.untilSynced;
+                case SYNC_TIMEOUT -> command.syncTimeoutNanos;
+                case TAP_BUFFER -> command.tapBufferBytes;
+                case JSON -> command.json;
+                default -> command.finalVerify;
+            };
+            return (T)value;
+        }
+
+        @Override
+        public <T> T set(final T value)
+        {
+            final T previous = get();
+            switch (field)
+            {
+                case LOG -> command.logDirectory = (Path)value;
+                case UNTIL_SYNCED -> command.untilSynced = (Boolean)value;
+                case SYNC_TIMEOUT -> command.syncTimeoutNanos = (Long)value;
+                case TAP_BUFFER -> command.tapBufferBytes = (Long)value;
+                case JSON -> command.json = (Boolean)value;
+                default -> command.finalVerify = (String)value;
+            }
+            return previous;
+        }
+    }
 
     /** Exit code when {@code --sync-timeout} passed before the replica was consistent. */
     public static final int EXIT_NOT_SYNCED = 3;

@@ -8,6 +8,7 @@ import io.presync.device.BlockDevice;
 import io.presync.device.OpenOptions;
 import io.presync.ffi.Errno;
 import io.presync.ffi.ErrnoException;
+import io.presync.ffi.Libc;
 import io.presync.forecast.HeatModel;
 import io.presync.pool.MasterIdentity;
 import io.presync.pool.BlockHash;
@@ -396,6 +397,20 @@ public final class ReplicationJob implements Agent, AutoCloseable
             job.close();
             throw ex;
         }
+    }
+
+    /**
+     * Links the native calls a job makes (libc's system-call handle, which opening the master needs first,
+     * then the ring's set-up, submit and teardown) without making any: {@code presync replicate} runs this on
+     * a second thread from its first instruction, so that the JDK spinning up downcall handles (tens of
+     * milliseconds, which no AOT cache keeps) overlaps the JVM's and picocli's start-up instead of delaying
+     * the job's first steps. Idempotent and thread-safe; never throws.
+     */
+    public static void linkNativeCalls()
+    {
+        // Before Ring is touched: its class initialisation is not needed for the master's first stat.
+        Libc.link();
+        Ring.linkNativeCalls(Ring.DEFAULT_OPTIONS);
     }
 
     /** Only the plan: the same checks, map and probe as {@link #start}, without tap or allocation. */
