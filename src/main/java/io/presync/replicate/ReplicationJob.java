@@ -1493,24 +1493,22 @@ public final class ReplicationJob implements Agent, AutoCloseable
         lastCommitNanos = System.nanoTime();
     }
 
-    /** Stores the job state (java.util.Properties text) in the partition's job-state blob and commits the partition. */
+    /** Stores the job state (java.util.Properties text, see {@link JobStateText}) in the partition's job-state blob and commits the partition. */
     private void writeState(final String phase) throws IOException
     {
-        final Properties p = new Properties();
-        p.setProperty("phase", phase);
-        p.setProperty("partition", name);
-        p.setProperty("plannedPartitionBytes", Long.toString(plan.partitionBytes()));
-        p.setProperty("baseBytes", Long.toString(plan.baseBytes()));
-        p.setProperty("predictedGrowthBytes", Long.toString(plan.predictedGrowthBytes()));
-        p.setProperty("growthUpperBytes", Long.toString(plan.growthUpperBytes()));
-        p.setProperty("confidence", Double.toString(plan.confidence()));
-        p.setProperty("model", plan.model());
-        p.setProperty("consistentAtSeq", Long.toString(consistentAtSeq));
-        p.setProperty("copyCursor", Integer.toString(workCursor));
-        p.setProperty("dirtyBytes", Long.toString(tracking.dirtyBytes()));
-        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        p.store(bytes, "presync replication job state");
-        partition.setJobState(bytes.toByteArray());
+        final JobStateText state = new JobStateText("presync replication job state")
+            .put("phase", phase)
+            .put("partition", name)
+            .put("plannedPartitionBytes", Long.toString(plan.partitionBytes()))
+            .put("baseBytes", Long.toString(plan.baseBytes()))
+            .put("predictedGrowthBytes", Long.toString(plan.predictedGrowthBytes()))
+            .put("growthUpperBytes", Long.toString(plan.growthUpperBytes()))
+            .put("confidence", Double.toString(plan.confidence()))
+            .put("model", plan.model())
+            .put("consistentAtSeq", Long.toString(consistentAtSeq))
+            .put("copyCursor", Integer.toString(workCursor))
+            .put("dirtyBytes", Long.toString(tracking.dirtyBytes()));
+        partition.setJobState(state.toBytes());
         partition.commit();
     }
 
