@@ -548,13 +548,15 @@ public final class ReplicationJob implements Agent, AutoCloseable
             tapOptions.pagesInFlight(options.tapPagesInFlight);
         }
         setup = ParallelSetup.start(options.master, options.logDir(), tapOptions, SLOTS, CHUNK_BYTES);
+        // No system call in it: built while the start-up's link thread may still be linking the one the master's
+        // open needs (see linkNativeCalls).
+        tracking = options.coarseTracking ?
+            new TrackingMap(new TrackingMap.Context().coarseSpans(false).promoteAfterWrites(0)) : new TrackingMap();
         master = openMaster(options.master);
         sizeBytes = master.sizeBytes();
         mark(OPEN_MASTER);
         pool = openPool(options.pool, master);
         mark(OPEN_POOL);
-        tracking = options.coarseTracking ?
-            new TrackingMap(new TrackingMap.Context().coarseSpans(false).promoteAfterWrites(0)) : new TrackingMap();
         heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
         // 1. Tap before T0, with the log's sequence numbers continued; the history is read after the log is
         // open (which starts a segment and applies the retention).
