@@ -84,6 +84,7 @@ public final class Libc
     static final long SYS_LSEEK = 8;
     static final long SYS_MMAP = 9;
     static final long SYS_MUNMAP = 11;
+    static final long SYS_MADVISE = 28;
     static final long SYS_CLOSE = 3;
     static final long SYS_FSTAT = 5;
     static final long SYS_IOCTL = 16;
@@ -425,6 +426,21 @@ public final class Libc
             throw Errno.exception("mmap(" + lengthBytes + " bytes, anonymous)", null, errno(capture));
         }
         return MemorySegment.ofAddress(address).reinterpret(lengthBytes);
+    }
+
+    /** {@code MADV_HUGEPAGE}: back the range with transparent huge pages where the kernel can. */
+    static final int MADV_HUGEPAGE = 14;
+
+    /**
+     * {@code madvise(MADV_HUGEPAGE)} on page-aligned {@code region} of an anonymous mapping, before it is touched:
+     * the kernel then faults it in 2 MiB at a time. A first touch costs a page fault per 4 KiB page otherwise,
+     * some 20 us each on a virtual machine whose host backs guest memory lazily (80 ms for 16 MiB, against 2 ms
+     * with huge pages, measured on the benchmark machine). Advice only: false when the kernel refuses it (no
+     * transparent huge pages, or {@code never}), and the memory works the same either way.
+     */
+    public static boolean adviseHugePages(final MemorySegment region)
+    {
+        return rawSyscall("madvise", SYS_MADVISE, region.address(), region.byteSize(), MADV_HUGEPAGE, 0L) == 0;
     }
 
     /** {@code munmap(2)} of a mapping from {@link #mapAnonymous}; nothing may use it afterwards. */

@@ -20,8 +20,9 @@ import java.util.concurrent.CountDownLatch;
  *   <li>the write log, then the tap of the master (its sequence numbers continue the log's) and the master's
  *       identity key: {@link #awaitTap()}, which the job calls before T0 (the map), so every write completing
  *       after T0 is seen;</li>
- *   <li>the job's ring and its registered buffers (faulting in 16 MiB and linking liburing take about as long as
- *       opening the tap): {@link #awaitRing()}, before the first read of the master.</li>
+ *   <li>the job's ring and its registered buffers (one mapping advised for huge pages: in 4 KiB pages, faulting in
+ *       16 MiB took longer than opening the tap on a virtual machine): {@link #awaitRing()}, before the first read of
+ *       the master.</li>
  * </ol>
  * Each await hands over what that step opened, and from then on the job owns (and closes) it; the awaits give
  * the happens-before edge the tap and the ring need to change threads. A failure ends the thread; the await
@@ -107,12 +108,8 @@ final class ParallelSetup implements AutoCloseable
         tapDone.countDown();
         try
         {
-            final MemorySegment[] registered = new MemorySegment[slots];
             arena = Arena.ofShared();
-            for (int i = 0; i < slots; i++)
-            {
-                registered[i] = Ring.allocateBuffer(arena, slotBytes);
-            }
+            final MemorySegment[] registered = Ring.allocateBuffers(arena, slots, slotBytes);
             stepNanos[3] = System.nanoTime();
             ring = Ring.create(64);
             ring.registerBuffers(registered);

@@ -363,6 +363,59 @@ public final class Ring implements AutoCloseable
         }
     }
 
+    /** Transparent huge page size on x86_64: the alignment {@link #allocateBuffers} gives its buffers' mapping. */
+    static final long HUGE_PAGE_BYTES = 2L << 20;
+
+    /**
+     * {@code count} zeroed buffers of {@code bytesEach} (a multiple of {@link #BUFFER_ALIGNMENT_BYTES}), aligned for
+     * O_DIRECT, adjacent in one anonymous mapping that starts on a huge-page boundary and is advised for transparent
+     * huge pages ({@link Libc#adviseHugePages}); the mapping is unmapped when {@code arena} closes. For a ring's
+     * registered buffers: registering them faults them in, which in 4 KiB pages costs some 20 us a page on a
+     * virtual machine (a job's 16 MiB: about 80 ms of its start-up), in 2 MiB pages next to nothing.
+     */
+    public static MemorySegment[] allocateBuffers(final Arena arena, final int count, final long bytesEach) throws IOException
+    {
+        if (count < 1 || bytesEach < 1 || bytesEach % BUFFER_ALIGNMENT_BYTES != 0)
+        {
+            throw new IllegalArgumentException("buffers must be at least one, each a positive multiple of " +
+                BUFFER_ALIGNMENT_BYTES + " bytes, not " + count + " of " + bytesEach);
+        }
+        final long total = Math.multiplyExact(count, bytesEach);
+        // Room to start on a huge-page boundary: the kernel uses huge pages only for aligned 2 MiB ranges.
+        final long mappedBytes = total + HUGE_PAGE_BYTES - BUFFER_ALIGNMENT_BYTES;
+        final MemorySegment mapping = Libc.mapAnonymous(mappedBytes);
+        final MemorySegment owned;
+        try
+        {
+            owned = mapping.reinterpret(mappedBytes, arena, Ring::unmapQuietly);
+        }
+        catch (final RuntimeException ex)
+        {
+            Libc.unmap(mapping);
+            throw ex;
+        }
+        final MemorySegment usable = owned.asSlice((HUGE_PAGE_BYTES - mapping.address() % HUGE_PAGE_BYTES) % HUGE_PAGE_BYTES, total);
+        Libc.adviseHugePages(usable);
+        final MemorySegment[] buffers = new MemorySegment[count];
+        for (int i = 0; i < count; i++)
+        {
+            buffers[i] = usable.asSlice(i * bytesEach, bytesEach);
+        }
+        return buffers;
+    }
+
+    private static void unmapQuietly(final MemorySegment mapping)
+    {
+        try
+        {
+            Libc.unmap(mapping);
+        }
+        catch (final IOException ex)
+        {
+            // Only EINVAL for a range that is not a mapping, which this one is: nothing to tell anyone.
+        }
+    }
+
     /** Allocates a zeroed buffer aligned to {@link #BUFFER_ALIGNMENT_BYTES}, as O_DIRECT needs. */
     public static MemorySegment allocateBuffer(final Arena arena, final long lengthBytes)
     {

@@ -25,14 +25,14 @@ class LibcConstantsTest
         for (final String name : new String[] {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT", "O_EXCL", "O_TRUNC",
             "O_NONBLOCK", "O_DIRECT", "O_CLOEXEC", "SEEK_SET", "SEEK_DATA", "SEEK_HOLE", "FALLOC_FL_KEEP_SIZE",
             "FALLOC_FL_PUNCH_HOLE", "FALLOC_FL_ZERO_RANGE", "BLKGETSIZE64", "BLKSSZGET", "BLKPBSZGET", "BLKDISCARD",
-            "BLKZEROOUT", "PROT_READ", "PROT_WRITE", "MAP_PRIVATE", "MAP_ANONYMOUS", "AT_FDCWD"})
+            "BLKZEROOUT", "PROT_READ", "PROT_WRITE", "MAP_PRIVATE", "MAP_ANONYMOUS", "AT_FDCWD", "MADV_HUGEPAGE"})
         {
             assertEquals(c.get(name), ((Number)field(Libc.class, name)).longValue(), name);
         }
         // The system call numbers Libc passes to syscall(2): SYS_openat is Libc.SYS_OPENAT.
         for (final String name : new String[] {"lseek", "mmap", "munmap", "close", "fstat", "ioctl", "pread64",
             "pwrite64", "fsync", "openat", "newfstatat", "fallocate", "io_uring_setup", "io_uring_enter", "io_uring_register",
-            "sched_setaffinity", "getcpu"})
+            "sched_setaffinity", "getcpu", "madvise"})
         {
             assertEquals(c.get("SYS_" + name), ((Number)field(Libc.class, "SYS_" + name.toUpperCase())).longValue(),
                 "SYS_" + name);

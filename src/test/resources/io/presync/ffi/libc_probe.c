@@ -23,7 +23,7 @@ int main(void)
     P(BLKGETSIZE64); P(BLKSSZGET); P(BLKPBSZGET); P(BLKDISCARD); P(BLKZEROOUT);
     P(PROT_READ); P(PROT_WRITE); P(MAP_PRIVATE); P(MAP_ANONYMOUS); P(AT_FDCWD);
     P(SYS_lseek); P(SYS_mmap); P(SYS_munmap); P(SYS_close); P(SYS_fstat); P(SYS_ioctl); P(SYS_pread64);
-    P(SYS_pwrite64); P(SYS_fsync); P(SYS_openat); P(SYS_newfstatat); P(SYS_fallocate); P(SYS_io_uring_setup); P(SYS_io_uring_enter); P(SYS_io_uring_register); P(SYS_sched_setaffinity); P(SYS_getcpu);
+    P(SYS_pwrite64); P(SYS_fsync); P(SYS_openat); P(SYS_newfstatat); P(SYS_fallocate); P(SYS_io_uring_setup); P(SYS_io_uring_enter); P(SYS_io_uring_register); P(SYS_sched_setaffinity); P(SYS_getcpu); P(SYS_madvise); P(MADV_HUGEPAGE);
     P(EPERM); P(ENOENT); P(EINTR); P(EIO); P(ENXIO); P(EBADF); P(EAGAIN); P(EACCES); P(EBUSY); P(EEXIST);
     P(ENODEV); P(EINVAL); P(ENOTTY); P(ENOSPC); P(EROFS); P(ENOSYS); P(EOPNOTSUPP); P(EDQUOT);
     printf("STAT_BYTES=%zu\n", sizeof(struct stat));
