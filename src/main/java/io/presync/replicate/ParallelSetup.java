@@ -17,9 +17,11 @@ import java.util.concurrent.CountDownLatch;
  * ({@code presync-job-setup}) while the job's thread opens and checks the master and the pool, reads the
  * history, maps the master, plans and reserves the partition. In order:
  * <ol>
- *   <li>the write log, then the tap of the master (its sequence numbers continue the log's) and the master's
- *       identity key: {@link #awaitTap()}, which the job calls before T0 (the map), so every write completing
- *       after T0 is seen;</li>
+ *   <li>the write log: {@link #awaitLog()}, after which the job reads the history the log holds while the tap
+ *       is still being opened (reading it needs the log's retention applied, not the tap);</li>
+ *   <li>the tap of the master (its sequence numbers continue the log's) and the master's identity key:
+ *       {@link #awaitTap()}, which the job calls before T0 (the map), so every write completing after T0 is
+ *       seen;</li>
  *   <li>the job's ring and its registered buffers (one mapping advised for huge pages: in 4 KiB pages, faulting in
  *       16 MiB took longer than opening the tap on a virtual machine): {@link #awaitRing()}, before the first read of
  *       the master.</li>
@@ -40,6 +42,7 @@ final class ParallelSetup implements AutoCloseable
     private final int slots;
     private final int slotBytes;
     private final Thread thread;
+    private final CountDownLatch logDone = new CountDownLatch(1);
     private final CountDownLatch tapDone = new CountDownLatch(1);
     private final CountDownLatch ringDone = new CountDownLatch(1);
     /** System.nanoTime() at the end of each of {@link #STEPS} (0: not reached); read after {@link #close()}. */
@@ -52,6 +55,7 @@ final class ParallelSetup implements AutoCloseable
     private Ring ring;
     private Arena arena;
     private MemorySegment[] buffers;
+    private Throwable logFailure;
     private Throwable tapFailure;
     private Throwable ringFailure;
 
@@ -89,8 +93,20 @@ final class ParallelSetup implements AutoCloseable
         try
         {
             // WriteLog.open creates the directory, after refusing a file in its place with a clear sentence.
-            log = WriteLog.open(logDirectory, new WriteLog.Options());
-            stepNanos[0] = System.nanoTime();
+            try
+            {
+                log = WriteLog.open(logDirectory, new WriteLog.Options());
+                stepNanos[0] = System.nanoTime();
+            }
+            catch (final Throwable ex)
+            {
+                logFailure = ex;
+                throw ex;
+            }
+            finally
+            {
+                logDone.countDown();
+            }
             tap = BlockTap.open(master, tapOptions.firstSequence(Math.max(1, log.nextSequence())));
             stepNanos[1] = System.nanoTime();
             // Needed only when the partition is allocated; blkid may run for a master without a sysfs id.
@@ -124,6 +140,16 @@ final class ParallelSetup implements AutoCloseable
         {
             ringDone.countDown();
         }
+    }
+
+    /**
+     * Waits for the write log (open, its retention applied: its directory holds the history of earlier runs). The
+     * log is handed over with the tap ({@link #awaitTap()}).
+     */
+    void awaitLog() throws IOException
+    {
+        Threads.awaitUninterruptibly(logDone);
+        rethrow(logFailure);
     }
 
     /** Waits for the write log and the tap (running: events completing from now on are captured) and hands both over. */

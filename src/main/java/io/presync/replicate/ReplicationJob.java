@@ -558,14 +558,15 @@ public final class ReplicationJob implements Agent, AutoCloseable
         pool = openPool(options.pool, master);
         mark(OPEN_POOL);
         heat = new HeatModel(sizeBytes, REGION_BYTES, TimeUnit.MINUTES.toNanos(10));
-        // 1. Tap before T0, with the log's sequence numbers continued; the history is read after the log is
-        // open (which starts a segment and applies the retention).
+        // 1. History (and heat from it), read once the log is open (which starts a segment and applies the
+        // retention), while the set-up thread is still opening the tap: the history needs the log, not the tap.
+        setup.awaitLog();
+        final History history = history(options, heat);
+        // 2. Tap before T0, with the log's sequence numbers continued.
         setup.awaitTap();
         log = setup.log();
         tap = setup.tap();
         mark(WAIT_TAP);
-        // 2. History (and heat from it).
-        final History history = history(options, heat);
         runStartEpochNanos = epochOffsetNanos + System.nanoTime();
         phase(0);
         // This run's tapping span starts after the history is read: the log's earlier runs are the history.

@@ -166,4 +166,33 @@ class ReplicationJobSetupTest
             assertEquals(0, opened.partitions().size(), "nothing was allocated");
         }
     }
+
+    /**
+     * The tap fails after the log opened and the job's thread read the history from it (the kernel refuses a trace
+     * buffer far larger than memory): the failure reaches the caller, the log and the trace instance are closed, and
+     * the devices are free.
+     */
+    @Test
+    void aTapFailureAfterTheLogOpenedLeavesNothingOpen() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final ReplicationJob.Options options = options(master, pool);
+        options.tapBufferKb = Integer.MAX_VALUE;
+        final IOException failed = assertThrows(IOException.class, () -> ReplicationJob.start(options).close());
+        assertTrue(failed.getMessage().contains("buffer_size_kb"), failed.toString());
+        TraceInstances.assertNoneOfThisProcess();
+        assertNotHeld(master.device(), pool.device());
+        try (Pool opened = Pool.openReadOnly(pool.device()))
+        {
+            assertEquals(0, opened.partitions().size(), "nothing was allocated");
+        }
+        // The log was opened (and closed again): a second job with a sane buffer starts on it.
+        options.tapBufferKb = 1024;
+        try (ReplicationJob job = ReplicationJob.start(options))
+        {
+            assertTrue(job.plan().partitionBytes() > 0);
+        }
+        TraceInstances.assertNoneOfThisProcess();
+    }
 }
