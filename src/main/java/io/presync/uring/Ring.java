@@ -350,7 +350,15 @@ public final class Ring implements AutoCloseable
             // waits for the handle being linked, then links the next ones itself, in parallel. The
             // registration calls need none (Libc's system-call handle).
             final MethodHandle setup = Liburing.io_uring_queue_init_params$handle();
-            final MethodHandle enter = EnterCalls.ENTER_NONBLOCKING;
+            // One harmless call through each handle a ring's set-up and submit use: the first call at a call site
+            // spins invoker classes, which a job's thread would otherwise spin right before its first read. Zero
+            // entries are refused (EINVAL) before liburing touches the struct; fd -1 is refused (EBADF).
+            try (Arena scratch = Arena.ofConfined())
+            {
+                Liburing.io_uring_queue_init_params(0, scratch.allocate(IoUringDescriptor.IO_URING_BYTES, IoUringDescriptor.ALIGNMENT),
+                    scratch.allocate(IoUringDescriptor.PARAMS_BYTES, IoUringDescriptor.ALIGNMENT));
+            }
+            EnterCalls.enterNonBlocking(-1, 0, 0);
             if ((options & (OPTION_SINGLE_ISSUER | OPTION_DEFER_TASKRUN)) != 0)
             {
                 EnterCalls.linkRegisterRingFd();

@@ -164,4 +164,11 @@ class LibcTest
         }
         assertThrows(IllegalArgumentException.class, () -> Libc.pinCurrentThread(1024));
     }
+
+    @Test
+    void errnoLiesWhereTheCaptureLayoutPutsIt()
+    {
+        assertEquals(java.lang.foreign.Linker.Option.captureStateLayout()
+            .byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno")), Libc.ERRNO_OFFSET);
+    }
 }
