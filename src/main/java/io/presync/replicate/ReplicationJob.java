@@ -866,6 +866,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             return;
         }
+        if (!growth.dependsOnHorizon())
+        {
+            // The conservative rule's buffer (no growth history) ignores the horizon, and the plan has none
+            // (NaN): a later transfer changes nothing. Comparing with NaN used to count every tick as slow.
+            return;
+        }
         final long remaining = Math.max(0, bulkTotalBytes - done) + (verifyCursor >= 0 ? sizeBytes - verifyCursor : 0) + dirty;
         final double projected = elapsed + remaining / measuredRate;
         if (projected <= horizonSeconds * HORIZON_SLACK || projected <= horizonSeconds + 0.5)
@@ -882,12 +888,15 @@ public final class ReplicationJob implements Agent, AutoCloseable
         horizonSeconds = projected;
         growth.evaluate(horizonSeconds);
         final long unit = pool.info().unitBytes();
-        long target = (long)Math.ceil(plan.baseBytes() + growth.upper) + 2 * MAP_HEADROOM_BYTES;
+        // The planner's own rule, base + bound: an unchanged bound asks for nothing (with headroom added here
+        // that the plan never had, every refinement extended the partition by 2 MiB). Writes that need more
+        // keep MAP_HEADROOM_BYTES free through the by-need path in write().
+        long target = (long)Math.ceil(plan.baseBytes() + growth.upper);
         if (options.maxPartitionBytes > 0)
         {
             target = Math.min(target, options.maxPartitionBytes);
         }
-        target = Math.min(target, sizeBytes + 2 * MAP_HEADROOM_BYTES);
+        target = Math.min(target, sizeBytes);
         final long capacity = partition.usedBytes() + partition.freeDataBytes();
         if (target <= capacity)
         {
