@@ -80,9 +80,11 @@ import java.util.zip.CRC32C;
  * them, then fills free buffer slots: dirty ranges first (streaming never waits for the copy; only ranges
  * inside chunks whose bulk read is still to come wait for that read, which clears them), then
  * checksum comparisons, then the bulk copy of the snapshot's extents (cold regions first, hot last,
- * ascending within a region). Reads go through the ring into registered buffers; the partition's
- * write is the pool's synchronous {@link Partition#write} (which stores each block's CRC32C): the pool
- * offers no ring-based write yet. A range is cleared in the tracking map only by a read submitted when
+ * ascending within a region), whose neighbouring 1 MiB chunks of one kind merge into reads of up to
+ * {@link #BULK_BYTES} ({@link WorkList}). Reads go through the ring into one registered buffer of
+ * {@link #SLOTS} 1 MiB units, a read taking a run of them ({@link BufferUnits}); the partition's
+ * write ({@link Partition#submitWrite}, which stores each block's CRC32C and hash) goes from the same
+ * buffer through the pool's own ring, and the slot stays busy until it completes. A range is cleared in the tracking map only by a read submitted when
  * the tap's next sequence was past the write that dirtied it; ranges in flight never overlap, so two
  * reads of one range cannot complete out of order.
  *
@@ -115,9 +117,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
     /**
      * Largest bulk read: neighbouring chunks of one kind merge into reads this long, since the devices pay per
      * request (a loop device's worker, the block layer) and copy several times faster in 4-8 MiB requests than
-     * in 1 MiB ones. The read buffer stays {@link #SLOTS} chunks ({@link BufferUnits}).
+     * in 1 MiB ones. The read buffer stays {@link #SLOTS} chunks ({@link BufferUnits}). 8 MiB (two bulk reads in
+     * flight) was slower than 4 MiB in the replicate bulk pass.
      */
-    static final int BULK_BYTES = Integer.getInteger("presync.bulkBytes", 4 << 20);
+    static final int BULK_BYTES = 4 << 20;
     /** The one registered read buffer: a unit of {@link #CHUNK_BYTES} per slot. */
     static final int BUFFER_BYTES = SLOTS * CHUNK_BYTES;
     public static final long REGION_BYTES = 64L << 20;
@@ -1688,7 +1691,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
      * over the whole partition (stored CRC32C against the slave's data and the master's) and, when the
      * master took no writes meanwhile, {@link Repairer} re-transfers exactly the mismatching ranges and
      * verifies them again. Mismatches while the master was written are not repaired: they may be the
-     * racing writes themselves, which the tracking map re-copies anyway.
+     * racing writes themselves, which the tracking map re-copies anyway. The verifier reads into the job's read
+     * buffer, idle and faulted in by then, rather than into fresh memory of its own.
      */
     public Report report(final boolean verify) throws IOException
     {
@@ -1705,8 +1709,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
         else if (verify)
         {
             final long before = tap.nextSequence();
-            final VerifyResult result = Verifier.verify(master, partition,
-                options.finalVerify == FinalVerify.SLAVE ? Verifier.Scope.SLAVE : Verifier.Scope.FULL);
+            // The read buffer is idle now (nothing in flight at a consistent point) and faulted in: the verifier reads into it.
+            final Verifier.Scope scope = options.finalVerify == FinalVerify.SLAVE ? Verifier.Scope.SLAVE : Verifier.Scope.FULL;
+            final VerifyResult result = inFlight == 0 && buffers != null && buffers[0].byteSize() >= Verifier.BUFFER_BYTES ?
+                Verifier.verify(master, partition, scope, buffers[0]) : Verifier.verify(master, partition, scope);
             tap.poll(events, POLL_LIMIT);
             final long written = tap.nextSequence() - before;
             boolean consistent = result.consistent();
