@@ -135,6 +135,7 @@ public final class Verifier implements AutoCloseable
     private final Arena arena = Arena.ofConfined();
     private final ChunkSet[] sets = new ChunkSet[SETS];
     private final CRC32C crc = new CRC32C();
+    private final long[] hashWords = new long[BlockHash.BLOCK_LONGS];
     private final MismatchRuns runs = new MismatchRuns(BLOCK);
     private final long[] location = new long[3];
     private final Completions completions = new Completions();
@@ -556,7 +557,7 @@ public final class Verifier implements AutoCloseable
         {
             return matchesStored(ZERO_BLOCK_CRC, ZERO_BLOCK_HASH, set.stored[b], set.storedHashes[b]);
         }
-        return matchesStored(crcOf(set.slaveView, b), BlockHash.hash(set.slaveBuffer, at), set.stored[b], set.storedHashes[b]);
+        return matchesStored(crcOf(set.slaveView, b), BlockHash.hash(set.slaveBuffer, at, hashWords), set.stored[b], set.storedHashes[b]);
     }
 
     /** The master's block b against its stored record; a block in a hole or all zeros is the zero block. */
@@ -566,7 +567,7 @@ public final class Verifier implements AutoCloseable
         {
             return matchesStored(ZERO_BLOCK_CRC, ZERO_BLOCK_HASH, set.stored[b], set.storedHashes[b]);
         }
-        return matchesStored(crcOf(set.masterView, b), BlockHash.hash(set.masterBuffer, at), set.stored[b], set.storedHashes[b]);
+        return matchesStored(crcOf(set.masterView, b), BlockHash.hash(set.masterBuffer, at, hashWords), set.stored[b], set.storedHashes[b]);
     }
 
     /**

@@ -310,6 +310,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private final WriteEventHandler events = this::onEvent;
     private final RegionOrder order = this::rankOf;
     private final CRC32C crc = new CRC32C();
+    private final long[] hashWords = new long[BlockHash.BLOCK_LONGS];
     private final int[] stored = new int[BULK_BYTES / BLOCK];
     private final long[] storedHashes = new long[BULK_BYTES / BLOCK];
 
@@ -1209,7 +1210,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
      */
     private boolean sameOnSlave(final int slot, final MemorySegment data, final int block)
     {
-        return Verifier.matchesStored(crcOf(slot, block), BlockHash.hash(data, (long)block * BLOCK), stored[block],
+        return Verifier.matchesStored(crcOf(slot, block), BlockHash.hash(data, (long)block * BLOCK, hashWords), stored[block],
             storedHashes[block]);
     }
 
