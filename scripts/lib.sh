@@ -118,29 +118,38 @@ PRESYNC_JIT_FLAGS=(-XX:+UnlockDiagnosticVMOptions "-XX:CompilerDirectivesFile=$P
 aot_cache() { echo "$PRESYNC_AOT"; }
 
 # A JDK 25 AOT cache (JEP 483/514: classes loaded and linked, method profiles) cuts the start-up of a
-# short-lived command, which is what separates presync from dd on a small copy. Trained once per jar
-# build by an untimed copy between two loop devices (or, without root, by parsing the command line),
-# so that picocli, the libc downcalls and the ring are in it. Best effort: without a cache presync
-# runs the same, only slower to start.
+# short-lived command, which is what separates presync from dd on a small copy and from qemu-img on a
+# replication. Trained once per jar build in one JVM running, on loop devices over sparse files, a copy,
+# a pool create, a replication (tap, plan, reservation, copy, final verify) and a verify
+# (-Dpresync.aotTraining, see Main.train), so that every command's classes are in the one cache; without
+# root, by parsing the command line. Best effort: without a cache presync runs the same, only slower to start.
 ensure_aot_cache() {
   local jar=$PRESYNC_JAR cache=$PRESYNC_AOT
   [ -f "$cache" ] && [ "$cache" -nt "$jar" ] && return 0
   rm -f "$cache"
-  local tmp train_args=(--help)
+  local tmp loops=() l
   tmp=$(mktemp -d /tmp/presync-aot.XXXXXX)
-  local a="" b=""
+  printf -- '--help\n' >"$tmp/train"
   if [ "$(id -u)" -eq 0 ] && command -v losetup >/dev/null 2>&1; then
-    truncate -s 64M "$tmp/a.img" "$tmp/b.img"
-    a=$(losetup --find --show "$tmp/a.img" 2>/dev/null || true)
-    [ -n "$a" ] && b=$(losetup --find --show "$tmp/b.img" 2>/dev/null || true)
-    [ -n "$a" ] && [ -n "$b" ] && train_args=(copy --from "$a" --to "$b")
+    truncate -s 64M "$tmp/a.img" "$tmp/b.img" "$tmp/c.img"
+    # Some data in the master so that the replication copies, hashes and verifies.
+    head -c 8M /dev/urandom | dd of="$tmp/a.img" bs=1M seek=4 conv=notrunc status=none 2>/dev/null || true
+    for l in a b c; do
+      l=$(losetup --find --show "$tmp/$l.img" 2>/dev/null) || break
+      loops+=("$l")
+    done
+    if [ ${#loops[@]} -eq 3 ]; then
+      local a=${loops[0]} b=${loops[1]} c=${loops[2]} t=$'\t'
+      printf '%s\n' "copy${t}--from${t}$a${t}--to${t}$b" "pool${t}create${t}$c" \
+        "replicate${t}--master${t}$a${t}--pool${t}$c${t}--partition${t}train${t}--until-synced${t}--log${t}$tmp/log${t}--json" \
+        "verify${t}--master${t}$a${t}--pool${t}$c${t}--partition${t}train${t}--json" >"$tmp/train"
+    fi
   fi
   echo "presync: training the start-up cache $(basename "$cache") (once per build)" >&2
   "$JAVA_HOME/bin/java" "${PRESYNC_JVM_FLAGS[@]}" -XX:AOTCacheOutput="$cache.tmp" -Xlog:aot=off -Xlog:cds=off \
-    -jar "$jar" "${train_args[@]}" >/dev/null 2>&1 || true
+    -Dpresync.aotTraining="$tmp/train" -jar "$jar" >/dev/null 2>&1 || true
   [ -f "$cache.tmp" ] && mv -f "$cache.tmp" "$cache"
-  local l
-  for l in $a $b; do
+  for l in "${loops[@]}"; do
     for _ in 1 2 3 4 5 6 7 8 9 10; do losetup -d "$l" 2>/dev/null && break; sleep 0.2; done
   done
   rm -rf "$tmp"

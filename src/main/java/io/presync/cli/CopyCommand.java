@@ -33,9 +33,9 @@ public final class CopyCommand implements Callable<Integer>
     static final String DESCRIPTION = "Copies a whole block device onto another through io_uring (O_DIRECT, pipelined).";
     static final String FROM_DESCRIPTION = "The device to read.";
     static final String TO_DESCRIPTION = "The device to overwrite (at least as large as --from; not mounted or in use).";
-    static final String QUEUE_DEPTH_DEFAULT = "16";
+    static final String QUEUE_DEPTH_DEFAULT = "4";
     static final String QUEUE_DEPTH_DESCRIPTION = "Chunks in flight (default ${DEFAULT-VALUE}).";
-    static final String CHUNK_DEFAULT = "1M";
+    static final String CHUNK_DEFAULT = "8M";
     static final String CHUNK_DESCRIPTION =
         "Bytes per read and write, a multiple of the sector size (default ${DEFAULT-VALUE}).";
 

@@ -54,6 +54,11 @@ public final class Main implements Runnable
 
     public static void main(final String[] args)
     {
+        final String training = System.getProperty("presync.aotTraining");
+        if (training != null)
+        {
+            System.exit(train(java.nio.file.Path.of(training)));
+        }
         Timeline.mark("main");
         final boolean copy = args.length > 0 && args[0].equals("copy");
         if (copy)
@@ -77,6 +82,40 @@ public final class Main implements Runnable
             Runtime.getRuntime().halt(code);
         }
         System.exit(code);
+    }
+
+    /**
+     * The start-up cache's training run (scripts/lib.sh, -Dpresync.aotTraining=FILE): runs each line of
+     * FILE (arguments separated by tabs) as a command in this one process, so that a single JDK AOT cache
+     * holds the classes and profiles of every command trained (a copy, a pool, a replication and a verify)
+     * instead of only those of one. Output goes to the process's streams; returns the first non-zero exit
+     * code (0 when every command succeeded).
+     */
+    static int train(final java.nio.file.Path commands)
+    {
+        final java.util.List<String> lines;
+        try
+        {
+            lines = java.nio.file.Files.readAllLines(commands);
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("presync: cannot read the training commands " + commands + ": " + ex.getMessage());
+            return EXIT_FAILURE;
+        }
+        final PrintWriter out = new PrintWriter(System.out, true);
+        final PrintWriter err = new PrintWriter(System.err, true);
+        int first = EXIT_OK;
+        for (final String line : lines)
+        {
+            if (line.isBlank())
+            {
+                continue;
+            }
+            final int code = execute(line.split("\t"), out, err);
+            first = first == EXIT_OK ? code : first;
+        }
+        return first;
     }
 
     /**

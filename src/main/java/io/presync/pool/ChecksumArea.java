@@ -24,7 +24,9 @@ import static io.presync.pool.ChecksumAreaDescriptor.RECORD_BYTES;
  * before the metadata commit flushes the device) or when the cache evicts them. A page whose every
  * record a store overwrites is not read first.
  *
- * <p>The cache allocates nothing once warm: pages live in one growing byte array indexed by slot, a
+ * <p>The cache allocates nothing once warm: pages live in native blocks of {@value #BLOCK_PAGES} pages, allocated
+ * as the cache grows and indexed by slot (a growing heap array was copied at every doubling, and every copy was
+ * fresh memory to fault in: on a small VM a tenth of a second of a 1.6 GiB copy), a
  * primitive open-addressing map ({@link Long2LongHashMap}) finds a page's slot by its device offset,
  * and eviction is CLOCK (second chance) over primitive arrays. Device reads and writes of single pages
  * go through one aligned native page.
@@ -36,7 +38,8 @@ final class ChecksumArea
 {
     /** Pages kept in memory: 16 MiB of records, covering about 5.3 GiB of data. */
     static final int MAX_CACHED_PAGES = 4096;
-    private static final int INITIAL_PAGES = 64;
+    /** Pages per native block of the cache (256 KiB): memory is taken as the cache fills, never copied. */
+    static final int BLOCK_PAGES = 64;
     private static final int PAGE = ChecksumAreaDescriptor.PAGE_BYTES;
     private static final int FLUSH_RUN_PAGES = 256;
     /** Checksum pages one cache miss reads at once (records of 42 MiB of data). */
@@ -48,13 +51,16 @@ final class ChecksumArea
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment ioPage;
     private MemorySegment flushRun;
-    private byte[] pages = new byte[INITIAL_PAGES * PAGE];
-    private ByteBuffer view = ByteBuffer.wrap(pages).order(ByteOrder.LITTLE_ENDIAN);
-    private MemorySegment pagesSegment = MemorySegment.ofArray(pages);
-    private long[] pageOffsetOf = new long[INITIAL_PAGES];
-    private boolean[] dirty = new boolean[INITIAL_PAGES];
-    private boolean[] referenced = new boolean[INITIAL_PAGES];
-    private long[] flushScratch = new long[INITIAL_PAGES];
+    /** Zeros for a page that is not read from the device. */
+    private static final MemorySegment ZERO_PAGE = Arena.global().allocate(PAGE, PAGE);
+    private final int blockPages;
+    // Slot s lives in blocks[s / blockPages] at (s % blockPages) * PAGE; views are the same blocks as buffers.
+    private MemorySegment[] blocks = new MemorySegment[0];
+    private ByteBuffer[] views = new ByteBuffer[0];
+    private long[] pageOffsetOf = new long[0];
+    private boolean[] dirty = new boolean[0];
+    private boolean[] referenced = new boolean[0];
+    private long[] flushScratch = new long[0];
     private int used;
     private int hand;
 
@@ -68,9 +74,16 @@ final class ChecksumArea
     /** With a cache of at most {@code maxPages} pages (tests use small ones to exercise eviction). */
     ChecksumArea(final PoolIo io, final PartitionSpace space, final int maxPages)
     {
+        this(io, space, maxPages, BLOCK_PAGES);
+    }
+
+    /** With native blocks of {@code blockPages} pages (tests use small ones to span several blocks). */
+    ChecksumArea(final PoolIo io, final PartitionSpace space, final int maxPages, final int blockPages)
+    {
         this.io = io;
         this.space = space;
         this.maxPages = maxPages;
+        this.blockPages = Math.max(1, Math.min(blockPages, maxPages));
         this.ioPage = BlockDevice.allocateAligned(arena, PAGE, PAGE);
     }
 
@@ -111,8 +124,8 @@ final class ChecksumArea
             final boolean noRead = (firstRecord == 0 && n == RECORDS_PER_PAGE) ||
                 offset - (long)firstRecord * PartitionSpace.BLOCK_BYTES >= freshFrom;
             final int slot = page(pageOffset, noRead, offset);
-            final int base = slot * PAGE + firstRecord * RECORD_BYTES;
-            final ByteBuffer v = view;
+            final int base = (slot % blockPages) * PAGE + firstRecord * RECORD_BYTES;
+            final ByteBuffer v = views[slot / blockPages];
             for (int k = 0; k < n; k++)
             {
                 v.putInt(base + k * RECORD_BYTES + CRC_OFFSET, crcs[from + i + k]);
@@ -140,8 +153,8 @@ final class ChecksumArea
             final int n = (int)Math.min(Math.min(RECORDS_PER_PAGE - firstRecord, count - i),
                 space.contiguousBytes(offset) / PartitionSpace.BLOCK_BYTES);
             final int slot = page(pageOffset, false, offset);
-            final int base = slot * PAGE + firstRecord * RECORD_BYTES;
-            final ByteBuffer v = view;
+            final int base = (slot % blockPages) * PAGE + firstRecord * RECORD_BYTES;
+            final ByteBuffer v = views[slot / blockPages];
             for (int k = 0; k < n; k++)
             {
                 crcs[from + i + k] = v.getInt(base + k * RECORD_BYTES + CRC_OFFSET);
@@ -183,7 +196,7 @@ final class ChecksumArea
             for (int k = i; k < j; k++)
             {
                 final int slot = (int)slotOf.get(flushScratch[k]);
-                MemorySegment.copy(pagesSegment, (long)slot * PAGE, flushRun, (long)(k - i) * PAGE, PAGE);
+                MemorySegment.copy(blocks[slot / blockPages], offsetInBlock(slot), flushRun, (long)(k - i) * PAGE, PAGE);
                 dirty[slot] = false;
             }
             io.write(flushScratch[i], flushRun.asSlice(0, (long)(j - i) * PAGE));
@@ -225,7 +238,7 @@ final class ChecksumArea
         if (noRead)
         {
             final int slot = freeSlot();
-            Arrays.fill(pages, slot * PAGE, (slot + 1) * PAGE, (byte)0);
+            MemorySegment.copy(ZERO_PAGE, 0, blocks[slot / blockPages], offsetInBlock(slot), PAGE);
             return install(slot, pageOffset);
         }
         final int count = (int)Math.max(1, Math.min(Math.min(READ_AHEAD_PAGES, maxPages / 4),
@@ -234,7 +247,7 @@ final class ChecksumArea
         {
             final int slot = freeSlot(); // first: an eviction writes back through ioPage
             io.read(pageOffset, ioPage);
-            MemorySegment.copy(ioPage, 0, pagesSegment, (long)slot * PAGE, PAGE);
+            MemorySegment.copy(ioPage, 0, blocks[slot / blockPages], offsetInBlock(slot), PAGE);
             return install(slot, pageOffset);
         }
         final MemorySegment run = runBuffer();
@@ -253,13 +266,13 @@ final class ChecksumArea
             if ((absent & (1L << k)) != 0 && slotOf.get(ahead) < 0)
             {
                 final int slot = freeSlot();
-                MemorySegment.copy(run, (long)k * PAGE, pagesSegment, (long)slot * PAGE, PAGE);
+                MemorySegment.copy(run, (long)k * PAGE, blocks[slot / blockPages], offsetInBlock(slot), PAGE);
                 install(slot, ahead);
                 referenced[slot] = false;
             }
         }
         final int slot = freeSlot();
-        MemorySegment.copy(run, 0, pagesSegment, (long)slot * PAGE, PAGE);
+        MemorySegment.copy(run, 0, blocks[slot / blockPages], offsetInBlock(slot), PAGE);
         return install(slot, pageOffset);
     }
 
@@ -286,7 +299,7 @@ final class ChecksumArea
     {
         if (used < maxPages)
         {
-            if (used == pageOffsetOf.length)
+            if (used == (long)blocks.length * blockPages)
             {
                 grow();
             }
@@ -301,7 +314,7 @@ final class ChecksumArea
         hand = (hand + 1) % used;
         if (dirty[victim])
         {
-            MemorySegment.copy(pagesSegment, (long)victim * PAGE, ioPage, 0, PAGE);
+            MemorySegment.copy(blocks[victim / blockPages], offsetInBlock(victim), ioPage, 0, PAGE);
             io.write(pageOffsetOf[victim], ioPage);
             dirty[victim] = false;
         }
@@ -309,12 +322,20 @@ final class ChecksumArea
         return victim;
     }
 
+    private long offsetInBlock(final int slot)
+    {
+        return (long)(slot % blockPages) * PAGE;
+    }
+
+    /** One more block of pages; the per-slot arrays (a few bytes a page) double. */
     private void grow()
     {
-        final int capacity = Math.max(1, Math.min(maxPages, pageOffsetOf.length * 2));
-        pages = Arrays.copyOf(pages, capacity * PAGE);
-        view = ByteBuffer.wrap(pages).order(ByteOrder.LITTLE_ENDIAN);
-        pagesSegment = MemorySegment.ofArray(pages);
+        final int count = blocks.length;
+        blocks = Arrays.copyOf(blocks, count + 1);
+        views = Arrays.copyOf(views, count + 1);
+        blocks[count] = arena.allocate((long)blockPages * PAGE, PAGE);
+        views[count] = blocks[count].asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        final int capacity = Math.min(maxPages, Math.max(pageOffsetOf.length * 2, (count + 1) * blockPages));
         pageOffsetOf = Arrays.copyOf(pageOffsetOf, capacity);
         dirty = Arrays.copyOf(dirty, capacity);
         referenced = Arrays.copyOf(referenced, capacity);

@@ -81,6 +81,7 @@ public final class Partition implements AutoCloseable
     private final CRC32C crc = new CRC32C();
     private int[] crcScratch = new int[256];
     private long[] hashScratch = new long[256];
+    private final long[] hashWords = new long[BlockHash.BLOCK_LONGS];
     /** The io_uring data path, or null while synchronous (no ring yet, io_uring unavailable, or a test PoolIo). */
     private DataRing ring;
     private boolean ringTried;
@@ -1491,7 +1492,7 @@ public final class Partition implements AutoCloseable
             crc.reset();
             crc.update(view.limit(at + BLOCK).position(at));
             crcScratch[b] = (int)crc.getValue();
-            hashScratch[b] = BlockHash.hash(data, offset);
+            hashScratch[b] = BlockHash.hash(data, offset, hashWords);
         }
         view.clear();
         // A piece reaching the data high water has nothing live after it: its checksum pages need no read.

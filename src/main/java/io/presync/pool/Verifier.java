@@ -52,7 +52,7 @@ import java.util.zip.CRC32C;
  *       CRC32C and {@link BlockHash}. An all-zero block is not hashed at all: its checksums are the
  *       constants of the format ({@link ChecksumAreaDescriptor#ZERO_BLOCK_CRC}).</li>
  *   <li>The reads go through one io_uring {@link Ring} into registered buffers: {@value #SETS} chunk
- *       sets of {@value #SET_BYTES} bytes (master and slave side) cycle through
+ *       sets of {@value #BUFFER_BYTES} / (2 * {@value #SETS}) bytes (master and slave side) cycle through
  * <pre>
  *   READ_FIXED(master, chunk) + READ_FIXED(pool, each mapped piece of the chunk) ──► hash + compare ──► next chunk
  *   user_data = set | side &lt;&lt; 8 | expected length &lt;&lt; 16
@@ -74,8 +74,15 @@ public final class Verifier implements AutoCloseable
     static final int BLOCK = Partition.BLOCK;
     /** Chunk sets in the ring pipeline: one compared, the others' reads in flight. */
     static final int SETS = 8;
-    /** Logical bytes per set: a read of each device (the slave's split where the partition's mapping is). */
-    static final int SET_BYTES = 1 << 20;
+    /**
+     * The read buffers of all sets, both sides: each set reads {@code BUFFER_BYTES / (2 * SETS)} logical bytes, a
+     * read of each device (the slave's split where the partition's mapping is). A caller with this much memory
+     * faulted in already (a replication job's read buffer, idle at its final verify) can lend it: fresh memory is
+     * not free (about 8 ms per MiB to fault in on a small VM, more than a tenth of a second here). Fewer, larger
+     * sets (4 or 2 of 2-4 MiB a side) were not faster in the final verify of a 1.7 GiB copy.
+     */
+    public static final int BUFFER_BYTES = 16 << 20;
+    static final int SET_BYTES = BUFFER_BYTES / (2 * SETS);
     private static final int BLOCKS_PER_SET = SET_BYTES / BLOCK;
     private static final int MASTER_SIDE = 0;
     private static final int SLAVE_SIDE = 1;
@@ -128,6 +135,7 @@ public final class Verifier implements AutoCloseable
     private final Arena arena = Arena.ofConfined();
     private final ChunkSet[] sets = new ChunkSet[SETS];
     private final CRC32C crc = new CRC32C();
+    private final long[] hashWords = new long[BlockHash.BLOCK_LONGS];
     private final MismatchRuns runs = new MismatchRuns(BLOCK);
     private final long[] location = new long[3];
     private final Completions completions = new Completions();
@@ -147,7 +155,8 @@ public final class Verifier implements AutoCloseable
     private int failedUserData = -1;
     private int failedResult;
 
-    private Verifier(final BlockDevice master, final Partition partition, final Scope scope, final boolean useRing) throws IOException
+    private Verifier(final BlockDevice master, final Partition partition, final Scope scope, final boolean useRing,
+        final MemorySegment memory) throws IOException
     {
         checkMaster(master, partition);
         this.master = master;
@@ -159,8 +168,10 @@ public final class Verifier implements AutoCloseable
             final MemorySegment[] buffers = new MemorySegment[2 * SETS];
             for (int i = 0; i < SETS; i++)
             {
-                buffers[2 * i + MASTER_SIDE] = Ring.allocateBuffer(arena, SET_BYTES);
-                buffers[2 * i + SLAVE_SIDE] = Ring.allocateBuffer(arena, SET_BYTES);
+                buffers[2 * i + MASTER_SIDE] = memory != null ? memory.asSlice((2L * i + MASTER_SIDE) * SET_BYTES, SET_BYTES) :
+                    Ring.allocateBuffer(arena, SET_BYTES);
+                buffers[2 * i + SLAVE_SIDE] = memory != null ? memory.asSlice((2L * i + SLAVE_SIDE) * SET_BYTES, SET_BYTES) :
+                    Ring.allocateBuffer(arena, SET_BYTES);
                 sets[i] = new ChunkSet(i, buffers[2 * i + MASTER_SIDE], buffers[2 * i + SLAVE_SIDE]);
             }
             if (scope == Scope.FULL && master.hasAllocationMap())
@@ -196,11 +207,32 @@ public final class Verifier implements AutoCloseable
         return verify(master, partition, scope, true);
     }
 
+    /**
+     * As {@link #verify(BlockDevice, Partition, Scope)}, reading into {@code memory}: {@link #BUFFER_BYTES} of native,
+     * page-aligned memory the caller does not touch meanwhile (a replication job lends its idle read buffer).
+     */
+    public static VerifyResult verify(final BlockDevice master, final Partition partition, final Scope scope,
+        final MemorySegment memory) throws IOException
+    {
+        if (memory.byteSize() < BUFFER_BYTES || !memory.isNative() || memory.address() % Ring.BUFFER_ALIGNMENT_BYTES != 0)
+        {
+            throw new IllegalArgumentException("the verifier needs " + BUFFER_BYTES + " bytes of page-aligned native memory, not " +
+                memory);
+        }
+        return verify(master, partition, scope, true, memory);
+    }
+
     /** As {@link #verify(BlockDevice, Partition, Scope)}; {@code useRing} false reads synchronously (tests of that path). */
     static VerifyResult verify(final BlockDevice master, final Partition partition, final Scope scope, final boolean useRing)
         throws IOException
     {
-        try (Verifier verifier = new Verifier(master, partition, scope, useRing))
+        return verify(master, partition, scope, useRing, null);
+    }
+
+    private static VerifyResult verify(final BlockDevice master, final Partition partition, final Scope scope, final boolean useRing,
+        final MemorySegment memory) throws IOException
+    {
+        try (Verifier verifier = new Verifier(master, partition, scope, useRing, memory))
         {
             verifier.check(new long[] {0}, new long[] {blockFloor(partition.logicalSizeBytes())});
             return verifier.result();
@@ -214,7 +246,7 @@ public final class Verifier implements AutoCloseable
     public static VerifyResult verify(final BlockDevice master, final Partition partition, final List<Mismatch> ranges)
         throws IOException
     {
-        try (Verifier verifier = new Verifier(master, partition, Scope.FULL, true))
+        try (Verifier verifier = new Verifier(master, partition, Scope.FULL, true, null))
         {
             final long[] starts = new long[ranges.size()];
             final long[] ends = new long[ranges.size()];
@@ -525,7 +557,7 @@ public final class Verifier implements AutoCloseable
         {
             return matchesStored(ZERO_BLOCK_CRC, ZERO_BLOCK_HASH, set.stored[b], set.storedHashes[b]);
         }
-        return matchesStored(crcOf(set.slaveView, b), BlockHash.hash(set.slaveBuffer, at), set.stored[b], set.storedHashes[b]);
+        return matchesStored(crcOf(set.slaveView, b), BlockHash.hash(set.slaveBuffer, at, hashWords), set.stored[b], set.storedHashes[b]);
     }
 
     /** The master's block b against its stored record; a block in a hole or all zeros is the zero block. */
@@ -535,7 +567,7 @@ public final class Verifier implements AutoCloseable
         {
             return matchesStored(ZERO_BLOCK_CRC, ZERO_BLOCK_HASH, set.stored[b], set.storedHashes[b]);
         }
-        return matchesStored(crcOf(set.masterView, b), BlockHash.hash(set.masterBuffer, at), set.stored[b], set.storedHashes[b]);
+        return matchesStored(crcOf(set.masterView, b), BlockHash.hash(set.masterBuffer, at, hashWords), set.stored[b], set.storedHashes[b]);
     }
 
     /**

@@ -81,9 +81,11 @@ import java.util.zip.CRC32C;
  * them, then fills free buffer slots: dirty ranges first (streaming never waits for the copy; only ranges
  * inside chunks whose bulk read is still to come wait for that read, which clears them), then
  * checksum comparisons, then the bulk copy of the snapshot's extents (cold regions first, hot last,
- * ascending within a region). Reads go through the ring into registered buffers; the partition's
- * write is the pool's synchronous {@link Partition#write} (which stores each block's CRC32C): the pool
- * offers no ring-based write yet. A range is cleared in the tracking map only by a read submitted when
+ * ascending within a region), whose neighbouring 1 MiB chunks of one kind merge into reads of up to
+ * {@link #BULK_BYTES} ({@link WorkList}). Reads go through the ring into one registered buffer of
+ * {@link #SLOTS} 1 MiB units, a read taking a run of them ({@link BufferUnits}); the partition's
+ * write ({@link Partition#submitWrite}, which stores each block's CRC32C and hash) goes from the same
+ * buffer through the pool's own ring, and the slot stays busy until it completes. A range is cleared in the tracking map only by a read submitted when
  * the tap's next sequence was past the write that dirtied it; ranges in flight never overlap, so two
  * reads of one range cannot complete out of order.
  *
@@ -109,8 +111,19 @@ import java.util.zip.CRC32C;
  */
 public final class ReplicationJob implements Agent, AutoCloseable
 {
+    /** Granularity of streaming reads, of the lag buckets and of the resume classification (copy or compare). */
     public static final int CHUNK_BYTES = 1 << 20;
+    /** Reads in flight at most. */
     public static final int SLOTS = 16;
+    /**
+     * Largest bulk read: neighbouring chunks of one kind merge into reads this long, since the devices pay per
+     * request (a loop device's worker, the block layer) and copy several times faster in 4-8 MiB requests than
+     * in 1 MiB ones. The read buffer stays {@link #SLOTS} chunks ({@link BufferUnits}). 8 MiB (two bulk reads in
+     * flight) was slower than 4 MiB in the replicate bulk pass.
+     */
+    static final int BULK_BYTES = 4 << 20;
+    /** The one registered read buffer: a unit of {@link #CHUNK_BYTES} per slot. */
+    static final int BUFFER_BYTES = SLOTS * CHUNK_BYTES;
     public static final long REGION_BYTES = 64L << 20;
     public static final long MIN_MASTER_BYTES = 1L << 20;
     private static final int BLOCK = 4096;
@@ -257,10 +270,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private long sizeBytes;
 
     // Work list of the bulk pass: chunks in visiting order, COPY or VERIFY.
-    private long[] workStart = new long[1024];
-    private long[] workEnd = new long[1024];
-    private byte[] workKind = new byte[1024];
-    private int workCount;
+    private final WorkList work;
     private int workCursor;
     // The work items of region r are [regionFirstWork[r], regionEndWork[r]), ascending by address and disjoint:
     // they tell whether a dirty range lies in a chunk whose bulk read is still to come (index >= workCursor).
@@ -278,6 +288,13 @@ public final class ReplicationJob implements Agent, AutoCloseable
     // Pool writes of a slot's data still in flight: the slot (its buffer and its range) stays busy until 0.
     private final int[] slotWrites = new int[SLOTS];
     private final boolean[] slotApplying = new boolean[SLOTS];
+    // The run of buffer units a slot reads into (see BufferUnits): the first unit and how many.
+    private final int[] slotUnit = new int[SLOTS];
+    private final int[] slotUnits = new int[SLOTS];
+    private final BufferUnits units = new BufferUnits(SLOTS);
+    // unitTails[u]: the buffer from unit u to its end (a read's buffer starts there); view: the whole buffer for CRC32C.
+    private MemorySegment[] unitTails;
+    private java.nio.ByteBuffer view;
     // Slots busy (reading the master or writing the partition), and those of them reading.
     private int inFlight;
     private int readsInFlight;
@@ -294,8 +311,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private final WriteEventHandler events = this::onEvent;
     private final RegionOrder order = this::rankOf;
     private final CRC32C crc = new CRC32C();
-    private final int[] stored = new int[CHUNK_BYTES / BLOCK];
-    private final long[] storedHashes = new long[CHUNK_BYTES / BLOCK];
+    private final long[] hashWords = new long[BlockHash.BLOCK_LONGS];
+    private final int[] stored = new int[BULK_BYTES / BLOCK];
+    private final long[] storedHashes = new long[BULK_BYTES / BLOCK];
 
     private final Histogram lag = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
     private final long[] lagSeq = new long[LAG_CAPACITY];
@@ -375,6 +393,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
     {
         this.options = options;
         this.name = options.partitionName();
+        // A rate-limited bulk pass is paced a read at a time: in chunks, as before there were bulk reads, since a
+        // read of several chunks would be a burst over the limit (and its pace not the one the limit sets).
+        this.work = new WorkList(options.bulkLimitBytesPerSecond > 0 ? CHUNK_BYTES : BULK_BYTES);
     }
 
     /** Checks the devices, starts the tap, maps and snapshots the master, plans and allocates. */
@@ -547,7 +568,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             tapOptions.pagesInFlight(options.tapPagesInFlight);
         }
-        setup = ParallelSetup.start(options.master, options.logDir(), tapOptions, SLOTS, CHUNK_BYTES);
+        setup = ParallelSetup.start(options.master, options.logDir(), tapOptions, 1, BUFFER_BYTES);
         // No system call in it: built while the start-up's link thread may still be linking the one the master's
         // open needs (see linkNativeCalls).
         tracking = options.coarseTracking ?
@@ -635,10 +656,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             writeState("copy");
         }
-        for (int i = 0; i < workCount; i++)
-        {
-            bulkTotalBytes += workEnd[i] - workStart[i];
-        }
+        bulkTotalBytes = work.totalBytes();
         phase(4);
     }
 
@@ -651,6 +669,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
             ring = setup.ring();
             arena = setup.arena();
             buffers = setup.buffers();
+            unitTails = new MemorySegment[SLOTS];
+            for (int u = 0; u < SLOTS; u++)
+            {
+                unitTails[u] = buffers[0].asSlice((long)u * CHUNK_BYTES);
+            }
+            view = buffers[0].asByteBuffer();
             mark(WAIT_RING);
         }
         return ring;
@@ -688,13 +712,13 @@ public final class ReplicationJob implements Agent, AutoCloseable
     /** Cold regions first, hot last; within a region ascending. On resume, mapped chunks are compared, not copied. */
     private void buildWorkList(final ExtentMap snapshot)
     {
-        final ExtentMap work = ExtentMap.inMemory();
+        final ExtentMap ranges = ExtentMap.inMemory();
         try
         {
             final ExtentCursor c = snapshot.cursor(0);
             while (c.next())
             {
-                work.insert(c.start(), c.end(), 0);
+                ranges.insert(c.start(), c.end(), 0);
             }
             if (resumed)
             {
@@ -702,7 +726,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
                 final ExtentCursor m = partition.mappedExtents();
                 while (m.next())
                 {
-                    work.insert(m.start(), m.end(), 0);
+                    ranges.insert(m.start(), m.end(), 0);
                 }
             }
             final int[] regions = new int[heat.regionCount()];
@@ -715,39 +739,27 @@ public final class ReplicationJob implements Agent, AutoCloseable
             regionEndWork = new int[regions.length];
             for (final int region : regions)
             {
-                regionFirstWork[region] = workCount;
+                // Items never span regions: onDirtyRange looks for them among their region's.
+                this.work.seal();
+                regionFirstWork[region] = this.work.count;
                 final long regionStart = region * REGION_BYTES;
                 final long regionEnd = Math.min(sizeBytes, regionStart + REGION_BYTES);
-                work.forEachIntersecting(regionStart, regionEnd, (start, end, payload) ->
+                ranges.forEachIntersecting(regionStart, regionEnd, (start, end, payload) ->
                 {
                     for (long at = start; at < end; at += CHUNK_BYTES)
                     {
                         final long chunkEnd = Math.min(end, at + CHUNK_BYTES);
                         final boolean onSlave = resumed && partition.mappedBytes(at, chunkEnd) == chunkEnd - at;
-                        addWork(at, chunkEnd, onSlave ? VERIFY : COPY);
+                        this.work.add(at, chunkEnd, onSlave ? VERIFY : COPY);
                     }
                 });
-                regionEndWork[region] = workCount;
+                regionEndWork[region] = this.work.count;
             }
         }
         finally
         {
-            work.close();
+            ranges.close();
         }
-    }
-
-    private void addWork(final long start, final long end, final int kind)
-    {
-        if (workCount == workStart.length)
-        {
-            workStart = java.util.Arrays.copyOf(workStart, 2 * workCount);
-            workEnd = java.util.Arrays.copyOf(workEnd, 2 * workCount);
-            workKind = java.util.Arrays.copyOf(workKind, 2 * workCount);
-        }
-        workStart[workCount] = start;
-        workEnd[workCount] = end;
-        workKind[workCount] = (byte)kind;
-        workCount++;
     }
 
     private int rankOf(final long granuleIndex)
@@ -842,7 +854,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         peakDirtyBytes = Math.max(peakDirtyBytes, tracking.dirtyBytes());
         // Ranges left to the bulk pass are neither a streaming backlog nor work beyond the bulk pass's rest.
         deferredBytes = 0;
-        if (!options.eagerStreaming && workCursor < workCount && tracking.dirtyBytes() > 0)
+        if (!options.eagerStreaming && workCursor < work.count && tracking.dirtyBytes() > 0)
         {
             countingDeferred = true;
             try
@@ -884,6 +896,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             return;
         }
+        if (!growth.dependsOnHorizon())
+        {
+            // The conservative rule's buffer (no growth history) ignores the horizon, and the plan has none
+            // (NaN): a later transfer changes nothing. Comparing with NaN used to count every tick as slow.
+            return;
+        }
         final long remaining = Math.max(0, bulkTotalBytes - done) + (verifyCursor >= 0 ? sizeBytes - verifyCursor : 0) + dirty;
         final double projected = elapsed + remaining / measuredRate;
         if (projected <= horizonSeconds * HORIZON_SLACK || projected <= horizonSeconds + 0.5)
@@ -900,12 +918,15 @@ public final class ReplicationJob implements Agent, AutoCloseable
         horizonSeconds = projected;
         growth.evaluate(horizonSeconds);
         final long unit = pool.info().unitBytes();
-        long target = (long)Math.ceil(plan.baseBytes() + growth.upper) + 2 * MAP_HEADROOM_BYTES;
+        // The planner's own rule, base + bound: an unchanged bound asks for nothing (with headroom added here
+        // that the plan never had, every refinement extended the partition by 2 MiB). Writes that need more
+        // keep MAP_HEADROOM_BYTES free through the by-need path in write().
+        long target = (long)Math.ceil(plan.baseBytes() + growth.upper);
         if (options.maxPartitionBytes > 0)
         {
             target = Math.min(target, options.maxPartitionBytes);
         }
-        target = Math.min(target, sizeBytes + 2 * MAP_HEADROOM_BYTES);
+        target = Math.min(target, sizeBytes);
         final long capacity = partition.usedBytes() + partition.freeDataBytes();
         if (target <= capacity)
         {
@@ -1039,7 +1060,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
 
     private boolean bulkDone()
     {
-        return workCursor >= workCount && verifyCursor < 0;
+        return workCursor >= work.count && verifyCursor < 0;
     }
 
     /**
@@ -1115,6 +1136,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
 
     private void freeSlot(final int slot)
     {
+        units.give(slotUnit[slot], slotUnits[slot]);
         slotKind[slot] = FREE;
         inFlight--;
     }
@@ -1158,7 +1180,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             throw new IOException(options.master + ": read of " + length + " bytes at " + offset + " returned " + slotResult[slot]);
         }
-        final MemorySegment data = buffers[slot].asSlice(0, length);
+        final MemorySegment data = unitTails[slotUnit[slot]].asSlice(0, length);
         if (kind == VERIFY)
         {
             partition.checksums(offset, length, stored, storedHashes);
@@ -1166,13 +1188,13 @@ public final class ReplicationJob implements Agent, AutoCloseable
             final int blocks = length / BLOCK;
             while (block < blocks)
             {
-                if (sameOnSlave(data, block))
+                if (sameOnSlave(slot, data, block))
                 {
                     block++;
                     continue;
                 }
                 int runEnd = block + 1;
-                while (runEnd < blocks && !sameOnSlave(data, runEnd))
+                while (runEnd < blocks && !sameOnSlave(slot, data, runEnd))
                 {
                     runEnd++;
                 }
@@ -1204,16 +1226,19 @@ public final class ReplicationJob implements Agent, AutoCloseable
      * chunk). Only the master is read: the hash tells apart versions of a block that embeds its own CRC32C
      * (an ext4 superblock with metadata_csum), which the CRC alone cannot.
      */
-    private boolean sameOnSlave(final MemorySegment data, final int block)
+    private boolean sameOnSlave(final int slot, final MemorySegment data, final int block)
     {
-        return Verifier.matchesStored(crcOf(data, block), BlockHash.hash(data, (long)block * BLOCK), stored[block],
+        return Verifier.matchesStored(crcOf(slot, block), BlockHash.hash(data, (long)block * BLOCK, hashWords), stored[block],
             storedHashes[block]);
     }
 
-    private int crcOf(final MemorySegment data, final int block)
+    /** The CRC32C of block {@code block} of slot {@code slot}'s data, through the buffer's one view (no slice per block). */
+    private int crcOf(final int slot, final int block)
     {
+        final int at = slotUnit[slot] * CHUNK_BYTES + block * BLOCK;
         crc.reset();
-        crc.update(data.asSlice((long)block * BLOCK, BLOCK).asByteBuffer());
+        crc.update(view.limit(at + BLOCK).position(at));
+        view.clear();
         return (int)crc.getValue();
     }
 
@@ -1251,7 +1276,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         slotWrites[slot]++;
         try
         {
-            partition.submitWrite(offset, data, slot, slot);
+            partition.submitWrite(offset, data, 0, slot);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -1341,9 +1366,9 @@ public final class ReplicationJob implements Agent, AutoCloseable
             submitted++;
             verifyCursor = end >= sizeBytes ? -1 : end;
         }
-        while (inFlight < SLOTS && workCursor < workCount && !bulkLimited())
+        while (inFlight < SLOTS && workCursor < work.count && !bulkLimited())
         {
-            if (!submit(workKind[workCursor], workStart[workCursor], workEnd[workCursor]))
+            if (!submit(work.kind[workCursor], work.start[workCursor], work.end[workCursor]))
             {
                 break;
             }
@@ -1379,7 +1404,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
      */
     private void onDirtyRange(final long start, final long end)
     {
-        if (options.eagerStreaming || workCursor >= workCount)
+        if (options.eagerStreaming || workCursor >= work.count)
         {
             addBatch(start, end);
             return;
@@ -1398,7 +1423,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             while (lo < hi)
             {
                 final int mid = (lo + hi) >>> 1;
-                if (workStart[mid] <= at)
+                if (work.start[mid] <= at)
                 {
                     lo = mid + 1;
                 }
@@ -1410,15 +1435,15 @@ public final class ReplicationJob implements Agent, AutoCloseable
             final int item = lo - 1;
             long pieceEnd;
             final boolean deferred;
-            if (item >= first && at < workEnd[item])
+            if (item >= first && at < work.end[item])
             {
-                pieceEnd = Math.min(end, workEnd[item]);
+                pieceEnd = Math.min(end, work.end[item]);
                 deferred = item >= workCursor;
             }
             else
             {
                 // Outside the snapshot's data: no bulk read will come, stream it.
-                pieceEnd = Math.min(end, lo < last ? workStart[lo] : regionEnd);
+                pieceEnd = Math.min(end, lo < last ? work.start[lo] : regionEnd);
                 deferred = false;
             }
             // Past the device's end (a whole granule handed out at the end): stream the rest as it is.
@@ -1454,7 +1479,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         }
     }
 
-    /** Submits a read of [start, end) into a free slot; false when it overlaps a read in flight. */
+    /** Submits a read of [start, end) into a free slot; false when it overlaps a read in flight or its buffer is not free. */
     private boolean submit(final int kind, final long start, final long end)
     {
         int free = -1;
@@ -1474,12 +1499,21 @@ public final class ReplicationJob implements Agent, AutoCloseable
             return false;
         }
         final int length = (int)(end - start);
-        // The read begins after every write the tap has handed out: those are the ones it may clear.
-        slotSeq[free] = tap.nextSequence();
-        if (!ring.prepareReadFixed(master.fd(), false, buffers[free], length, start, free, free))
+        final int count = (length + CHUNK_BYTES - 1) / CHUNK_BYTES;
+        final int unit = units.take(count);
+        if (unit < 0)
         {
             return false;
         }
+        // The read begins after every write the tap has handed out: those are the ones it may clear.
+        slotSeq[free] = tap.nextSequence();
+        if (!ring.prepareReadFixed(master.fd(), false, unitTails[unit], length, start, 0, free))
+        {
+            units.give(unit, count);
+            return false;
+        }
+        slotUnit[free] = unit;
+        slotUnits[free] = count;
         slotKind[free] = kind;
         slotOffset[free] = start;
         slotLength[free] = length;
@@ -1674,7 +1708,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
      * over the whole partition (stored CRC32C against the slave's data and the master's) and, when the
      * master took no writes meanwhile, {@link Repairer} re-transfers exactly the mismatching ranges and
      * verifies them again. Mismatches while the master was written are not repaired: they may be the
-     * racing writes themselves, which the tracking map re-copies anyway.
+     * racing writes themselves, which the tracking map re-copies anyway. The verifier reads into the job's read
+     * buffer, idle and faulted in by then, rather than into fresh memory of its own.
      */
     public Report report(final boolean verify) throws IOException
     {
@@ -1691,8 +1726,10 @@ public final class ReplicationJob implements Agent, AutoCloseable
         else if (verify)
         {
             final long before = tap.nextSequence();
-            final VerifyResult result = Verifier.verify(master, partition,
-                options.finalVerify == FinalVerify.SLAVE ? Verifier.Scope.SLAVE : Verifier.Scope.FULL);
+            // The read buffer is idle now (nothing in flight at a consistent point) and faulted in: the verifier reads into it.
+            final Verifier.Scope scope = options.finalVerify == FinalVerify.SLAVE ? Verifier.Scope.SLAVE : Verifier.Scope.FULL;
+            final VerifyResult result = inFlight == 0 && buffers != null && buffers[0].byteSize() >= Verifier.BUFFER_BYTES ?
+                Verifier.verify(master, partition, scope, buffers[0]) : Verifier.verify(master, partition, scope);
             tap.poll(events, POLL_LIMIT);
             final long written = tap.nextSequence() - before;
             boolean consistent = result.consistent();

@@ -56,8 +56,8 @@ class CopyCommandModelTest
         final CopyCommand defaults = parse(Main.commandLineFor(new String[] {"copy"}),
             new String[] {"--from", "/dev/a", "--to", "/dev/b"});
         assertEquals(Path.of("/dev/a"), defaults.from);
-        assertEquals(16, defaults.queueDepth);
-        assertEquals(1 << 20, defaults.chunkBytes);
+        assertEquals(4, defaults.queueDepth);
+        assertEquals(8 << 20, defaults.chunkBytes);
     }
 
     @Test
@@ -73,7 +73,7 @@ class CopyCommandModelTest
             final CommandLine root = Main.commandLineFor(new String[] {"copy"});
             parse(root, new String[] {"--from", "/dev/a", "--to", "/dev/b", "--queue-depth", "3"});
             final CopyCommand again = parse(root, new String[] {"--from", "/dev/a", "--to", "/dev/b"});
-            assertEquals(16, again.queueDepth, "the default again, not the value of the first parse");
+            assertEquals(4, again.queueDepth, "the default again, not the value of the first parse");
         }
         finally
         {

@@ -1,8 +1,11 @@
 package io.presync.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.StringWriter;
 import java.util.Set;
 
@@ -70,5 +73,22 @@ class MainTest
         assertEquals(main.version()[0], lean.version()[0]);
         assertEquals(main.usageMessage().description()[0], lean.usageMessage().description()[0]);
         assertEquals(main.options().size(), lean.options().size());
+    }
+
+    @Test
+    void theCacheTrainingRunsEveryLineAndReturnsTheFirstFailure(@TempDir final Path dir) throws Exception
+    {
+        // Blank lines are skipped; a refused command (usage code 2) does not stop the lines after it.
+        final Path commands = writeLines(dir.resolve("train"), "--version", "", "log\tdump\t" + dir.resolve("missing"),
+            "--version");
+        assertEquals(Main.EXIT_USAGE, Main.train(commands));
+        assertEquals(Main.EXIT_OK, Main.train(writeLines(dir.resolve("ok"), "--version", "help\tcopy")));
+        assertEquals(Main.EXIT_FAILURE, Main.train(dir.resolve("absent")));
+    }
+
+    private static Path writeLines(final Path file, final String... lines) throws Exception
+    {
+        Files.writeString(file, String.join("\n", lines) + "\n");
+        return file;
     }
 }

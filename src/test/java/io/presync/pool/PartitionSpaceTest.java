@@ -55,6 +55,11 @@ class PartitionSpaceTest
 
     static void roundTrip(final int maxPages, final int rounds, final long seed) throws Exception
     {
+        roundTrip(maxPages, ChecksumArea.BLOCK_PAGES, rounds, seed);
+    }
+
+    static void roundTrip(final int maxPages, final int blockPages, final int rounds, final long seed) throws Exception
+    {
         final MemoryPoolIo io = new MemoryPoolIo(16 << 20);
         // 1 MiB segments: 256 blocks, 1 checksum page (341 records), 255 data blocks; the second spans
         // 3 units: 768 blocks, 3 checksum pages, 765 data blocks.
@@ -63,7 +68,7 @@ class PartitionSpaceTest
         final PartitionSpace space = new PartitionSpace(segments, unit);
         final int blocks = (int)(space.dataBytes() / 4096);
         assertEquals(255 + 765 + 255, blocks);
-        final ChecksumArea area = new ChecksumArea(io, space, maxPages);
+        final ChecksumArea area = new ChecksumArea(io, space, maxPages, blockPages);
         final Random random = new Random(seed);
         final int[] model = new int[blocks];
         final long[] modelHashes = new long[blocks];

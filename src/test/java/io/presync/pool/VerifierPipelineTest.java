@@ -15,12 +15,14 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The {@link Verifier}'s ring pipeline on a fragmented partition: a chunk's slave data lies in many
  * device pieces (more reads than the ring has entries across the sets in flight), data blocks, all-zero
- * blocks written as data, and holes alternate. The ring and the synchronous path give the verdicts of
+ * blocks written as data, and holes alternate. The ring, the ring reading into lent memory (a replication job's
+ * idle read buffer, here full of stale bytes) and the synchronous path give the verdicts of
  * {@link VerifierShortcutsTest#reference}, which reads and hashes both sides of every block, before and after
  * slave corruption (the partition's first and last mapped blocks, adjacent blocks) and master changes.
  */
@@ -83,6 +85,7 @@ class VerifierPipelineTest
         }
         assertEquals(List.of(), verify(master, poolLoop, Verifier.Scope.FULL, true));
         assertEquals(List.of(), verify(master, poolLoop, Verifier.Scope.FULL, false));
+        assertEquals(List.of(), verifyInLentMemory(master, poolLoop, Verifier.Scope.FULL));
 
         // Slave corruption: the first and last logical blocks, two adjacent blocks, a zero block made non-zero.
         final int zero = written.stream().filter(b -> kind[b] == 2 && b > 10 && b < BLOCKS - 10).findFirst().orElseThrow();
@@ -111,9 +114,11 @@ class VerifierPipelineTest
         assertTrue(expected.size() >= 6, expected.toString());
         assertEquals(expected, verify(master, poolLoop, Verifier.Scope.FULL, true));
         assertEquals(expected, verify(master, poolLoop, Verifier.Scope.FULL, false));
+        assertEquals(expected, verifyInLentMemory(master, poolLoop, Verifier.Scope.FULL));
         final List<Mismatch> slaveOnly = VerifierShortcutsTest.reference(master, poolLoop, true);
         assertEquals(slaveOnly, verify(master, poolLoop, Verifier.Scope.SLAVE, true));
         assertEquals(slaveOnly, verify(master, poolLoop, Verifier.Scope.SLAVE, false));
+        assertEquals(slaveOnly, verifyInLentMemory(master, poolLoop, Verifier.Scope.SLAVE));
         // Only the given ranges (what repair checks its work with): the same verdicts inside them.
         try (BlockDevice m = BlockDevice.open(master.device(), OpenOptions.forReading());
              Pool pool = Pool.openReadOnly(poolLoop.device());
@@ -121,6 +126,25 @@ class VerifierPipelineTest
         {
             final VerifyResult ranges = Verifier.verify(m, p, expected);
             assertEquals(expected, ranges.mismatches());
+        }
+    }
+
+    /** Through the ring into memory the caller lends, filled with stale bytes first; too little memory is refused. */
+    private static List<Mismatch> verifyInLentMemory(final LoopDevices.Loop master, final LoopDevices.Loop poolLoop,
+        final Verifier.Scope scope) throws Exception
+    {
+        try (BlockDevice m = BlockDevice.open(master.device(), OpenOptions.forReading());
+             Pool pool = Pool.openReadOnly(poolLoop.device());
+             Partition p = pool.viewPartition("vm");
+             Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment memory = BlockDevice.allocateAligned(arena, Verifier.BUFFER_BYTES, BLOCK);
+            memory.fill((byte)0x5a);
+            assertThrows(IllegalArgumentException.class,
+                () -> Verifier.verify(m, p, scope, memory.asSlice(0, Verifier.BUFFER_BYTES - BLOCK)));
+            final VerifyResult result = Verifier.verify(m, p, scope, memory);
+            assertEquals(LOGICAL, result.checkedBytes());
+            return result.mismatches();
         }
     }
 

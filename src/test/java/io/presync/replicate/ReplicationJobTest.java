@@ -520,6 +520,28 @@ class ReplicationJobTest
     }
 
     @Test
+    void aQuiescedMasterWithoutHistoryIsNeverExtended() throws Exception
+    {
+        final LoopDevices.Loop master = master();
+        final LoopDevices.Loop pool = pool();
+        final ReplicationJob.Options options = options(master, pool);
+        // No history: the conservative buffer, which does not depend on the horizon. A slow copy (2 s) lets
+        // the twice-a-second horizon refinement run; it must neither move the horizon nor extend.
+        options.bulkLimitBytesPerSecond = 8 * MIB;
+        final ReplicationJob.Report report;
+        try (ReplicationJob job = ReplicationJob.start(options))
+        {
+            assertFalse(job.plan().fitted(), job.plan().toString());
+            report = job.run(true, null);
+            assertEquals("ok", job.report(true).verify());
+        }
+        assertEquals(0, report.extensions(), report.toString());
+        assertTrue(report.extensionReasons().isEmpty(), report.extensionReasons().toString());
+        assertTrue(report.measuredCopyBytesPerSecond() < 16 * MIB, report.toString());
+        assertExportEqualsMaster(master, pool);
+    }
+
+    @Test
     void aCopySlowerThanProbedRefinesTheHorizonAndExtendsAheadOfNeed() throws Exception
     {
         final LoopDevices.Loop master = master();
