@@ -87,8 +87,8 @@ public final class CopyCommand implements Callable<Integer>
         return spec;
     }
 
-    /** Reads and writes one option's field, as picocli's reflective binding would. */
-    private static final class Binding implements CommandLine.Model.IGetter, CommandLine.Model.ISetter
+    /** Reads and writes one option's field by its index (see {@link FieldBinding}). */
+    private static final class Binding extends FieldBinding
     {
         static final int FROM = 0;
         static final int TO = 1;
@@ -96,32 +96,28 @@ public final class CopyCommand implements Callable<Integer>
         static final int CHUNK = 3;
 
         private final CopyCommand command;
-        private final int field;
 
         Binding(final CopyCommand command, final int field)
         {
+            super(field);
             this.command = command;
-            this.field = field;
         }
 
         @Override
-        @SuppressWarnings("unchecked")
-        public <T> T get()
+        Object read(final int field)
         {
-            final Object value = switch (field)
+            return switch (field)
             {
                 case FROM -> command.from;
                 case TO -> command.to;
                 case QUEUE_DEPTH -> command.queueDepth;
                 default -> command.chunkBytes;
             };
-            return (T)value;
         }
 
         @Override
-        public <T> T set(final T value)
+        void write(final int field, final Object value)
         {
-            final T previous = get();
             switch (field)
             {
                 case FROM -> command.from = (Path)value;
@@ -129,7 +125,6 @@ public final class CopyCommand implements Callable<Integer>
                 case QUEUE_DEPTH -> command.queueDepth = (Integer)value;
                 default -> command.chunkBytes = (Long)value;
             }
-            return previous;
         }
     }
 

@@ -118,8 +118,8 @@ final class JobOptions
         return new Binding(this, field);
     }
 
-    /** Reads and writes one option's field, as picocli's reflective binding would. */
-    private static final class Binding implements CommandLine.Model.IGetter, CommandLine.Model.ISetter
+    /** Reads and writes one option's field by its index (see {@link FieldBinding}). */
+    private static final class Binding extends FieldBinding
     {
         static final int MASTER = 0;
         static final int POOL = 1;
@@ -134,19 +134,17 @@ final class JobOptions
         static final int BULK_LIMIT = 10;
 
         private final JobOptions options;
-        private final int field;
 
         Binding(final JobOptions options, final int field)
         {
+            super(field);
             this.options = options;
-            this.field = field;
         }
 
         @Override
-        @SuppressWarnings("unchecked")
-        public <T> T get()
+        Object read(final int field)
         {
-            final Object value = switch (field)
+            return switch (field)
             {
                 case MASTER -> options.master;
                 case POOL -> options.pool;
@@ -160,13 +158,11 @@ final class JobOptions
                 case STREAM -> options.stream;
                 default -> options.bulkLimitBytesPerSecond;
             };
-            return (T)value;
         }
 
         @Override
-        public <T> T set(final T value)
+        void write(final int field, final Object value)
         {
-            final T previous = get();
             switch (field)
             {
                 case MASTER -> options.master = (Path)value;
@@ -181,7 +177,6 @@ final class JobOptions
                 case STREAM -> options.stream = (String)value;
                 default -> options.bulkLimitBytesPerSecond = (Long)value;
             }
-            return previous;
         }
     }
 

@@ -104,8 +104,8 @@ public final class ReplicateCommand implements Callable<Integer>
         return new Binding(this, field);
     }
 
-    /** Reads and writes one option's field, as picocli's reflective binding would. */
-    private static final class Binding implements CommandLine.Model.IGetter, CommandLine.Model.ISetter
+    /** Reads and writes one option's field by its index (see {@link FieldBinding}). */
+    private static final class Binding extends FieldBinding
     {
         static final int LOG = 0;
         static final int UNTIL_SYNCED = 1;
@@ -115,19 +115,17 @@ public final class ReplicateCommand implements Callable<Integer>
         static final int FINAL_VERIFY = 5;
 
         private final ReplicateCommand command;
-        private final int field;
 
         Binding(final ReplicateCommand command, final int field)
         {
+            super(field);
             this.command = command;
-            this.field = field;
         }
 
         @Override
-        @SuppressWarnings("unchecked")
-        public <T> T get()
+        Object read(final int field)
         {
-            final Object value = switch (field)
+            return switch (field)
             {
                 case LOG -> command.logDirectory;
                 case UNTIL_SYNCED -> command.untilSynced;
@@ -136,13 +134,11 @@ public final class ReplicateCommand implements Callable<Integer>
                 case JSON -> command.json;
                 default -> command.finalVerify;
             };
-            return (T)value;
         }
 
         @Override
-        public <T> T set(final T value)
+        void write(final int field, final Object value)
         {
-            final T previous = get();
             switch (field)
             {
                 case LOG -> command.logDirectory = (Path)value;
@@ -152,7 +148,6 @@ public final class ReplicateCommand implements Callable<Integer>
                 case JSON -> command.json = (Boolean)value;
                 default -> command.finalVerify = (String)value;
             }
-            return previous;
         }
     }
 
