@@ -36,8 +36,8 @@ public final class DeviceCopy implements AutoCloseable
         void onProgress(long copiedBytes, long totalBytes);
     }
 
-    public static final int DEFAULT_QUEUE_DEPTH = 16;
-    public static final int DEFAULT_CHUNK_BYTES = 1 << 20;
+    public static final int DEFAULT_QUEUE_DEPTH = 4;
+    public static final int DEFAULT_CHUNK_BYTES = 8 << 20;
     public static final int MAX_QUEUE_DEPTH = 4096;
     /** Registered buffers are pinned memory: cap their total. */
     public static final long MAX_BUFFER_BYTES = 1L << 30;

@@ -57,6 +57,8 @@ class CopyCommandModelTest
             new String[] {"--from", "/dev/a", "--to", "/dev/b"});
         assertEquals(Path.of("/dev/a"), defaults.from);
         assertEquals(4, defaults.queueDepth);
+        assertEquals(io.presync.device.DeviceCopy.DEFAULT_QUEUE_DEPTH, defaults.queueDepth, "the engine's default, named in its errors");
+        assertEquals(io.presync.device.DeviceCopy.DEFAULT_CHUNK_BYTES, defaults.chunkBytes);
         assertEquals(8 << 20, defaults.chunkBytes);
     }
 
