@@ -57,7 +57,7 @@ class CopyCommandTest
             "copy", "--from", from, "--to", from);
         assertRefused("presync: " + small.path() + " (8 MiB) is smaller than " + from +
             " (16 MiB); choose a destination of at least 16 MiB", "copy", "--from", from, "--to", small.path());
-        assertRefused("presync: --queue-depth 0 is not valid; use 1 to 4096 (default 16)",
+        assertRefused("presync: --queue-depth 0 is not valid; use 1 to 4096 (default 4)",
             "copy", "--from", from, "--to", other.path(), "--queue-depth", "0");
         assertRefused("presync: --chunk 1000 is not a multiple of the 512-byte sector size of the devices; " +
             "use for example 1M", "copy", "--from", from, "--to", other.path(), "--chunk", "1000");

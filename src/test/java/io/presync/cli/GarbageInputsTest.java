@@ -215,7 +215,7 @@ class GarbageInputsTest
         for (final String depth : new String[] {"0", "-3", "100000"})
         {
             assertError(run("copy", "--from", from.path(), "--to", to.path(), "--queue-depth", depth), Main.EXIT_USAGE,
-                "presync: --queue-depth " + depth + " is not valid; use 1 to 4096 (default 16)");
+                "presync: --queue-depth " + depth + " is not valid; use 1 to 4096 (default 4)");
         }
         assertError(run("copy", "--from", from.path(), "--to", to.path(), "--chunk", "1000"), Main.EXIT_USAGE, "presync: ");
     }

@@ -157,7 +157,7 @@ class DeviceCopyTest
         try (BlockDevice source = BlockDevice.open(a.device(), OpenOptions.forReading());
              BlockDevice destination = BlockDevice.open(b.device(), OpenOptions.forWriting()))
         {
-            assertEquals("queue depth 0 is not valid; use 1 to 4096 (default 16)",
+            assertEquals("queue depth 0 is not valid; use 1 to 4096 (default 4)",
                 assertThrows(io.presync.RefusedException.class, () -> DeviceCopy.create(source, destination, 0, MIB))
                     .getMessage());
             assertEquals("chunk size 1536 is not a positive multiple of the 4096-byte sector size of " + a.path() +
