@@ -3,10 +3,7 @@ package io.presync.cli;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -17,23 +14,12 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
  */
 class CopyCommandModelTest
 {
-    private static CommandLine annotated()
-    {
-        return new CommandLine(new Main()).getSubcommands().get("copy");
-    }
-
-    private static CommandLine inCode()
-    {
-        final CommandLine root = Main.commandLineFor(new String[] {"copy"});
-        assertEquals(List.of("copy"), List.copyOf(root.getSubcommands().keySet()));
-        return root.getSubcommands().get("copy");
-    }
+    private static final String NAME = "copy";
 
     @Test
     void usageHelpIsTheAnnotatedOne()
     {
-        assertEquals(annotated().getUsageMessage(CommandLine.Help.Ansi.OFF), inCode().getUsageMessage(CommandLine.Help.Ansi.OFF));
-        assertEquals(annotated().getCommandSpec().qualifiedName(), inCode().getCommandSpec().qualifiedName());
+        InCodeModel.assertUsageHelpIsTheAnnotatedOne(NAME);
     }
 
     @Test
@@ -44,16 +30,16 @@ class CopyCommandModelTest
             {"--to=/dev/b", "--from=/dev/a", "--queue-depth", "64", "--chunk", "256K"},
             {"--from", "/dev/a", "--to", "/dev/b", "--chunk=4m", "--queue-depth=1"}})
         {
-            final CopyCommand a = parse(new CommandLine(new Main()), args);
-            final CopyCommand b = parse(Main.commandLineFor(new String[] {"copy"}), args);
+            final CopyCommand a = InCodeModel.parse(new CommandLine(new Main()), NAME, args);
+            final CopyCommand b = InCodeModel.parse(Main.commandLineFor(new String[] {NAME}), NAME, args);
             assertNotSame(a, b);
             assertEquals(a.from, b.from);
             assertEquals(a.to, b.to);
             assertEquals(a.queueDepth, b.queueDepth);
             assertEquals(a.chunkBytes, b.chunkBytes);
-            assertEquals(b.spec, inCodeSpecOf(b));
+            assertEquals(b.spec, b.spec.commandLine().getCommandSpec());
         }
-        final CopyCommand defaults = parse(Main.commandLineFor(new String[] {"copy"}),
+        final CopyCommand defaults = InCodeModel.parse(Main.commandLineFor(new String[] {NAME}), NAME,
             new String[] {"--from", "/dev/a", "--to", "/dev/b"});
         assertEquals(Path.of("/dev/a"), defaults.from);
         assertEquals(4, defaults.queueDepth);
@@ -65,23 +51,14 @@ class CopyCommandModelTest
     @Test
     void parsingTwiceWarnsOfNothing()
     {
-        // picocli resets options to their initial values before parsing and warns on stderr when that
-        // fails (a primitive field given null).
-        final java.io.PrintStream saved = System.err;
-        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(err, true));
-        try
+        final String err = InCodeModel.stderrDuring(() ->
         {
-            final CommandLine root = Main.commandLineFor(new String[] {"copy"});
-            parse(root, new String[] {"--from", "/dev/a", "--to", "/dev/b", "--queue-depth", "3"});
-            final CopyCommand again = parse(root, new String[] {"--from", "/dev/a", "--to", "/dev/b"});
+            final CommandLine root = Main.commandLineFor(new String[] {NAME});
+            InCodeModel.parse(root, NAME, new String[] {"--from", "/dev/a", "--to", "/dev/b", "--queue-depth", "3"});
+            final CopyCommand again = InCodeModel.parse(root, NAME, new String[] {"--from", "/dev/a", "--to", "/dev/b"});
             assertEquals(4, again.queueDepth, "the default again, not the value of the first parse");
-        }
-        finally
-        {
-            System.setErr(saved);
-        }
-        assertEquals("", err.toString());
+        });
+        assertEquals("", err);
     }
 
     @Test
@@ -94,36 +71,7 @@ class CopyCommandModelTest
             {"copy", "--from", "/dev/a", "--to", "/dev/b", "--bogus"},
             {"copy", "-V"}})
         {
-            final StringWriter annotatedOut = new StringWriter();
-            final StringWriter annotatedErr = new StringWriter();
-            final CommandLine full = new CommandLine(new Main());
-            full.setOut(new PrintWriter(annotatedOut));
-            full.setErr(new PrintWriter(annotatedErr));
-            final int annotatedCode = full.execute(args);
-
-            final StringWriter out = new StringWriter();
-            final StringWriter err = new StringWriter();
-            final CommandLine lean = Main.commandLineFor(args);
-            lean.setOut(new PrintWriter(out));
-            lean.setErr(new PrintWriter(err));
-            assertEquals(annotatedCode, lean.execute(args), String.join(" ", args));
-            assertEquals(annotatedErr.toString(), err.toString(), String.join(" ", args));
-            assertEquals(annotatedOut.toString(), out.toString(), String.join(" ", args));
+            InCodeModel.assertSameOutcome(args);
         }
-    }
-
-    /** Parses {@code copy ARGS} under {@code root}; returns the copy command's object. */
-    private static CopyCommand parse(final CommandLine root, final String[] args)
-    {
-        final String[] withName = new String[args.length + 1];
-        withName[0] = "copy";
-        System.arraycopy(args, 0, withName, 1, args.length);
-        root.parseArgs(withName);
-        return root.getSubcommands().get("copy").getCommand();
-    }
-
-    private static CommandLine.Model.CommandSpec inCodeSpecOf(final CopyCommand command)
-    {
-        return command.spec;
     }
 }

@@ -3,8 +3,6 @@ package io.presync.cli;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -21,32 +19,20 @@ import static org.junit.jupiter.api.Assertions.assertSame;
  */
 class ReplicateCommandModelTest
 {
-    private static final String[] NAME = {"replicate"};
-
-    private static CommandLine annotated()
-    {
-        return new CommandLine(new Main()).getSubcommands().get("replicate");
-    }
-
-    private static CommandLine inCode()
-    {
-        final CommandLine root = Main.commandLineFor(NAME);
-        assertEquals(List.of("replicate"), List.copyOf(root.getSubcommands().keySet()));
-        return root.getSubcommands().get("replicate");
-    }
+    private static final String NAME = "replicate";
+    private static final String[] LEAN = {NAME};
 
     @Test
     void usageHelpIsTheAnnotatedOne()
     {
-        assertEquals(annotated().getUsageMessage(CommandLine.Help.Ansi.OFF), inCode().getUsageMessage(CommandLine.Help.Ansi.OFF));
-        assertEquals(annotated().getCommandSpec().qualifiedName(), inCode().getCommandSpec().qualifiedName());
+        InCodeModel.assertUsageHelpIsTheAnnotatedOne(NAME);
     }
 
     @Test
     void everyOptionIsThereWithTheSameShape()
     {
-        final CommandLine.Model.CommandSpec a = annotated().getCommandSpec();
-        final CommandLine.Model.CommandSpec b = inCode().getCommandSpec();
+        final CommandLine.Model.CommandSpec a = InCodeModel.annotated(NAME).getCommandSpec();
+        final CommandLine.Model.CommandSpec b = InCodeModel.inCode(NAME).getCommandSpec();
         assertEquals(a.options().size(), b.options().size());
         for (final CommandLine.Model.OptionSpec option : a.options())
         {
@@ -76,8 +62,8 @@ class ReplicateCommandModelTest
                 "/tmp/h.csv", "--history-format", "series", "--copy-order", "lba", "--tracking", "coarse", "--stream", "eager",
                 "--bulk-limit", "100M", "--sync-timeout", "30s", "--tap-buffer=1M", "--final-verify", "slave"}})
         {
-            final ReplicateCommand a = parse(new CommandLine(new Main()), args);
-            final ReplicateCommand b = parse(Main.commandLineFor(NAME), args);
+            final ReplicateCommand a = InCodeModel.parse(new CommandLine(new Main()), NAME, args);
+            final ReplicateCommand b = InCodeModel.parse(Main.commandLineFor(LEAN), NAME, args);
             assertNotSame(a, b);
             assertEquals(a.jobOptions.master, b.jobOptions.master);
             assertEquals(a.jobOptions.pool, b.jobOptions.pool);
@@ -96,9 +82,9 @@ class ReplicateCommandModelTest
             assertEquals(a.tapBufferBytes, b.tapBufferBytes);
             assertEquals(a.json, b.json);
             assertEquals(a.finalVerify, b.finalVerify);
-            assertSame(Main.commandLineFor(NAME).getClass(), b.spec.commandLine().getClass());
+            assertSame(Main.commandLineFor(LEAN).getClass(), b.spec.commandLine().getClass());
         }
-        final ReplicateCommand defaults = parse(Main.commandLineFor(NAME), new String[] {"--master", "/dev/a", "--pool", "/dev/b"});
+        final ReplicateCommand defaults = InCodeModel.parse(Main.commandLineFor(LEAN), NAME, new String[] {"--master", "/dev/a", "--pool", "/dev/b"});
         assertEquals(Path.of("/dev/a"), defaults.jobOptions.master);
         assertEquals(0.95, defaults.jobOptions.confidence);
         assertEquals("cold-first", defaults.jobOptions.copyOrder);
@@ -111,17 +97,12 @@ class ReplicateCommandModelTest
     @Test
     void parsingTwiceStartsFromTheDefaultsAndWarnsOfNothing()
     {
-        // picocli resets options to their initial values before parsing and warns on stderr when that
-        // fails (a primitive field given null).
-        final java.io.PrintStream saved = System.err;
-        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(err, true));
-        try
+        final String err = InCodeModel.stderrDuring(() ->
         {
-            final CommandLine root = Main.commandLineFor(NAME);
-            parse(root, new String[] {"--master", "/dev/a", "--pool", "/dev/b", "--until-synced", "--json", "--sync-timeout",
-                "10s", "--bulk-limit", "1M", "--max-partition", "1G", "--confidence", "0.5", "--partition", "p"});
-            final ReplicateCommand again = parse(root, new String[] {"--master", "/dev/a", "--pool", "/dev/b"});
+            final CommandLine root = Main.commandLineFor(LEAN);
+            InCodeModel.parse(root, NAME, new String[] {"--master", "/dev/a", "--pool", "/dev/b", "--until-synced", "--json",
+                "--sync-timeout", "10s", "--bulk-limit", "1M", "--max-partition", "1G", "--confidence", "0.5", "--partition", "p"});
+            final ReplicateCommand again = InCodeModel.parse(root, NAME, new String[] {"--master", "/dev/a", "--pool", "/dev/b"});
             assertFalse(again.untilSynced, "the default again, not the value of the first parse");
             assertFalse(again.json);
             assertEquals(0L, again.syncTimeoutNanos);
@@ -129,12 +110,8 @@ class ReplicateCommandModelTest
             assertEquals(0L, again.jobOptions.maxPartitionBytes);
             assertEquals(0.95, again.jobOptions.confidence);
             assertNull(again.jobOptions.partition);
-        }
-        finally
-        {
-            System.setErr(saved);
-        }
-        assertEquals("", err.toString());
+        });
+        assertEquals("", err);
     }
 
     /** Bad input is refused with the same sentence and exit code through either model (no device is touched). */
@@ -158,29 +135,9 @@ class ReplicateCommandModelTest
             {"replicate", "-h"},
             {"replicate", "-V"}})
         {
-            final StringWriter annotatedOut = new StringWriter();
-            final StringWriter annotatedErr = new StringWriter();
-            final int annotatedCode = Main.execute(new CommandLine(new Main()), args, new PrintWriter(annotatedOut),
-                new PrintWriter(annotatedErr));
-
-            final StringWriter out = new StringWriter();
-            final StringWriter err = new StringWriter();
-            final int code = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
+            final int code = InCodeModel.assertSameOutcome(args);
             final String what = String.join(" ", args);
-            assertEquals(annotatedCode, code, what);
-            assertEquals(annotatedErr.toString(), err.toString(), what);
-            assertEquals(annotatedOut.toString(), out.toString(), what);
             assertEquals(args.length > 1 && (args[1].equals("-h") || args[1].equals("-V")) ? 0 : Main.EXIT_USAGE, code, what);
         }
-    }
-
-    /** Parses {@code replicate ARGS} under {@code root}; returns the replicate command's object. */
-    private static ReplicateCommand parse(final CommandLine root, final String[] args)
-    {
-        final String[] withName = new String[args.length + 1];
-        withName[0] = "replicate";
-        System.arraycopy(args, 0, withName, 1, args.length);
-        root.parseArgs(withName);
-        return root.getSubcommands().get("replicate").getCommand();
     }
 }
