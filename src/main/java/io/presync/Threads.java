@@ -18,34 +18,35 @@ public final class Threads
      */
     public static void joinUninterruptibly(final Thread thread)
     {
-        boolean interrupted = false;
-        while (true)
-        {
-            try
-            {
-                thread.join();
-                break;
-            }
-            catch (final InterruptedException ex)
-            {
-                interrupted = true;
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
+        waitUninterruptibly(thread, null);
     }
 
     /** {@link #joinUninterruptibly} for a latch: waits for it to open even when interrupted, then restores the status. */
     public static void awaitUninterruptibly(final CountDownLatch latch)
+    {
+        waitUninterruptibly(null, latch);
+    }
+
+    /**
+     * Joins {@code thread} or awaits {@code latch} (the other is null), retrying on interrupts. One loop for both
+     * without a lambda: ParallelSetup awaits its latches on the job's start-up path, where every lambda is a class
+     * spun at run time.
+     */
+    private static void waitUninterruptibly(final Thread thread, final CountDownLatch latch)
     {
         boolean interrupted = false;
         while (true)
         {
             try
             {
-                latch.await();
+                if (thread != null)
+                {
+                    thread.join();
+                }
+                else
+                {
+                    latch.await();
+                }
                 break;
             }
             catch (final InterruptedException ex)
