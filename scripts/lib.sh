@@ -123,6 +123,9 @@ aot_cache() { echo "$PRESYNC_AOT"; }
 # a pool create, a replication (tap, plan, reservation, copy, final verify) and a verify
 # (-Dpresync.aotTraining, see Main.train), so that every command's classes are in the one cache; without
 # root, by parsing the command line. Best effort: without a cache presync runs the same, only slower to start.
+# The retraining whenever the jar is newer than the cache is not only for speed: JDK 25 validated a cache trained
+# on an older build of the same jar path and ran that build's archived classes instead of the new jar's
+# (2026-11-26: an instrumented rebuild printed nothing until run without the cache).
 ensure_aot_cache() {
   local jar=$PRESYNC_JAR cache=$PRESYNC_AOT
   [ -f "$cache" ] && [ "$cache" -nt "$jar" ] && return 0
