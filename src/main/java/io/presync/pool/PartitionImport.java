@@ -30,7 +30,6 @@ public final class PartitionImport
     private final Partition partition;
     private final BlockDevice source;
     private final long sizeBytes;
-    private final MemorySegment zeros;
     private final MemorySegment[] buffers = new MemorySegment[QUEUE_DEPTH];
     private final long[] slotOffset = new long[QUEUE_DEPTH];
     private final long[] slotSeq = new long[QUEUE_DEPTH];
@@ -53,7 +52,6 @@ public final class PartitionImport
         this.partition = partition;
         this.source = source;
         this.sizeBytes = source.sizeBytes();
-        this.zeros = BlockDevice.allocateAligned(arena, BLOCK, BLOCK);
         for (int i = 0; i < QUEUE_DEPTH; i++)
         {
             buffers[i] = Ring.allocateBuffer(arena, CHUNK_BYTES);
@@ -224,22 +222,39 @@ public final class PartitionImport
     /** Submits the runs of non-zero blocks of the chunk; zero blocks stay unmapped. */
     private void writeRuns(final int slot, final MemorySegment chunk, final int length) throws IOException
     {
-        long runStart = -1;
-        for (long block = 0; block <= length; block += BLOCK)
+        for (int start = nextDataBlock(chunk, 0, length); start < length; )
         {
-            final boolean data = block < length && MemorySegment.mismatch(chunk, block, block + BLOCK, zeros, 0, BLOCK) >= 0;
-            if (data && runStart < 0)
-            {
-                runStart = block;
-            }
-            else if (!data && runStart >= 0)
-            {
-                slotWrites[slot]++;
-                partition.submitWrite(slotOffset[slot] + runStart, chunk.asSlice(runStart, block - runStart), slot, slot);
-                dataBytes += block - runStart;
-                runStart = -1;
-            }
+            final int end = dataRunEnd(chunk, start, length);
+            slotWrites[slot]++;
+            partition.submitWrite(slotOffset[slot] + start, chunk.asSlice(start, end - start), slot, slot);
+            dataBytes += end - start;
+            start = nextDataBlock(chunk, end, length);
         }
+    }
+
+    /**
+     * The offset of the first 4 KiB block at or after {@code from} (a block boundary) among the first {@code length}
+     * bytes of {@code chunk} (a multiple of 4 KiB) that is not all zeros, or {@code length} when there is none.
+     */
+    static int nextDataBlock(final MemorySegment chunk, final int from, final int length)
+    {
+        int block = from;
+        while (block < length && BlockHash.isZero(chunk, block))
+        {
+            block += BLOCK;
+        }
+        return block;
+    }
+
+    /** The end of the run of blocks that are not all zeros starting at {@code from}: the next all-zero block, or {@code length}. */
+    static int dataRunEnd(final MemorySegment chunk, final int from, final int length)
+    {
+        int block = from;
+        while (block < length && !BlockHash.isZero(chunk, block))
+        {
+            block += BLOCK;
+        }
+        return block;
     }
 
     private void onWritten(final long userData)
@@ -260,20 +275,12 @@ public final class PartitionImport
         {
             final int length = (int)Math.min(CHUNK_BYTES, sizeBytes - offset);
             source.read(chunk.asSlice(0, length), offset);
-            long runStart = -1;
-            for (long block = 0; block <= length; block += BLOCK)
+            for (int start = nextDataBlock(chunk, 0, length); start < length; )
             {
-                final boolean data = block < length && MemorySegment.mismatch(chunk, block, block + BLOCK, zeros, 0, BLOCK) >= 0;
-                if (data && runStart < 0)
-                {
-                    runStart = block;
-                }
-                else if (!data && runStart >= 0)
-                {
-                    partition.write(offset + runStart, chunk.asSlice(runStart, block - runStart));
-                    dataBytes += block - runStart;
-                    runStart = -1;
-                }
+                final int end = dataRunEnd(chunk, start, length);
+                partition.write(offset + start, chunk.asSlice(start, end - start));
+                dataBytes += end - start;
+                start = nextDataBlock(chunk, end, length);
             }
         }
     }
