@@ -3,7 +3,9 @@ package io.presync.pool;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
 
 /**
  * A 64-bit non-linear hash of one 4 KiB block, stored next to the block's CRC32C
@@ -48,6 +50,19 @@ public final class BlockHash
     public static boolean isZero(final MemorySegment data, final long offset)
     {
         return data.get(LONG, offset) == 0 && MemorySegment.mismatch(data, offset, offset + BLOCK_BYTES, ZEROS, 0, BLOCK_BYTES) < 0;
+    }
+
+    /**
+     * The CRC32C of the 4096 bytes of {@code view} at {@code offset}, the other half of a block's checksum record
+     * ({@link ChecksumAreaDescriptor}), through {@code crc} (the caller's, reset here). Whatever the view's position
+     * and limit, they are left at the block's end; the data path's callers share one view per buffer rather than
+     * slicing one per block.
+     */
+    public static int crc32c(final CRC32C crc, final ByteBuffer view, final int offset)
+    {
+        crc.reset();
+        crc.update(view.limit(offset + BLOCK_BYTES).position(offset));
+        return (int)crc.getValue();
     }
 
     /** The hash of the 4096 bytes of {@code data} at {@code offset}. */

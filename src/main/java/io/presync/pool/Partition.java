@@ -1488,10 +1488,7 @@ public final class Partition implements AutoCloseable
                 hashScratch[b] = ChecksumAreaDescriptor.ZERO_BLOCK_HASH;
                 continue;
             }
-            final int at = viewBase + b * BLOCK;
-            crc.reset();
-            crc.update(view.limit(at + BLOCK).position(at));
-            crcScratch[b] = (int)crc.getValue();
+            crcScratch[b] = BlockHash.crc32c(crc, view, viewBase + b * BLOCK);
             hashScratch[b] = BlockHash.hash(data, offset, hashWords);
         }
         view.clear();
@@ -1582,9 +1579,7 @@ public final class Partition implements AutoCloseable
         checksums.load(dataOffset, crcScratch, null, 0, blocks);
         for (int b = 0; b < blocks; b++)
         {
-            crc.reset();
-            crc.update(buffer.limit((b + 1) * BLOCK).position(b * BLOCK));
-            if ((int)crc.getValue() != crcScratch[b])
+            if (BlockHash.crc32c(crc, buffer, b * BLOCK) != crcScratch[b])
             {
                 final long block = dataOffset + (long)b * BLOCK;
                 throw new IOException("checksum mismatch in partition '" + name + "' of " + io.path() + " at logical offset " +

@@ -584,9 +584,7 @@ public final class Verifier implements AutoCloseable
 
     private int crcOf(final ByteBuffer view, final int block)
     {
-        crc.reset();
-        crc.update(view.clear().position(block * BLOCK).limit((block + 1) * BLOCK));
-        return (int)crc.getValue();
+        return BlockHash.crc32c(crc, view, block * BLOCK);
     }
 
     private VerifyResult result()

@@ -1241,11 +1241,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
     /** The CRC32C of block {@code block} of slot {@code slot}'s data, through the buffer's one view (no slice per block). */
     private int crcOf(final int slot, final int block)
     {
-        final int at = slotUnit[slot] * CHUNK_BYTES + block * BLOCK;
-        crc.reset();
-        crc.update(view.limit(at + BLOCK).position(at));
-        view.clear();
-        return (int)crc.getValue();
+        return BlockHash.crc32c(crc, view, slotUnit[slot] * CHUNK_BYTES + block * BLOCK);
     }
 
     /** Submits a write of slot {@code slot}'s data into the partition, extending it first when new data would not fit. */
