@@ -294,9 +294,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
     // Pool writes of a slot's data still in flight: the slot (its buffer and its range) stays busy until 0.
     private final int[] slotWrites = new int[SLOTS];
     private final boolean[] slotApplying = new boolean[SLOTS];
-    // The run of buffer units a slot reads into (see BufferUnits): the first unit and how many.
+    // The first of the run of buffer units a slot reads into (see BufferUnits; unitsOf its length).
     private final int[] slotUnit = new int[SLOTS];
-    private final int[] slotUnits = new int[SLOTS];
     private final BufferUnits units = new BufferUnits(SLOTS);
     // unitTails[u]: the buffer from unit u to its end (a read's buffer starts there); view: the whole buffer for CRC32C.
     private MemorySegment[] unitTails;
@@ -1142,7 +1141,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
 
     private void freeSlot(final int slot)
     {
-        units.give(slotUnit[slot], slotUnits[slot]);
+        units.give(slotUnit[slot], unitsOf(slotLength[slot]));
         slotKind[slot] = FREE;
         inFlight--;
     }
@@ -1501,7 +1500,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
             return false;
         }
         final int length = (int)(end - start);
-        final int count = (length + CHUNK_BYTES - 1) / CHUNK_BYTES;
+        final int count = unitsOf(length);
         final int unit = units.take(count);
         if (unit < 0)
         {
@@ -1515,13 +1514,18 @@ public final class ReplicationJob implements Agent, AutoCloseable
             return false;
         }
         slotUnit[free] = unit;
-        slotUnits[free] = count;
         slotKind[free] = kind;
         slotOffset[free] = start;
         slotLength[free] = length;
         inFlight++;
         readsInFlight++;
         return true;
+    }
+
+    /** Buffer units (of {@link #CHUNK_BYTES}) a read of {@code length} bytes takes. */
+    private static int unitsOf(final int length)
+    {
+        return (length + CHUNK_BYTES - 1) / CHUNK_BYTES;
     }
 
     /** Commits the partition with the job state: one pool commit makes both durable together. */
