@@ -165,13 +165,15 @@ public final class Verifier implements AutoCloseable
         boolean done = false;
         try
         {
+            // The caller's memory or our own, cut the same way: buffer 2i + side is set i's read buffer on that side.
+            final MemorySegment all = memory != null ? memory : Ring.allocateBuffer(arena, BUFFER_BYTES);
             final MemorySegment[] buffers = new MemorySegment[2 * SETS];
+            for (int b = 0; b < buffers.length; b++)
+            {
+                buffers[b] = all.asSlice((long)b * SET_BYTES, SET_BYTES);
+            }
             for (int i = 0; i < SETS; i++)
             {
-                buffers[2 * i + MASTER_SIDE] = memory != null ? memory.asSlice((2L * i + MASTER_SIDE) * SET_BYTES, SET_BYTES) :
-                    Ring.allocateBuffer(arena, SET_BYTES);
-                buffers[2 * i + SLAVE_SIDE] = memory != null ? memory.asSlice((2L * i + SLAVE_SIDE) * SET_BYTES, SET_BYTES) :
-                    Ring.allocateBuffer(arena, SET_BYTES);
                 sets[i] = new ChunkSet(i, buffers[2 * i + MASTER_SIDE], buffers[2 * i + SLAVE_SIDE]);
             }
             if (scope == Scope.FULL && master.hasAllocationMap())
