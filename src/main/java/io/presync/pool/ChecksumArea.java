@@ -124,7 +124,7 @@ final class ChecksumArea
             final boolean noRead = (firstRecord == 0 && n == RECORDS_PER_PAGE) ||
                 offset - (long)firstRecord * PartitionSpace.BLOCK_BYTES >= freshFrom;
             final int slot = page(pageOffset, noRead, offset);
-            final int base = (slot % blockPages) * PAGE + firstRecord * RECORD_BYTES;
+            final int base = (int)offsetInBlock(slot) + firstRecord * RECORD_BYTES;
             final ByteBuffer v = views[slot / blockPages];
             for (int k = 0; k < n; k++)
             {
@@ -153,7 +153,7 @@ final class ChecksumArea
             final int n = (int)Math.min(Math.min(RECORDS_PER_PAGE - firstRecord, count - i),
                 space.contiguousBytes(offset) / PartitionSpace.BLOCK_BYTES);
             final int slot = page(pageOffset, false, offset);
-            final int base = (slot % blockPages) * PAGE + firstRecord * RECORD_BYTES;
+            final int base = (int)offsetInBlock(slot) + firstRecord * RECORD_BYTES;
             final ByteBuffer v = views[slot / blockPages];
             for (int k = 0; k < n; k++)
             {
