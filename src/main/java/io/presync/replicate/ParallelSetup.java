@@ -39,8 +39,7 @@ final class ParallelSetup implements AutoCloseable
     private final Path master;
     private final Path logDirectory;
     private final BlockTap.Options tapOptions;
-    private final int slots;
-    private final int slotBytes;
+    private final int bufferBytes;
     private final Thread thread;
     private final CountDownLatch logDone = new CountDownLatch(1);
     private final CountDownLatch tapDone = new CountDownLatch(1);
@@ -64,26 +63,23 @@ final class ParallelSetup implements AutoCloseable
     private boolean ringTaken;
     private boolean closed;
 
-    private ParallelSetup(
-        final Path master, final Path logDirectory, final BlockTap.Options tapOptions, final int slots, final int slotBytes)
+    private ParallelSetup(final Path master, final Path logDirectory, final BlockTap.Options tapOptions, final int bufferBytes)
     {
         this.master = master;
         this.logDirectory = logDirectory;
         this.tapOptions = tapOptions;
-        this.slots = slots;
-        this.slotBytes = slotBytes;
+        this.bufferBytes = bufferBytes;
         thread = Thread.ofPlatform().name("presync-job-setup").unstarted(this::run);
     }
 
     /**
      * Starts the set-up thread: the write log in {@code logDirectory}, a tap of {@code master} with {@code tapOptions}
-     * (whose first sequence it sets from the log), and a ring with {@code slots} registered buffers of
-     * {@code slotBytes} each.
+     * (whose first sequence it sets from the log), and a ring with one registered buffer of {@code bufferBytes} (the job
+     * cuts it into its read units).
      */
-    static ParallelSetup start(
-        final Path master, final Path logDirectory, final BlockTap.Options tapOptions, final int slots, final int slotBytes)
+    static ParallelSetup start(final Path master, final Path logDirectory, final BlockTap.Options tapOptions, final int bufferBytes)
     {
-        final ParallelSetup setup = new ParallelSetup(master, logDirectory, tapOptions, slots, slotBytes);
+        final ParallelSetup setup = new ParallelSetup(master, logDirectory, tapOptions, bufferBytes);
         setup.thread.start();
         return setup;
     }
@@ -125,7 +121,7 @@ final class ParallelSetup implements AutoCloseable
         try
         {
             arena = Arena.ofShared();
-            final MemorySegment[] registered = Ring.allocateBuffers(arena, slots, slotBytes);
+            final MemorySegment[] registered = Ring.allocateBuffers(arena, 1, bufferBytes);
             stepNanos[3] = System.nanoTime();
             ring = Ring.create(64);
             ring.registerBuffers(registered);

@@ -573,7 +573,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             tapOptions.pagesInFlight(options.tapPagesInFlight);
         }
-        setup = ParallelSetup.start(options.master, options.logDir(), tapOptions, 1, BUFFER_BYTES);
+        setup = ParallelSetup.start(options.master, options.logDir(), tapOptions, BUFFER_BYTES);
         // No system call in it: built while the start-up's link thread may still be linking the one the master's
         // open needs (see linkNativeCalls).
         tracking = options.coarseTracking ?
