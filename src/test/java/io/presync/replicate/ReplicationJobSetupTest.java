@@ -72,6 +72,18 @@ class ReplicationJobSetupTest
         }
     }
 
+    /** A failed start left no trace instance, holds neither device and allocated no partition in the (empty) pool. */
+    private static void assertNothingLeftAndNothingAllocated(final LoopDevices.Loop master, final LoopDevices.Loop pool)
+        throws IOException
+    {
+        TraceInstances.assertNoneOfThisProcess();
+        assertNotHeld(master.device(), pool.device());
+        try (Pool opened = Pool.openReadOnly(pool.device()))
+        {
+            assertEquals(0, opened.partitions().size(), "nothing was allocated");
+        }
+    }
+
     /**
      * Writes made right after T0 (the map's snapshot), one into a hole of the snapshot, which no bulk read covers,
      * and one over its data: the tap, opened on the set-up thread, was already running, so both reach the partition.
@@ -159,12 +171,7 @@ class ReplicationJobSetupTest
         options.logDirectory = Files.writeString(loops.folder().resolve("not-a-directory"), "x");
         final RefusedException refused = assertThrows(RefusedException.class, () -> ReplicationJob.start(options).close());
         assertTrue(refused.getMessage().contains("is a file, not a write-log directory"), refused.getMessage());
-        TraceInstances.assertNoneOfThisProcess();
-        assertNotHeld(master.device(), pool.device());
-        try (Pool opened = Pool.openReadOnly(pool.device()))
-        {
-            assertEquals(0, opened.partitions().size(), "nothing was allocated");
-        }
+        assertNothingLeftAndNothingAllocated(master, pool);
     }
 
     /**
@@ -181,12 +188,7 @@ class ReplicationJobSetupTest
         options.tapBufferKb = Integer.MAX_VALUE;
         final IOException failed = assertThrows(IOException.class, () -> ReplicationJob.start(options).close());
         assertTrue(failed.getMessage().contains("buffer_size_kb"), failed.toString());
-        TraceInstances.assertNoneOfThisProcess();
-        assertNotHeld(master.device(), pool.device());
-        try (Pool opened = Pool.openReadOnly(pool.device()))
-        {
-            assertEquals(0, opened.partitions().size(), "nothing was allocated");
-        }
+        assertNothingLeftAndNothingAllocated(master, pool);
         // The log was opened (and closed again): a second job with a sane buffer starts on it.
         options.tapBufferKb = 1024;
         try (ReplicationJob job = ReplicationJob.start(options))
