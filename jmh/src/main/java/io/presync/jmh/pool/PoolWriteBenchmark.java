@@ -60,6 +60,9 @@ public class PoolWriteBenchmark
 {
     private static final long LOGICAL_BYTES = 256L << 20;
 
+    /** Followed by the fork's pid and a dash: see {@link #removeAbandonedFolders}. */
+    private static final String FOLDER_PREFIX = "presync-jmh-pool-";
+
     private static final int QUEUE_DEPTH = 16;
 
     @Param({"partition", "async", "raw"})
@@ -94,7 +97,9 @@ public class PoolWriteBenchmark
         final Path device;
         if (this.device.isEmpty())
         {
-            folder = Files.createTempDirectory(Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of("/tmp"), "presync-jmh-pool-");
+            final Path parent = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of("/tmp");
+            removeAbandonedFolders(parent);
+            folder = Files.createTempDirectory(parent, FOLDER_PREFIX + ProcessHandle.current().pid() + "-");
             device = folder.resolve("pool.img");
             try (RandomAccessFile file = new RandomAccessFile(device.toFile(), "rw"))
             {
@@ -214,10 +219,50 @@ public class PoolWriteBenchmark
         arena.close();
         if (folder != null)
         {
-            try (var files = Files.walk(folder))
+            deleteTree(folder);
+        }
+    }
+
+    /**
+     * Deletes the pool folders of benchmark forks that no longer run: a fork killed by an aborted run (JMH's
+     * timeout, Ctrl-C) never reaches its tear-down, and each folder holds a 320 MiB pool file in /dev/shm.
+     * The folder's name carries its fork's pid; a folder whose process is gone is abandoned.
+     */
+    private static void removeAbandonedFolders(final Path parent) throws IOException
+    {
+        try (var entries = Files.list(parent))
+        {
+            for (final Path entry : (Iterable<Path>)entries::iterator)
             {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                final String name = entry.getFileName().toString();
+                if (!name.startsWith(FOLDER_PREFIX))
+                {
+                    continue;
+                }
+                final String rest = name.substring(FOLDER_PREFIX.length());
+                final int dash = rest.indexOf('-');
+                final long pid;
+                try
+                {
+                    pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
+                }
+                catch (final NumberFormatException ex)
+                {
+                    continue; // not one of ours (or from before folders carried a pid): leave it
+                }
+                if (ProcessHandle.of(pid).isEmpty())
+                {
+                    deleteTree(entry);
+                }
             }
+        }
+    }
+
+    private static void deleteTree(final Path root) throws IOException
+    {
+        try (var files = Files.walk(root))
+        {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 }
