@@ -46,7 +46,6 @@ public final class DeviceCopy implements AutoCloseable
     private static final int RING_OPTIONS = Ring.OPTION_SINGLE_ISSUER | Ring.OPTION_DEFER_TASKRUN;
     static final int SOURCE_FILE = 0;
     static final int DESTINATION_FILE = 1;
-    private static final int BUFFER_ALIGNMENT = 4096;
     private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
 
     private final BlockDevice source;
@@ -54,8 +53,6 @@ public final class DeviceCopy implements AutoCloseable
     private final int queueDepth;
     private final int chunkBytes;
     private final Arena arena;
-    /** The buffers' mapping (null when mmap failed and the buffers come from the arena). */
-    private final MappedBuffers mapping;
     private final Ring ring;
     private final MemorySegment[] buffers;
     private final long[] slotOffset;
@@ -80,17 +77,16 @@ public final class DeviceCopy implements AutoCloseable
         this.queueDepth = queueDepth;
         this.chunkBytes = chunkBytes;
         this.arena = Arena.ofShared();
-        // Slots start 4 KiB aligned (O_DIRECT) inside one anonymous mapping.
-        final long slotBytes = (chunkBytes + BUFFER_ALIGNMENT - 1) & -(long)BUFFER_ALIGNMENT;
-        this.mapping = MappedBuffers.map(slotBytes * queueDepth);
         Ring created = null;
         try
         {
-            buffers = new MemorySegment[queueDepth];
+            // Slots start 4 KiB aligned (O_DIRECT) in one anonymous mapping, unmapped when the arena closes: the
+            // kernel hands out its zero pages when the ring pins them, with no memset from Java.
+            final long slotBytes = (chunkBytes + Ring.BUFFER_ALIGNMENT_BYTES - 1) & -(long)Ring.BUFFER_ALIGNMENT_BYTES;
+            buffers = Ring.allocateBuffers(arena, queueDepth, slotBytes);
             for (int i = 0; i < queueDepth; i++)
             {
-                buffers[i] = mapping != null ? mapping.region().asSlice(slotBytes * i, chunkBytes) :
-                    BlockDevice.allocateAligned(arena, chunkBytes, BUFFER_ALIGNMENT);
+                buffers[i] = buffers[i].asSlice(0, chunkBytes);
             }
             slotOffset = new long[queueDepth];
             slotLength = new int[queueDepth];
@@ -107,10 +103,6 @@ public final class DeviceCopy implements AutoCloseable
             if (created != null)
             {
                 created.close();
-            }
-            if (mapping != null)
-            {
-                mapping.close();
             }
             arena.close();
             throw ex;
@@ -337,10 +329,6 @@ public final class DeviceCopy implements AutoCloseable
         {
             closed = true;
             ring.close();
-            if (mapping != null)
-            {
-                mapping.close();
-            }
             arena.close();
         }
     }
