@@ -98,7 +98,7 @@ public final class ForecastCommand implements Callable<Integer>
 
     @Option(names = "--confidence", defaultValue = "0.95", paramLabel = "C",
         description = {"Two-sided confidence of the [lower, upper] interval, in (0, 1) (default: ${DEFAULT-VALUE}); the upper bound",
-            "is the (1 + C)/2 quantile, so 0.90 gives a one-sided 95% upper bound."})
+            "is the (1 + C)/2 quantile, so 0.90 gives a one-sided 95%% upper bound."})
     double confidence;
 
     @Option(names = "--backtest", description = "Back-test: forecast from every origin and print the actual sums beside.")

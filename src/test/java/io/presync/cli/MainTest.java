@@ -2,11 +2,17 @@ package io.presync.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,6 +35,57 @@ class MainTest
         final StringWriter out = new StringWriter();
         assertEquals(Main.EXIT_OK, Main.execute(new String[] {"--help"}, new PrintWriter(out), new PrintWriter(new StringWriter())));
         assertTrue(out.toString().contains("presync"));
+    }
+
+    /**
+     * Every command's help, as a user reaches it (the lean trees included), renders without picocli's format warnings:
+     * picocli runs descriptions through String.format, so a bare percent sign ("95% of") printed three warnings to
+     * stderr and the raw text instead of the help.
+     */
+    @Test
+    void everyCommandsHelpRendersWithoutWarnings()
+    {
+        final List<List<String>> paths = new ArrayList<>();
+        collectPaths(new CommandLine(new Main()), new ArrayList<>(), paths);
+        assertTrue(paths.size() > 15, "the tree has all its commands: " + paths);
+        final PrintStream systemErr = System.err;
+        final ByteArrayOutputStream tracer = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(tracer, true, StandardCharsets.UTF_8));
+        try
+        {
+            for (final List<String> path : paths)
+            {
+                final List<String> args = new ArrayList<>(path);
+                args.add("--help");
+                final StringWriter out = new StringWriter();
+                final StringWriter err = new StringWriter();
+                assertEquals(Main.EXIT_OK, Main.execute(args.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err)), args.toString());
+                assertTrue(out.toString().startsWith("Usage: presync " + String.join(" ", path)), args + ": " + out);
+                assertEquals("", err.toString(), args.toString());
+                assertTrue(!out.toString().contains("%n") && !out.toString().contains("%%"), args + ": unformatted text in\n" + out);
+                assertEquals("", tracer.toString(StandardCharsets.UTF_8), args + ": picocli warned");
+            }
+        }
+        finally
+        {
+            System.setErr(systemErr);
+        }
+    }
+
+    private static void collectPaths(final CommandLine command, final List<String> path,
+        final List<List<String>> paths)
+    {
+        for (final var sub : command.getSubcommands().entrySet())
+        {
+            if (sub.getKey().equals("help") || !sub.getValue().getCommandName().equals(sub.getKey()))
+            {
+                continue; // the help command, and aliases (the same command under another name)
+            }
+            final List<String> next = new ArrayList<>(path);
+            next.add(sub.getKey());
+            paths.add(next);
+            collectPaths(sub.getValue(), next, paths);
+        }
     }
 
     @Test
