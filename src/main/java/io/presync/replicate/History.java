@@ -79,7 +79,17 @@ public record History(double[] newBytes, double intervalSeconds, String source, 
             });
         try (aggregator)
         {
-            TraceReader.read(file, traceFormat, true, aggregator);
+            // Strict, as 'presync trace aggregate' is by default: a malformed line is refused naming file and line.
+            final TraceReader.Summary read = TraceReader.read(file, traceFormat, "fix the line, or keep only the well-formed " +
+                "ones with 'presync trace aggregate --skip-bad' and pass the series CSV it writes", aggregator);
+            if (read.lines() > 0 && read.events() == 0 && read.reads() == 0)
+            {
+                // Every line well-formed and none an I/O: a file of another kind (blkparse, the guess of last
+                // resort, ignores any line with a colon as one of its summaries).
+                throw new RefusedException("history " + file + " holds no block I/O in its " + read.lines() + " lines read as " + f +
+                    (format == null ? " (guessed from its first line)" : "") + "; give a blkparse, cloudphysics or msr trace, " +
+                    "a series CSV or a write log, with --history-format naming its format");
+            }
             final double[] y = new double[aggregator.intervals()];
             for (int i = 0; i < y.length; i++)
             {

@@ -60,6 +60,8 @@ public final class TraceReader
 
     private final Path file;
     private final boolean skipBad;
+    /** What the refusal of a malformed line advises (when not skipBad). */
+    private final String fix;
     private final WriteEventHandler handler;
     private final WriteEvent event = new WriteEvent();
     private final String[] fields = new String[16];
@@ -70,16 +72,33 @@ public final class TraceReader
     private long otherLines;
     private long nextSequence = 1;
 
-    private TraceReader(final Path file, final boolean skipBad, final WriteEventHandler handler)
+    private TraceReader(final Path file, final boolean skipBad, final String fix, final WriteEventHandler handler)
     {
         this.file = file;
         this.skipBad = skipBad;
+        this.fix = fix;
         this.handler = handler;
     }
 
-    /** Reads {@code file} in {@code format}, handing every write-side event to {@code handler}. */
+    /**
+     * Reads {@code file} in {@code format}, handing every write-side event to {@code handler}; a malformed line is
+     * skipped ({@code skipBad}) or refused with the advice to fix it or pass {@code --skip-bad} ({@code presync trace}).
+     */
     public static Summary read(final Path file, final TraceFormat format, final boolean skipBad, final WriteEventHandler handler)
         throws IOException
+    {
+        return read(file, format, skipBad, "fix the line or pass --skip-bad", handler);
+    }
+
+    /** As {@link #read(Path, TraceFormat, boolean, WriteEventHandler)}, refusing a malformed line with {@code fix} as the advice. */
+    public static Summary read(final Path file, final TraceFormat format, final String fix, final WriteEventHandler handler)
+        throws IOException
+    {
+        return read(file, format, false, fix, handler);
+    }
+
+    private static Summary read(final Path file, final TraceFormat format, final boolean skipBad, final String fix,
+        final WriteEventHandler handler) throws IOException
     {
         if (!Files.exists(file))
         {
@@ -94,7 +113,7 @@ public final class TraceReader
         {
             throw new RefusedException(file + " is a directory; give a " + format.name().toLowerCase() + " trace file.");
         }
-        return new TraceReader(file, skipBad, handler).run(format);
+        return new TraceReader(file, skipBad, fix, handler).run(format);
     }
 
     private Summary run(final TraceFormat format) throws IOException
@@ -116,7 +135,7 @@ public final class TraceReader
                 {
                     if (!skipBad)
                     {
-                        throw new RefusedException(file + ":" + lineNumber + ": " + problem + "; fix the line or pass --skip-bad");
+                        throw new RefusedException(file + ":" + lineNumber + ": " + problem + "; " + fix);
                     }
                     badLines++;
                 }
