@@ -202,7 +202,9 @@ public final class PoolCommand implements Runnable
         @Option(names = "--pool", required = true, paramLabel = "DEV", description = "The pool's block device.")
         Path device;
 
-        @Option(names = "--name", required = true, paramLabel = "NAME", description = "Partition name (up to 64 bytes).")
+        // --partition as replicate, verify, repair and export spell it.
+        @Option(names = {"--name", "--partition"}, required = true, paramLabel = "NAME",
+            description = "Partition name (up to 64 bytes).")
         String name;
 
         PrintWriter out()

@@ -50,7 +50,8 @@ class PoolDeviceTest
         assertTrue(reserved >= 17 << 20 && reserved <= (17 << 20) + (256 << 10),
             "the backing file must grow by the reserved 17 MiB, grew by " + reserved);
 
-        final Run extend = presync("pool", "extend", "--pool", dev, "--name", "vm1", "--size", "4M");
+        // --partition, as the replication commands spell it, names the partition too.
+        final Run extend = presync("pool", "extend", "--pool", dev, "--partition", "vm1", "--size", "4M");
         assertEquals(0, extend.code(), extend.err());
         assertTrue(extend.out().contains("22 MiB reserved") && extend.out().contains("1 extension"), extend.out());
 
@@ -71,7 +72,7 @@ class PoolDeviceTest
             json.out().contains("\"extensions\":1") && json.out().contains("\"segments\":[[1,17],[18,5]]"), json.out());
 
         final long beforeTrim = loop.allocatedBytes();
-        final Run trim = presync("pool", "trim", "--pool", dev, "--name", "vm1");
+        final Run trim = presync("pool", "trim", "--pool", dev, "--partition", "vm1");
         assertEquals(0, trim.code(), trim.err());
         assertTrue(trim.out().contains("21 MiB given back"), trim.out());
         assertTrue(beforeTrim - loop.allocatedBytes() >= (21 << 20) - (64 << 10), "trim discards the space");
