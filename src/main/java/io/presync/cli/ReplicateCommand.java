@@ -294,9 +294,18 @@ public final class ReplicateCommand implements Callable<Integer>
         {
             out.println("    extension " + reason);
         }
-        out.printf(Locale.ROOT, "  copy rate planned %s/s (%s), measured %s/s; horizon planned %.1f s, refined %.1f s%n",
-            SizeConverter.format((long)r.plan().rateBytesPerSecond()), r.plan().copyRate().source(),
-            SizeConverter.format((long)r.measuredCopyBytesPerSecond()), r.plan().horizonSeconds(), r.horizonSeconds());
+        if (Double.isNaN(r.plan().rateBytesPerSecond()))
+        {
+            // Not probed (no growth history): no planned rate and no horizon, in the plan's words, not "0 B/s" and "NaN s".
+            out.printf(Locale.ROOT, "  copy rate %s; measured %s/s; horizon unknown%n", r.plan().copyRate().source(),
+                SizeConverter.format((long)r.measuredCopyBytesPerSecond()));
+        }
+        else
+        {
+            out.printf(Locale.ROOT, "  copy rate planned %s/s (%s), measured %s/s; horizon planned %.1f s, refined %.1f s%n",
+                SizeConverter.format((long)r.plan().rateBytesPerSecond()), r.plan().copyRate().source(),
+                SizeConverter.format((long)r.measuredCopyBytesPerSecond()), r.plan().horizonSeconds(), r.horizonSeconds());
+        }
         out.printf(Locale.ROOT, "  copied %s, streamed %s, re-copied after checksum comparison %s (compared %s)%n",
             SizeConverter.format(r.copiedBytes()), SizeConverter.format(r.streamedBytes()), SizeConverter.format(r.recopiedBytes()),
             SizeConverter.format(r.verifiedBytes()));

@@ -107,6 +107,21 @@ class FinalVerifyTest
             ReplicaFixtures.assertExportEqualsMaster(master, pool.device(), "m", loops.folder().resolve("export-" + mode[0] + ".img"));
             loops.detach(pool);
         }
+        // The report as people read it: without a growth history there is no probed rate and no horizon, which it
+        // says as the plan does (it printed "planned 0 B/s" and "horizon planned NaN s, refined NaN s").
+        final LoopDevices.Loop text = loops.create(128 * MIB);
+        Pool.create(text.device(), Pool.CreateOptions.defaults()).close();
+        final StringWriter report = new StringWriter();
+        assertEquals(Main.EXIT_OK, Main.execute(new String[] {"replicate", "--master", master.path(), "--pool", text.path(),
+            "--partition", "m", "--log", loops.folder().resolve("log-text").toString(), "--until-synced", "--final-verify", "slave"},
+            new PrintWriter(report), new PrintWriter(new StringWriter())), report.toString());
+        assertTrue(report.toString().contains("\nreplicated into partition 'm' in "), report.toString());
+        assertTrue(report.toString().matches("(?s).*\n  copy rate not probed: [^\n]*; measured [^\n]*/s; horizon unknown\n.*"),
+            report.toString());
+        assertTrue(report.toString().contains("verify ok (slave only)"), report.toString());
+        assertTrue(!report.toString().contains("NaN"), report.toString());
+        loops.detach(text);
+
         final StringWriter err = new StringWriter();
         final LoopDevices.Loop pool = loops.create(128 * MIB);
         assertEquals(2, Main.execute(new String[] {"replicate", "--master", master.path(), "--pool", pool.path(), "--until-synced",
