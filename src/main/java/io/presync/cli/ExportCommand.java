@@ -31,7 +31,8 @@ public final class ExportCommand implements Callable<Integer>
     @Option(names = "--to", required = true, paramLabel = "PATH", description = "Target file or block device.")
     Path target;
 
-    @Option(names = "--force", description = "Overwrite an existing, non-empty target file.")
+    @Option(names = "--force", description = "Overwrite an existing, non-empty target file, or a target device that " +
+        "holds a filesystem, a pool or another known signature, or is the partition's own master (a restore).")
     boolean force;
 
     @Override

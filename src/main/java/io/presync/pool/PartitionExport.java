@@ -15,6 +15,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Writes a partition's full logical image to a file or block device: mapped ranges are read (checksums
@@ -39,8 +40,8 @@ final class PartitionExport
     {
     }
 
-    static ExportResult export(final Partition partition, final PoolIo poolIo, final Path target, final boolean overwrite)
-        throws IOException
+    static ExportResult export(final Partition partition, final MasterIdentity master, final PoolIo poolIo, final Path target,
+        final boolean overwrite) throws IOException
     {
         final long logical = partition.logicalSizeBytes();
         final boolean existing = Files.exists(target);
@@ -71,6 +72,21 @@ final class PartitionExport
                 if (out.path().toRealPath().equals(poolIo.path().toRealPath()))
                 {
                     throw new RefusedException(target + " is the pool's own device; export to another device or a file");
+                }
+                // As with a non-empty file: what a device visibly holds is overwritten only when asked to.
+                if (!overwrite)
+                {
+                    if (master != null && MasterIdentity.matches(out.path(), out.sizeBytes(), master))
+                    {
+                        throw new RefusedException(target + " is the master partition '" + partition.name() + "' replicates; " +
+                            "pass --force to overwrite it with the replica (a restore), or export to another device or a file");
+                    }
+                    final List<Signatures.Found> found = Signatures.detect(out.path());
+                    if (!found.isEmpty())
+                    {
+                        throw new RefusedException(target + " holds " + found.get(0).description() + "; pass --force to " +
+                            "overwrite it with partition '" + partition.name() + "'");
+                    }
                 }
             }
             if (poolIo.fd() >= 0 && Ring.unavailableReason() == null)

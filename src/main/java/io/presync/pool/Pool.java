@@ -435,8 +435,9 @@ public final class Pool implements AutoCloseable
      * Writes the committed content of partition {@code name} as a full logical image to {@code target}
      * (a file, created sparse, or a block device); unmapped ranges become holes or are discarded.
      *
-     * @throws RefusedException when the partition is open, the target exists and {@code overwrite} is
-     *         false, or the target device is too small or is the pool's own.
+     * @throws RefusedException when the partition is open; when the target is a non-empty file, a device carrying a
+     *         known signature (a filesystem, a pool, ...) or the partition's own master and {@code overwrite} is false;
+     *         or when the target device is too small or is the pool's own.
      */
     public ExportResult export(final String name, final Path target, final boolean overwrite) throws IOException
     {
@@ -444,7 +445,7 @@ public final class Pool implements AutoCloseable
         final PartitionEntry entry = existing(meta, name);
         try (Partition partition = new Partition(this, io, entry, null, meta.sb.unitBytes, false))
         {
-            return PartitionExport.export(partition, io, target, overwrite);
+            return PartitionExport.export(partition, entry.master, io, target, overwrite);
         }
     }
 

@@ -33,6 +33,49 @@ class PartitionDeviceTest
         randomWrites(4096);
     }
 
+    /**
+     * Exporting onto a device overwrites it, so what it visibly holds needs --force as a non-empty file does: the
+     * partition's own master (that would be a restore), or a filesystem.
+     */
+    @Test
+    void exportRefusesTheMasterAndAFilesystemWithoutForce() throws Exception
+    {
+        final LoopDevices.Loop pool = loops.create(32 << 20);
+        final LoopDevices.Loop master = loops.create(8 << 20);
+        LoopDevices.run("dd", "if=/dev/urandom", "of=" + master.path(), "bs=1M", "count=8", "oflag=direct", "status=none");
+        final Path original = loops.folder().resolve("master.img");
+        LoopDevices.run("dd", "if=" + master.path(), "of=" + original, "bs=1M", "status=none");
+        run(0, "pool", "create", pool.path());
+        run(0, "pool", "allocate", "--pool", pool.path(), "--name", "vm", "--size", "8M", "--master", master.path());
+        run(0, "pool", "import", "--pool", pool.path(), "--name", "vm", "--from", master.path());
+
+        final String onMaster = run(Main.EXIT_USAGE, "export", "--pool", pool.path(), "--partition", "vm", "--to", master.path());
+        assertEquals("presync: " + master.path() + " is the master partition 'vm' replicates; pass --force to overwrite it with " +
+            "the replica (a restore), or export to another device or a file", onMaster.strip());
+        LoopDevices.run("cmp", original.toString(), master.path());
+        run(0, "export", "--pool", pool.path(), "--partition", "vm", "--to", master.path(), "--force");
+        LoopDevices.run("cmp", original.toString(), master.path());
+
+        final LoopDevices.Loop filesystem = loops.create(8 << 20);
+        LoopDevices.run("mkfs.ext4", "-q", "-F", filesystem.path());
+        final String onFilesystem = run(Main.EXIT_USAGE, "export", "--pool", pool.path(), "--partition", "vm", "--to", filesystem.path());
+        assertEquals("presync: " + filesystem.path() + " holds an ext4 filesystem; pass --force to overwrite it with partition 'vm'",
+            onFilesystem.strip());
+        assertEquals(java.util.List.of("ext4"), Signatures.detect(filesystem.device()).stream().map(Signatures.Found::name).toList(),
+            "left as it was");
+        run(0, "export", "--pool", pool.path(), "--partition", "vm", "--to", filesystem.path(), "--force");
+        LoopDevices.run("cmp", original.toString(), filesystem.path());
+    }
+
+    /** Runs the command line, asserts its exit code and returns what it wrote to stderr. */
+    private static String run(final int expectedCode, final String... args)
+    {
+        final StringWriter err = new StringWriter();
+        assertEquals(expectedCode, Main.execute(args, new PrintWriter(new StringWriter()), new PrintWriter(err)),
+            String.join(" ", args) + ": " + err);
+        return err.toString();
+    }
+
     @Test
     void importThenExportGivesTheSameImageWithZeroBlocksUnmapped() throws Exception
     {
