@@ -88,10 +88,17 @@ final class SeriesCsv
                 break;
             }
         }
+        if (index < 0 && header.length == 1)
+        {
+            // Not a CSV at all (a log, JSON, /etc/passwd): its first line is no list of column names to offer.
+            throw new RefusedException(file + " line " + lineNumber + " is not a CSV header (no comma-separated column names); " +
+                "give a series CSV such as 'presync trace aggregate' writes (ts_us,write_bytes,new_bytes,write_requests).");
+        }
         if (index < 0)
         {
+            final String columns = String.join(", ", header);
             throw new RefusedException(file + " line " + lineNumber + " has no column '" + column + "'; the columns are " +
-                String.join(", ", header) + ": pass one of them with --column.");
+                (columns.length() <= 200 ? columns : columns.substring(0, 200) + "...") + ": pass one of them with --column.");
         }
 
         double[] values = new double[1024];

@@ -304,6 +304,22 @@ class ForecastCommandTest
     }
 
     @Test
+    void aFileThatIsNoCsvIsRefusedWithoutEchoingItsFirstLine() throws IOException
+    {
+        final Path file = dir.resolve("passwd");
+        Files.writeString(file, "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n");
+        final Run run = run("forecast", "--input", file.toString(), "--horizon", "4");
+        assertRefused(run, file + " line 1 is not a CSV header", "presync trace aggregate");
+        assertTrue(!run.err.contains("/bin/bash"), run.err);
+        // A long header of many names is cut in the message rather than echoed whole.
+        final Path wide = dir.resolve("wide.csv");
+        Files.writeString(wide, String.join(",", java.util.Collections.nCopies(100, "some_column_name")) + "\n1\n");
+        final Run cut = run("forecast", "--input", wide.toString(), "--horizon", "4");
+        assertRefused(cut, "has no column 'write_bytes'", "...: pass one of them with --column.");
+        assertTrue(cut.err.length() < 400, cut.err);
+    }
+
+    @Test
     void nonNumericCellIsRefusedWithFileLineAndColumn() throws IOException
     {
         final Path file = standardFixture();
