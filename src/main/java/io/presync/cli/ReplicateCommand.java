@@ -165,40 +165,49 @@ public final class ReplicateCommand implements Callable<Integer>
         final ReplicationJob.Options o = jobOptions.toJobOptions(logDirectory);
         o.finalVerify = finalVerify(finalVerify);
         o.tapBufferKb = (int)Math.max(1, Math.min(Integer.MAX_VALUE, tapBufferBytes >> 10));
+        // SIGINT/SIGTERM run the hook, which asks the job to stop and holds the JVM until the job has committed, closed
+        // (its trace instance removed) and the report is printed: the JVM halts as soon as the hook returns, and the
+        // report of a stopped job (what was copied, that the same command resumes) is what the operator stopped it for.
+        final CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = null;
         final ReplicationJob.Report report;
-        try (ReplicationJob job = ReplicationJob.start(o))
+        try
         {
-            if (!json)
+            try (ReplicationJob job = ReplicationJob.start(o))
             {
-                PlanCommand.print(job.plan(), false, out);
-                if (job.resumed())
+                if (!json)
                 {
-                    out.println("resuming partition '" + o.partitionName() + "': writes made while no job was tapping the master are " +
-                        "found by comparing the master's CRC32C with the partition's stored checksums; only differing blocks are copied");
+                    PlanCommand.print(job.plan(), false, out);
+                    if (job.resumed())
+                    {
+                        out.println("resuming partition '" + o.partitionName() + "': writes made while no job was tapping the master are " +
+                            "found by comparing the master's CRC32C with the partition's stored checksums; only differing blocks are copied");
+                    }
+                    out.flush();
                 }
-                out.flush();
-            }
-            final CountDownLatch finished = new CountDownLatch(1);
-            final Thread hook = new Thread(() ->
-            {
-                job.requestStop();
-                try
+                hook = new Thread(() ->
                 {
-                    finished.await();
-                }
-                catch (final InterruptedException ignored)
-                {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            Runtime.getRuntime().addShutdownHook(hook);
-            try
-            {
+                    job.requestStop();
+                    try
+                    {
+                        finished.await();
+                    }
+                    catch (final InterruptedException ignored)
+                    {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                Runtime.getRuntime().addShutdownHook(hook);
                 report = job.run(untilSynced, syncTimeoutNanos, Main.onTerminal() && !json ? new PrintWriter(System.err, true) : null);
             }
-            finally
+            print(report, json, out);
+            out.flush();
+        }
+        finally
+        {
+            finished.countDown();
+            if (hook != null)
             {
-                finished.countDown();
                 try
                 {
                     Runtime.getRuntime().removeShutdownHook(hook);
@@ -209,7 +218,6 @@ public final class ReplicateCommand implements Callable<Integer>
                 }
             }
         }
-        print(report, json, out);
         if (report.timedOut())
         {
             out.flush();
@@ -282,9 +290,19 @@ public final class ReplicateCommand implements Callable<Integer>
             out.println(s);
             return;
         }
-        out.printf(Locale.ROOT, "replicated into partition '%s'%s in %.1f s%s%n", r.partition(), r.resumed() ? " (resumed)" : "",
-            r.durationSeconds(), Double.isNaN(r.secondsToSynced()) ? "" :
-                String.format(Locale.ROOT, " (synced and committed %.2f s after the process started)", r.secondsToSynced()));
+        if (!r.consistentReached() && !r.timedOut())
+        {
+            // Stopped (SIGINT/SIGTERM) before the copy was through: not a replica yet, and the operator needs to know how to go on.
+            out.printf(Locale.ROOT, "stopped replicating into partition '%s'%s after %.1f s, before its first consistent point: " +
+                    "%s of %s copied, the job state committed; run the same command again to resume%n", r.partition(),
+                r.resumed() ? " (resumed)" : "", r.durationSeconds(), SizeConverter.format(r.copiedBytes()), SizeConverter.format(r.baseBytes()));
+        }
+        else
+        {
+            out.printf(Locale.ROOT, "replicated into partition '%s'%s in %.1f s%s%n", r.partition(), r.resumed() ? " (resumed)" : "",
+                r.durationSeconds(), Double.isNaN(r.secondsToSynced()) ? "" :
+                    String.format(Locale.ROOT, " (synced and committed %.2f s after the process started)", r.secondsToSynced()));
+        }
         out.printf(Locale.ROOT, "  planned %s: base %s + growth bound %s (mean %s) at confidence %.3f%n",
             SizeConverter.format(r.plannedPartitionBytes()), SizeConverter.format(r.baseBytes()),
             SizeConverter.format(r.growthUpperBytes()), SizeConverter.format(r.predictedGrowthBytes()), r.confidence());

@@ -13,6 +13,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -151,5 +152,59 @@ class ReplicateKillTest
             assertEquals("ok", job.report(true).verify());
             return report;
         }
+    }
+
+    /**
+     * SIGTERM (systemd stopping the service, kill) on {@code presync replicate} before its first consistent point: the
+     * job stops, commits, removes its trace instance and says what it copied and how to go on, before the JVM exits;
+     * the same command then resumes to an equal replica. (The report was lost: the shutdown hook released the JVM
+     * before it was printed.)
+     */
+    @Test
+    void sigtermStopsTheCommandWithItsReportAndTheSameCommandResumes() throws Exception
+    {
+        Assumptions.assumeTrue(Ring.unavailableReason() == null, "io_uring unavailable");
+        final LoopDevices.Loop master = loops.create(64 * MIB);
+        final LoopDevices.Loop pool = loops.create(128 * MIB);
+        Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
+        write(master.device(), 0, 32 * MIB, 7);
+        final Path log = Files.createTempDirectory(loops.folder(), "log-");
+        final Path stdout = loops.folder().resolve("replicate.out");
+        final Path stderr = loops.folder().resolve("replicate.err");
+        // 4 MiB/s: the bulk pass takes 8 s, so the signal lands mid-copy.
+        final Process child = ReplicaFixtures.startJava(io.presync.cli.Main.class, stdout, stderr, "replicate", "--master",
+            master.path(), "--pool", pool.path(), "--partition", "m", "--log", log.toString(), "--bulk-limit", "4M");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(stdout).contains("plan: partition") && child.isAlive() && System.nanoTime() < deadline)
+        {
+            Thread.sleep(50);
+        }
+        Thread.sleep(1500);
+        assertTrue(child.isAlive(), "the job ended before the signal: " + Files.readString(stdout) + Files.readString(stderr));
+        LoopDevices.run("kill", "-TERM", Long.toString(child.pid()));
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child did not stop on SIGTERM");
+        assertEquals(143, child.exitValue(), Files.readString(stderr));
+        final String report = Files.readString(stdout);
+        assertTrue(report.contains("\nstopped replicating into partition 'm' after ") &&
+            report.contains(" of 32 MiB copied, the job state committed; run the same command again to resume\n"), report);
+        try (var instances = Files.list(Path.of("/sys/kernel/tracing/instances")))
+        {
+            assertEquals(java.util.List.of(), instances.map(p -> p.getFileName().toString())
+                .filter(n -> n.contains(Long.toString(child.pid()))).toList(), "the job's trace instance is removed");
+        }
+        try (Pool view = Pool.openReadOnly(pool.device()))
+        {
+            final io.presync.pool.PartitionInfo m = view.partition("m").orElseThrow();
+            assertEquals(io.presync.pool.PartitionState.COPYING, m.state());
+            assertTrue(m.usedBytes() > 0 && m.usedBytes() < 32 * MIB, "stopped mid-copy with its progress committed: " + m.usedBytes());
+        }
+
+        final java.io.StringWriter out = new java.io.StringWriter();
+        final java.io.StringWriter err = new java.io.StringWriter();
+        assertEquals(0, io.presync.cli.Main.execute(new String[] {"replicate", "--master", master.path(), "--pool", pool.path(),
+            "--partition", "m", "--log", log.toString(), "--until-synced"}, new java.io.PrintWriter(out), new java.io.PrintWriter(err)),
+            out + " " + err);
+        assertTrue(out.toString().contains("replicated into partition 'm' (resumed) in "), out.toString());
+        ReplicaFixtures.assertExportEqualsMaster(master, pool.device(), "m", loops.folder().resolve("export.img"));
     }
 }
