@@ -21,7 +21,8 @@ final class JobOptions
     static final String CONFIDENCE_DESCRIPTION = "Confidence of the growth bound, in (0, 1) (default: ${DEFAULT-VALUE}): " +
         "the buffer is the one-sided C quantile of the new bytes expected during the transfer, so at 0.95 no extension " +
         "is needed in 95%% of transfers.";
-    static final String MAX_PARTITION_DESCRIPTION = "Upper limit of the partition size.";
+    static final String MAX_PARTITION_DESCRIPTION = "Upper limit of the planned partition size and of extensions made " +
+        "ahead of need; data that does not fit still extends the partition as it is copied (default: no limit).";
     static final String HISTORY_DESCRIPTION = "Write history: a trace, a series CSV or a write log.";
     static final String HISTORY_FORMAT_DESCRIPTION = "blkparse, cloudphysics, msr, log or series (default: guessed).";
     static final String COPY_ORDER_DEFAULT = "cold-first";
