@@ -1,6 +1,9 @@
 package io.presync.cli;
 
 import io.presync.pool.Mismatch;
+import io.presync.pool.PartitionInfo;
+import io.presync.pool.PartitionState;
+import io.presync.pool.Pool;
 import io.presync.pool.Verifier;
 import io.presync.pool.VerifyResult;
 import picocli.CommandLine;
@@ -54,6 +57,20 @@ public final class VerifyCommand implements Callable<Integer>
         else
         {
             printSummary(out, partition, result, (System.nanoTime() - startNanos) / 1e9);
+            if (result.mismatchBytes(Mismatch.Kind.MASTER_DIFFERS) > 0)
+            {
+                // A partition whose initial sync has not finished differs wherever it has not copied yet: expected, not a fault.
+                final PartitionState state;
+                try (Pool opened = Pool.openReadOnly(pool))
+                {
+                    state = opened.partition(partition).map(PartitionInfo::state).orElse(PartitionState.SYNCED);
+                }
+                if (state == PartitionState.ALLOCATED || state == PartitionState.COPYING)
+                {
+                    out.printf(Locale.ROOT, "note: partition '%s' is %s, its initial sync not finished: what it has not copied yet " +
+                        "differs from the master; 'presync replicate' with the same devices and --partition finishes it%n", partition, state);
+                }
+            }
         }
         return result.consistent() ? Main.EXIT_OK : Main.EXIT_FAILURE;
     }
