@@ -148,15 +148,28 @@ ensure_aot_cache() {
         "verify${t}--master${t}$a${t}--pool${t}$c${t}--partition${t}train${t}--json" >"$tmp/train"
     fi
   fi
+  # A stop (Ctrl-C, SIGTERM from a service manager) during the training must not leave the three loop devices
+  # attached: bash runs the trap once the training JVM has ended, then exits as the signal asked.
+  trap '_presync_aot_cleanup; exit 130' INT
+  trap '_presync_aot_cleanup; exit 143' TERM
   echo "presync: training the start-up cache $(basename "$cache") (once per build)" >&2
   "$JAVA_HOME/bin/java" "${PRESYNC_JVM_FLAGS[@]}" -XX:AOTCacheOutput="$cache.tmp" -Xlog:aot=off -Xlog:cds=off \
     -Dpresync.aotTraining="$tmp/train" -jar "$jar" >/dev/null 2>&1 || true
   [ -f "$cache.tmp" ] && mv -f "$cache.tmp" "$cache"
+  _presync_aot_cleanup
+  trap - INT TERM
+  return 0
+}
+
+# ensure_aot_cache's loop devices, folder and unfinished cache (its locals loops, tmp and cache, seen here through
+# bash's dynamic scope).
+_presync_aot_cleanup() {
+  local l
   for l in "${loops[@]}"; do
     for _ in 1 2 3 4 5 6 7 8 9 10; do losetup -d "$l" 2>/dev/null && break; sleep 0.2; done
   done
-  rm -rf "$tmp"
-  return 0
+  loops=()
+  rm -rf "$tmp" "$cache.tmp"
 }
 
 # Sets PRESYNC_CMD to the java command line that runs the presync CLI from the jar, with the start-up
