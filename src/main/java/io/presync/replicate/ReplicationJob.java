@@ -1700,10 +1700,11 @@ public final class ReplicationJob implements Agent, AutoCloseable
         final long total = Math.max(1, plan.baseBytes());
         final double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
         final double rate = (copiedBytes + streamedBytes + verifiedBytes) / seconds;
-        final double eta = rate > 0 ? Math.max(0, total - done) / rate : 0;
+        // Before the first byte moves there is no rate to tell the time left by: "--", not "0 s".
+        final String eta = done >= total ? "0 s" : rate > 0 ? String.format(Locale.ROOT, "%.0f s", (total - done) / rate) : "--";
         final String backlog = dirtyBacklogGrowing() ?
             String.format(Locale.ROOT, " (growing +%.1f MiB/s: writes outpace the copy)", dirtyGrowthRate() / (1 << 20)) : "";
-        return String.format(Locale.ROOT, "copied %d/%d MiB  %.0f MiB/s  ETA %.0f s  dirty %d KiB%s  partition %.0f%% full%s   ",
+        return String.format(Locale.ROOT, "copied %d/%d MiB  %.0f MiB/s  ETA %s  dirty %d KiB%s  partition %.0f%% full%s   ",
             done >> 20, total >> 20, rate / (1 << 20), eta, tracking.dirtyBytes() >> 10, backlog,
             100.0 * partition.usedBytes() / Math.max(1, partition.dataBytes()),
             consistentReached ? String.format(Locale.ROOT, "  consistent at seq %d", consistentAtSeq) : "");

@@ -423,7 +423,11 @@ class ReplicationJobTest
         try (ReplicationJob job = ReplicationJob.start(options))
         {
             assertEquals(4 * MIB, job.plan().partitionBytes());
+            // The terminal's progress line: no rate yet, so no time left to claim; once through, none left.
+            assertTrue(job.progressLine().startsWith("copied 0/16 MiB  0 MiB/s  ETA --  dirty 0 KiB"), job.progressLine());
             report = job.run(true, null);
+            assertTrue(job.progressLine().startsWith("copied 16/16 MiB  ") && job.progressLine().contains("  ETA 0 s  "),
+                job.progressLine());
             assertEquals("ok", job.report(true).verify());
         }
         assertTrue(report.extensions() > 0, report.toString());
