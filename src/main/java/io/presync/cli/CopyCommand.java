@@ -172,7 +172,7 @@ public final class CopyCommand implements Callable<Integer>
             try (DeviceCopy copy = DeviceCopy.create(source, destination, queueDepth, chunkBytes))
             {
                 Timeline.mark("copy: ring and buffers set up");
-                copy.copyAll(showProgress ? (done, total) -> progress(err, done, total, start) : null);
+                copy.copyAll(showProgress ? (done, total) -> progress(err, "copy", done, total, start) : null);
                 Timeline.mark("copy: data copied");
             }
             Timeline.mark("copy: ring and buffers freed");
@@ -229,10 +229,11 @@ public final class CopyCommand implements Callable<Integer>
         }
     }
 
-    private static void progress(final PrintWriter err, final long done, final long total, final long startNanos)
+    /** One progress line on a terminal ({@code verb}: "copy", "verify"), rewritten in place by the next. */
+    static void progress(final PrintWriter err, final String verb, final long done, final long total, final long startNanos)
     {
         final double seconds = (System.nanoTime() - startNanos) / 1e9;
-        err.printf(Locale.ROOT, "\rcopy: %s of %s (%.0f%%), %s/s", SizeConverter.format(done), SizeConverter.format(total),
+        err.printf(Locale.ROOT, "\r%s: %s of %s (%.0f%%), %s/s", verb, SizeConverter.format(done), SizeConverter.format(total),
             total == 0 ? 100.0 : 100.0 * done / total, SizeConverter.format((long)(done / Math.max(seconds, 1e-9))));
         err.flush();
     }

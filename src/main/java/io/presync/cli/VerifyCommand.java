@@ -48,7 +48,22 @@ public final class VerifyCommand implements Callable<Integer>
     public Integer call() throws IOException
     {
         final long startNanos = System.nanoTime();
-        final VerifyResult result = Verifier.verify(master, pool, partition);
+        final PrintWriter err = spec.commandLine().getErr();
+        final boolean showProgress = !json && Main.onTerminal();
+        final VerifyResult result;
+        try
+        {
+            result = Verifier.verify(master, pool, partition,
+                showProgress ? (done, total) -> CopyCommand.progress(err, "verify", done, total, startNanos) : null);
+        }
+        finally
+        {
+            if (showProgress)
+            {
+                err.print("\r\033[K"); // the report (or the error) starts on a clean line
+                err.flush();
+            }
+        }
         final PrintWriter out = spec.commandLine().getOut();
         if (json)
         {

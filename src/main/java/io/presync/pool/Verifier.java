@@ -2,6 +2,7 @@ package io.presync.pool;
 
 import io.presync.RefusedException;
 import io.presync.device.BlockDevice;
+import io.presync.device.DeviceCopy;
 import io.presync.device.OpenOptions;
 import io.presync.ffi.Errno;
 import io.presync.uring.CompletionHandler;
@@ -87,6 +88,7 @@ public final class Verifier implements AutoCloseable
     private static final int MASTER_SIDE = 0;
     private static final int SLAVE_SIDE = 1;
     private static final int RING_ENTRIES = 128;
+    private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
     private static final int ZERO_BLOCK_CRC = ChecksumAreaDescriptor.ZERO_BLOCK_CRC;
     private static final long ZERO_BLOCK_HASH = ChecksumAreaDescriptor.ZERO_BLOCK_HASH;
 
@@ -151,6 +153,8 @@ public final class Verifier implements AutoCloseable
     private long[] ends;
     private int rangeIndex;
     private long nextPosition;
+    /** Told the bytes compared so far about every {@value #PROGRESS_INTERVAL_NANOS} ns and at the end; null: nobody asks. */
+    private DeviceCopy.Progress progress;
     // The first failed read: its set's side and result.
     private int failedUserData = -1;
     private int failedResult;
@@ -234,8 +238,15 @@ public final class Verifier implements AutoCloseable
     private static VerifyResult verify(final BlockDevice master, final Partition partition, final Scope scope, final boolean useRing,
         final MemorySegment memory) throws IOException
     {
+        return verify(master, partition, scope, useRing, memory, null);
+    }
+
+    private static VerifyResult verify(final BlockDevice master, final Partition partition, final Scope scope, final boolean useRing,
+        final MemorySegment memory, final DeviceCopy.Progress progress) throws IOException
+    {
         try (Verifier verifier = new Verifier(master, partition, scope, useRing, memory))
         {
+            verifier.progress = progress;
             verifier.check(new long[] {0}, new long[] {blockFloor(partition.logicalSizeBytes())});
             return verifier.result();
         }
@@ -270,12 +281,19 @@ public final class Verifier implements AutoCloseable
      */
     public static VerifyResult verify(final Path master, final Path pool, final String name) throws IOException
     {
+        return verify(master, pool, name, null);
+    }
+
+    /** As {@link #verify(Path, Path, String)}, telling {@code progress} (when not null) how far it got as it goes. */
+    public static VerifyResult verify(final Path master, final Path pool, final String name, final DeviceCopy.Progress progress)
+        throws IOException
+    {
         refuseSame(master, pool);
         try (BlockDevice masterDevice = openMaster(master);
              Pool opened = Pool.openReadOnly(pool);
              Partition partition = opened.viewPartition(name))
         {
-            return verify(masterDevice, partition);
+            return verify(masterDevice, partition, Scope.FULL, true, null, progress);
         }
     }
 
@@ -334,6 +352,13 @@ public final class Verifier implements AutoCloseable
         this.ends = ends;
         rangeIndex = 0;
         nextPosition = starts.length > 0 ? starts[0] : 0;
+        long total = 0;
+        for (int i = 0; i < starts.length; i++)
+        {
+            total += ends[i] - starts[i];
+        }
+        long compared = 0;
+        long lastProgress = System.nanoTime();
         // Writes the partition has in flight land before its data is read.
         partition.drain();
         int queued = 0;
@@ -346,10 +371,20 @@ public final class Verifier implements AutoCloseable
             final ChunkSet set = sets[next];
             awaitReads(set);
             compare(set);
+            compared += set.length;
+            if (progress != null && System.nanoTime() - lastProgress >= PROGRESS_INTERVAL_NANOS)
+            {
+                lastProgress = System.nanoTime();
+                progress.onProgress(compared, total);
+            }
             if (!fill(set))
             {
                 queued--;
             }
+        }
+        if (progress != null)
+        {
+            progress.onProgress(compared, total);
         }
     }
 

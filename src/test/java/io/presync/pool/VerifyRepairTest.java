@@ -242,6 +242,18 @@ class VerifyRepairTest
         final Result verified = verifyJson(master, poolLoop);
         assertEquals("{\"consistent\": true, \"mismatches\": [], \"checkedBytes\": " + size + "}", verified.out.strip());
         assertEquals(Main.EXIT_OK, verified.exitCode);
+
+        // Progress (what 'presync verify' shows on a terminal): never backwards, of the whole range, ending at its end.
+        final List<long[]> reports = new ArrayList<>();
+        assertTrue(Verifier.verify(master.device(), poolLoop.device(), "vm", (done, total) -> reports.add(new long[] {done, total}))
+            .consistent());
+        assertTrue(!reports.isEmpty());
+        for (int i = 0; i < reports.size(); i++)
+        {
+            assertEquals(size, reports.get(i)[1]);
+            assertTrue(i == 0 || reports.get(i)[0] >= reports.get(i - 1)[0], "monotonic");
+        }
+        assertEquals(size, reports.get(reports.size() - 1)[0]);
     }
 
     /**
