@@ -220,12 +220,19 @@ public final class Verifier implements AutoCloseable
     public static VerifyResult verify(final BlockDevice master, final Partition partition, final Scope scope,
         final MemorySegment memory) throws IOException
     {
-        if (memory.byteSize() < BUFFER_BYTES || !memory.isNative() || memory.address() % Ring.BUFFER_ALIGNMENT_BYTES != 0)
+        return verify(master, partition, scope, memory, null);
+    }
+
+    /** As {@link #verify(BlockDevice, Partition, Scope, MemorySegment)}, telling {@code progress} (when not null) how far it got. */
+    public static VerifyResult verify(final BlockDevice master, final Partition partition, final Scope scope,
+        final MemorySegment memory, final DeviceCopy.Progress progress) throws IOException
+    {
+        if (memory == null || memory.byteSize() < BUFFER_BYTES || !memory.isNative() || memory.address() % Ring.BUFFER_ALIGNMENT_BYTES != 0)
         {
             throw new IllegalArgumentException("the verifier needs " + BUFFER_BYTES + " bytes of page-aligned native memory, not " +
                 memory);
         }
-        return verify(master, partition, scope, true, memory);
+        return verify(master, partition, scope, true, memory, progress);
     }
 
     /** As {@link #verify(BlockDevice, Partition, Scope)}; {@code useRing} false reads synchronously (tests of that path). */

@@ -5,6 +5,7 @@ import io.presync.Threads;
 import io.presync.btree.ExtentCursor;
 import io.presync.btree.ExtentMap;
 import io.presync.device.BlockDevice;
+import io.presync.device.DeviceCopy;
 import io.presync.device.OpenOptions;
 import io.presync.ffi.Errno;
 import io.presync.ffi.ErrnoException;
@@ -364,6 +365,8 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private static final int CLOSE_TAP = 19;
     private static final int CLOSE_REST = 20;
     private final long[] phaseNanos = new long[PHASES.length];
+    /** Where the final verify inside {@link #report} shows its progress: run()'s progress writer while it reports, else null. */
+    private PrintWriter finalVerifyProgress;
 
     // Horizon refinement (see tick): the growth model, the current horizon and what the copy achieves.
     private Planner.Growth growth;
@@ -1687,9 +1690,18 @@ public final class ReplicationJob implements Agent, AutoCloseable
         History.recordRun(options.logDir(), runStartEpochNanos, epochOffsetNanos + System.nanoTime(), false);
         if (progress != null)
         {
-            progress.println();
+            progress.println("\r" + progressLine()); // where the run ended, not the last line of a second ago
         }
-        final Report report = report(untilSynced && consistentReached && synced());
+        finalVerifyProgress = progress;
+        final Report report;
+        try
+        {
+            report = report(untilSynced && consistentReached && synced());
+        }
+        finally
+        {
+            finalVerifyProgress = null;
+        }
         return timedOut ? report.withTimedOut() : report;
     }
 
@@ -1735,8 +1747,21 @@ public final class ReplicationJob implements Agent, AutoCloseable
             final long before = tap.nextSequence();
             // The read buffer is idle now (nothing in flight at a consistent point) and faulted in: the verifier reads into it.
             final Verifier.Scope scope = options.finalVerify == FinalVerify.SLAVE ? Verifier.Scope.SLAVE : Verifier.Scope.FULL;
+            // On a terminal the final verify of a large partition shows its progress as the copy did (it reads it all).
+            final PrintWriter shown = finalVerifyProgress;
+            final long verifyStart = System.nanoTime();
+            final DeviceCopy.Progress told = shown == null ? null : (done, total) ->
+            {
+                shown.printf(Locale.ROOT, "\rfinal verify: %d/%d MiB  %.0f MiB/s   ", done >> 20, total >> 20,
+                    done / Math.max(1e-3, (System.nanoTime() - verifyStart) / 1e9) / (1 << 20));
+                shown.flush();
+            };
             final VerifyResult result = inFlight == 0 && buffers != null && buffers[0].byteSize() >= Verifier.BUFFER_BYTES ?
-                Verifier.verify(master, partition, scope, buffers[0]) : Verifier.verify(master, partition, scope);
+                Verifier.verify(master, partition, scope, buffers[0], told) : Verifier.verify(master, partition, scope);
+            if (shown != null)
+            {
+                shown.println();
+            }
             tap.poll(events, POLL_LIMIT);
             final long written = tap.nextSequence() - before;
             boolean consistent = result.consistent();

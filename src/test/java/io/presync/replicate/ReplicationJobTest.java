@@ -425,9 +425,13 @@ class ReplicationJobTest
             assertEquals(4 * MIB, job.plan().partitionBytes());
             // The terminal's progress line: no rate yet, so no time left to claim; once through, none left.
             assertTrue(job.progressLine().startsWith("copied 0/16 MiB  0 MiB/s  ETA --  dirty 0 KiB"), job.progressLine());
-            report = job.run(true, null);
+            final StringWriter shown = new StringWriter();
+            report = job.run(true, new PrintWriter(shown));
             assertTrue(job.progressLine().startsWith("copied 16/16 MiB  ") && job.progressLine().contains("  ETA 0 s  "),
                 job.progressLine());
+            // What a terminal shows: the run's last progress line where it ended, then the final verify's, to its end.
+            assertTrue(shown.toString().contains("\rcopied 16/16 MiB  "), shown.toString());
+            assertTrue(shown.toString().matches("(?s).*\rfinal verify: 64/64 MiB  \\d+ MiB/s   \n"), shown.toString());
             assertEquals("ok", job.report(true).verify());
         }
         assertTrue(report.extensions() > 0, report.toString());
