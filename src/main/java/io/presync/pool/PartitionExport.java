@@ -4,6 +4,7 @@ import io.presync.ByteSizes;
 import io.presync.RefusedException;
 import io.presync.btree.ExtentCursor;
 import io.presync.device.BlockDevice;
+import io.presync.device.DeviceCopy;
 import io.presync.device.OpenOptions;
 import io.presync.ffi.Errno;
 import io.presync.uring.CompletionHandler;
@@ -34,6 +35,7 @@ import java.util.List;
 final class PartitionExport
 {
     private static final int CHUNK_BYTES = 1 << 20;
+    private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
     static final int QUEUE_DEPTH = 16;
 
     private PartitionExport()
@@ -41,7 +43,7 @@ final class PartitionExport
     }
 
     static ExportResult export(final Partition partition, final MasterIdentity master, final PoolIo poolIo, final Path target,
-        final boolean overwrite) throws IOException
+        final boolean overwrite, final DeviceCopy.Progress progress) throws IOException
     {
         final long logical = partition.logicalSizeBytes();
         final boolean existing = Files.exists(target);
@@ -92,7 +94,7 @@ final class PartitionExport
             if (poolIo.fd() >= 0 && Ring.unavailableReason() == null)
             {
                 final long[] counts = new long[2];
-                new Pipeline(partition, poolIo, out).run(counts);
+                new Pipeline(partition, poolIo, out, progress).run(counts);
                 out.flush();
                 return new ExportResult(logical, counts[0], counts[1]);
             }
@@ -134,6 +136,8 @@ final class PartitionExport
         private final Partition partition;
         private final PoolIo poolIo;
         private final BlockDevice out;
+        /** Told the bytes done (data written and holes) about every 250 ms and at the end; null: nobody asks. */
+        private final DeviceCopy.Progress progress;
         private final long logical;
         private final MemorySegment[] buffers = new MemorySegment[QUEUE_DEPTH];
         private final long[] slotLogical = new long[QUEUE_DEPTH];
@@ -147,11 +151,12 @@ final class PartitionExport
         private final long[] location = new long[3];
         private int inFlight;
 
-        Pipeline(final Partition partition, final PoolIo poolIo, final BlockDevice out)
+        Pipeline(final Partition partition, final PoolIo poolIo, final BlockDevice out, final DeviceCopy.Progress progress)
         {
             this.partition = partition;
             this.poolIo = poolIo;
             this.out = out;
+            this.progress = progress;
             this.logical = partition.logicalSizeBytes();
         }
 
@@ -168,8 +173,14 @@ final class PartitionExport
                 final int poolFd = poolIo.fd();
                 final int outFd = out.fd();
                 long position = 0;
+                long lastProgress = System.nanoTime();
                 while (true)
                 {
+                    if (progress != null && System.nanoTime() - lastProgress >= PROGRESS_INTERVAL_NANOS)
+                    {
+                        lastProgress = System.nanoTime();
+                        progress.onProgress(counts[0] + counts[1], logical); // written data and holes
+                    }
                     // Fill every free slot with the next mapped chunk; holes are skipped (and discarded on a device).
                     for (int slot = 0; slot < QUEUE_DEPTH && position < logical; slot++)
                     {
@@ -202,6 +213,10 @@ final class PartitionExport
                     }
                     if (inFlight == 0)
                     {
+                        if (progress != null)
+                        {
+                            progress.onProgress(counts[0] + counts[1], logical);
+                        }
                         break;
                     }
                     ring.submitAndWait(1);

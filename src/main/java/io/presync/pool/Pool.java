@@ -2,6 +2,7 @@ package io.presync.pool;
 
 import io.presync.ByteSizes;
 import io.presync.RefusedException;
+import io.presync.device.DeviceCopy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -441,11 +442,21 @@ public final class Pool implements AutoCloseable
      */
     public ExportResult export(final String name, final Path target, final boolean overwrite) throws IOException
     {
+        return export(name, target, overwrite, null);
+    }
+
+    /**
+     * As {@link #export(String, Path, boolean)}, telling {@code progress} (when not null) the bytes of the image done so
+     * far, about every 250 ms and at the end (through the ring; the synchronous fallback tells nothing).
+     */
+    public ExportResult export(final String name, final Path target, final boolean overwrite, final DeviceCopy.Progress progress)
+        throws IOException
+    {
         refuseIfOpen(name, "export");
         final PartitionEntry entry = existing(meta, name);
         try (Partition partition = new Partition(this, io, entry, null, meta.sb.unitBytes, false))
         {
-            return PartitionExport.export(partition, entry.master, io, target, overwrite);
+            return PartitionExport.export(partition, entry.master, io, target, overwrite, progress);
         }
     }
 

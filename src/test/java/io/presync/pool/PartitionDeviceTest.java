@@ -166,12 +166,21 @@ class PartitionDeviceTest
         // Export to a device: same bytes, unmapped ranges discarded (the backing file stays sparse).
         final LoopDevices.Loop target = loops.create(logical, sectorBytes);
         LoopDevices.run("dd", "if=/dev/urandom", "of=" + target.path(), "bs=1M", "count=32", "oflag=direct", "status=none");
+        final java.util.List<long[]> progress = new java.util.ArrayList<>();
         try (Pool pool = Pool.openReadOnly(loop.device()))
         {
-            final ExportResult result = pool.export("vm", target.device(), false);
+            final ExportResult result = pool.export("vm", target.device(), false, (done, total) -> progress.add(new long[] {done, total}));
             assertEquals(written, result.dataBytes());
             assertEquals(logical - written, result.holeBytes());
         }
+        // What 'presync export' shows on a terminal: never backwards, of the whole image, ending at its end.
+        assertTrue(!progress.isEmpty());
+        for (int i = 0; i < progress.size(); i++)
+        {
+            assertEquals(logical, progress.get(i)[1]);
+            assertTrue(i == 0 || progress.get(i)[0] >= progress.get(i - 1)[0], "monotonic");
+        }
+        assertEquals(logical, progress.get(progress.size() - 1)[0]);
         LoopDevices.run("cmp", reference.toString(), target.path());
         assertTrue(target.allocatedBytes() <= written + (1 << 20), "discarded: " + target.allocatedBytes());
     }
