@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -172,7 +171,7 @@ public final class CopyCommand implements Callable<Integer>
             try (DeviceCopy copy = DeviceCopy.create(source, destination, queueDepth, chunkBytes))
             {
                 Timeline.mark("copy: ring and buffers set up");
-                copy.copyAll(showProgress ? (done, total) -> progress(err, "copy", done, total, start) : null);
+                copy.copyAll(showProgress ? (done, total) -> TerminalProgress.line(err, "copy", done, total, start) : null);
                 Timeline.mark("copy: data copied");
             }
             Timeline.mark("copy: ring and buffers freed");
@@ -181,8 +180,7 @@ public final class CopyCommand implements Callable<Integer>
             final double seconds = (System.nanoTime() - start) / 1e9;
             if (showProgress)
             {
-                err.print("\r\033[K");
-                err.flush();
+                TerminalProgress.clear(err);
             }
             out.print(report(source.sizeBytes(), from, to, seconds));
             out.flush();
@@ -227,14 +225,5 @@ public final class CopyCommand implements Callable<Integer>
         {
             // BlockDevice.open says which one is missing, in its own words.
         }
-    }
-
-    /** One progress line on a terminal ({@code verb}: "copy", "verify"), rewritten in place by the next. */
-    static void progress(final PrintWriter err, final String verb, final long done, final long total, final long startNanos)
-    {
-        final double seconds = (System.nanoTime() - startNanos) / 1e9;
-        err.printf(Locale.ROOT, "\r%s: %s of %s (%.0f%%), %s/s", verb, SizeConverter.format(done), SizeConverter.format(total),
-            total == 0 ? 100.0 : 100.0 * done / total, SizeConverter.format((long)(done / Math.max(seconds, 1e-9))));
-        err.flush();
     }
 }

@@ -7,7 +7,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -40,24 +39,10 @@ public final class ExportCommand implements Callable<Integer>
     public Integer call() throws IOException
     {
         final long startNanos = System.nanoTime();
-        final PrintWriter err = spec.commandLine().getErr();
-        final boolean showProgress = Main.onTerminal();
         try (Pool opened = Pool.openReadOnly(pool))
         {
-            final ExportResult result;
-            try
-            {
-                result = opened.export(partition, target, force,
-                    showProgress ? (done, total) -> CopyCommand.progress(err, "export", done, total, startNanos) : null);
-            }
-            finally
-            {
-                if (showProgress)
-                {
-                    err.print("\r\033[K"); // the report (or the error) starts on a clean line
-                    err.flush();
-                }
-            }
+            final ExportResult result = TerminalProgress.run(spec.commandLine().getErr(), "export", Main.onTerminal(),
+                progress -> opened.export(partition, target, force, progress));
             final double seconds = (System.nanoTime() - startNanos) / 1e9;
             spec.commandLine().getOut().printf(Locale.ROOT, "exported %s to %s: %s image, %s data, %s holes, %.2f s (%s/s)%n",
                 partition, target, SizeConverter.format(result.logicalBytes()), SizeConverter.format(result.dataBytes()),

@@ -48,22 +48,8 @@ public final class VerifyCommand implements Callable<Integer>
     public Integer call() throws IOException
     {
         final long startNanos = System.nanoTime();
-        final PrintWriter err = spec.commandLine().getErr();
-        final boolean showProgress = !json && Main.onTerminal();
-        final VerifyResult result;
-        try
-        {
-            result = Verifier.verify(master, pool, partition,
-                showProgress ? (done, total) -> CopyCommand.progress(err, "verify", done, total, startNanos) : null);
-        }
-        finally
-        {
-            if (showProgress)
-            {
-                err.print("\r\033[K"); // the report (or the error) starts on a clean line
-                err.flush();
-            }
-        }
+        final VerifyResult result = TerminalProgress.run(spec.commandLine().getErr(), "verify", !json && Main.onTerminal(),
+            progress -> Verifier.verify(master, pool, partition, progress));
         final PrintWriter out = spec.commandLine().getOut();
         if (json)
         {
