@@ -63,15 +63,28 @@ class ReplicateKillTest
         ReplicaFixtures.kill(child);
     }
 
+    private record Devices(LoopDevices.Loop master, LoopDevices.Loop pool, Path log)
+    {
+    }
+
+    /** A master holding {@code dataBytes} of random data from its start, a fresh pool and a write-log folder. */
+    private Devices devices(final long masterBytes, final long poolBytes, final long dataBytes, final long seed) throws IOException
+    {
+        Assumptions.assumeTrue(Ring.unavailableReason() == null, "io_uring unavailable");
+        final LoopDevices.Loop master = loops.create(masterBytes);
+        final LoopDevices.Loop pool = loops.create(poolBytes);
+        Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
+        write(master.device(), 0, dataBytes, seed);
+        return new Devices(master, pool, Files.createTempDirectory(loops.folder(), "log-"));
+    }
+
     @Test
     void killedDuringCopyAndStreamingResumesAndConverges() throws Exception
     {
-        Assumptions.assumeTrue(Ring.unavailableReason() == null, "io_uring unavailable");
-        final LoopDevices.Loop master = loops.create(128 * MIB);
-        final LoopDevices.Loop pool = loops.create(256 * MIB);
-        Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
-        write(master.device(), 0, 48 * MIB, 1);
-        final Path log = Files.createTempDirectory(loops.folder(), "log-");
+        final Devices d = devices(128 * MIB, 256 * MIB, 48 * MIB, 1);
+        final LoopDevices.Loop master = d.master();
+        final LoopDevices.Loop pool = d.pool();
+        final Path log = d.log();
 
         // 1. Killed in the middle of the copy.
         final Process first = child(master, pool, log);
@@ -113,12 +126,10 @@ class ReplicateKillTest
     @Test
     void killedDuringCommitAndDuringPlanResumesAndCopiesOnlyWhatIsMissing() throws Exception
     {
-        Assumptions.assumeTrue(Ring.unavailableReason() == null, "io_uring unavailable");
-        final LoopDevices.Loop master = loops.create(128 * MIB);
-        final LoopDevices.Loop pool = loops.create(256 * MIB);
-        Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
-        write(master.device(), 0, 48 * MIB, 11);
-        final Path log = Files.createTempDirectory(loops.folder(), "log-");
+        final Devices d = devices(128 * MIB, 256 * MIB, 48 * MIB, 11);
+        final LoopDevices.Loop master = d.master();
+        final LoopDevices.Loop pool = d.pool();
+        final Path log = d.log();
 
         // 1. Killed in a commit once 12 MiB are copied: the partition committed, the job state not yet.
         final Process first = child(master, pool, log, "commit");
@@ -163,12 +174,10 @@ class ReplicateKillTest
     @Test
     void sigtermStopsTheCommandWithItsReportAndTheSameCommandResumes() throws Exception
     {
-        Assumptions.assumeTrue(Ring.unavailableReason() == null, "io_uring unavailable");
-        final LoopDevices.Loop master = loops.create(64 * MIB);
-        final LoopDevices.Loop pool = loops.create(128 * MIB);
-        Pool.create(pool.device(), Pool.CreateOptions.defaults()).close();
-        write(master.device(), 0, 32 * MIB, 7);
-        final Path log = Files.createTempDirectory(loops.folder(), "log-");
+        final Devices d = devices(64 * MIB, 128 * MIB, 32 * MIB, 7);
+        final LoopDevices.Loop master = d.master();
+        final LoopDevices.Loop pool = d.pool();
+        final Path log = d.log();
         final Path stdout = loops.folder().resolve("replicate.out");
         final Path stderr = loops.folder().resolve("replicate.err");
         // 4 MiB/s: the bulk pass takes 8 s, so the signal lands mid-copy.
