@@ -29,10 +29,16 @@ import java.lang.foreign.MemorySegment;
  */
 public final class DeviceCopy implements AutoCloseable
 {
-    /** Receives progress from {@link #copy}, at most every {@code progressIntervalNanos}. */
+    /**
+     * Receives progress from long work ({@link #copy}, the pool's verify and export): bytes done of the total, about
+     * every {@link #INTERVAL_NANOS} and once at the end.
+     */
     @FunctionalInterface
     public interface Progress
     {
+        /** How often the work tells its progress: often enough for a terminal line, rarely enough to cost nothing. */
+        long INTERVAL_NANOS = 250_000_000L;
+
         void onProgress(long copiedBytes, long totalBytes);
     }
 
@@ -46,7 +52,6 @@ public final class DeviceCopy implements AutoCloseable
     private static final int RING_OPTIONS = Ring.OPTION_SINGLE_ISSUER | Ring.OPTION_DEFER_TASKRUN;
     static final int SOURCE_FILE = 0;
     static final int DESTINATION_FILE = 1;
-    private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
 
     private final BlockDevice source;
     private final BlockDevice destination;
@@ -212,7 +217,7 @@ public final class DeviceCopy implements AutoCloseable
             if (progress != null)
             {
                 final long now = System.nanoTime();
-                if (now - lastProgress >= PROGRESS_INTERVAL_NANOS)
+                if (now - lastProgress >= Progress.INTERVAL_NANOS)
                 {
                     lastProgress = now;
                     progress.onProgress(copiedBytes, lengthBytes);

@@ -35,7 +35,6 @@ import java.util.List;
 final class PartitionExport
 {
     private static final int CHUNK_BYTES = 1 << 20;
-    private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
     static final int QUEUE_DEPTH = 16;
 
     private PartitionExport()
@@ -136,7 +135,7 @@ final class PartitionExport
         private final Partition partition;
         private final PoolIo poolIo;
         private final BlockDevice out;
-        /** Told the bytes done (data written and holes) about every 250 ms and at the end; null: nobody asks. */
+        /** Told the bytes done (data written and holes) as {@link DeviceCopy.Progress} says; null: nobody asks. */
         private final DeviceCopy.Progress progress;
         private final long logical;
         private final MemorySegment[] buffers = new MemorySegment[QUEUE_DEPTH];
@@ -176,7 +175,7 @@ final class PartitionExport
                 long lastProgress = System.nanoTime();
                 while (true)
                 {
-                    if (progress != null && System.nanoTime() - lastProgress >= PROGRESS_INTERVAL_NANOS)
+                    if (progress != null && System.nanoTime() - lastProgress >= DeviceCopy.Progress.INTERVAL_NANOS)
                     {
                         lastProgress = System.nanoTime();
                         progress.onProgress(counts[0] + counts[1], logical); // written data and holes

@@ -447,7 +447,7 @@ public final class Pool implements AutoCloseable
 
     /**
      * As {@link #export(String, Path, boolean)}, telling {@code progress} (when not null) the bytes of the image done so
-     * far, about every 250 ms and at the end (through the ring; the synchronous fallback tells nothing).
+     * far, as {@link DeviceCopy.Progress} says (through the ring; the synchronous fallback tells nothing).
      */
     public ExportResult export(final String name, final Path target, final boolean overwrite, final DeviceCopy.Progress progress)
         throws IOException

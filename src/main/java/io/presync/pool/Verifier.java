@@ -88,7 +88,6 @@ public final class Verifier implements AutoCloseable
     private static final int MASTER_SIDE = 0;
     private static final int SLAVE_SIDE = 1;
     private static final int RING_ENTRIES = 128;
-    private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
     private static final int ZERO_BLOCK_CRC = ChecksumAreaDescriptor.ZERO_BLOCK_CRC;
     private static final long ZERO_BLOCK_HASH = ChecksumAreaDescriptor.ZERO_BLOCK_HASH;
 
@@ -153,19 +152,20 @@ public final class Verifier implements AutoCloseable
     private long[] ends;
     private int rangeIndex;
     private long nextPosition;
-    /** Told the bytes compared so far about every {@value #PROGRESS_INTERVAL_NANOS} ns and at the end; null: nobody asks. */
-    private DeviceCopy.Progress progress;
+    /** Told the bytes compared so far as {@link DeviceCopy.Progress} says; null: nobody asks. */
+    private final DeviceCopy.Progress progress;
     // The first failed read: its set's side and result.
     private int failedUserData = -1;
     private int failedResult;
 
     private Verifier(final BlockDevice master, final Partition partition, final Scope scope, final boolean useRing,
-        final MemorySegment memory) throws IOException
+        final MemorySegment memory, final DeviceCopy.Progress progress) throws IOException
     {
         checkMaster(master, partition);
         this.master = master;
         this.partition = partition;
         this.scope = scope;
+        this.progress = progress;
         boolean done = false;
         try
         {
@@ -239,21 +239,14 @@ public final class Verifier implements AutoCloseable
     static VerifyResult verify(final BlockDevice master, final Partition partition, final Scope scope, final boolean useRing)
         throws IOException
     {
-        return verify(master, partition, scope, useRing, null);
-    }
-
-    private static VerifyResult verify(final BlockDevice master, final Partition partition, final Scope scope, final boolean useRing,
-        final MemorySegment memory) throws IOException
-    {
-        return verify(master, partition, scope, useRing, memory, null);
+        return verify(master, partition, scope, useRing, null, null);
     }
 
     private static VerifyResult verify(final BlockDevice master, final Partition partition, final Scope scope, final boolean useRing,
         final MemorySegment memory, final DeviceCopy.Progress progress) throws IOException
     {
-        try (Verifier verifier = new Verifier(master, partition, scope, useRing, memory))
+        try (Verifier verifier = new Verifier(master, partition, scope, useRing, memory, progress))
         {
-            verifier.progress = progress;
             verifier.check(new long[] {0}, new long[] {blockFloor(partition.logicalSizeBytes())});
             return verifier.result();
         }
@@ -266,7 +259,7 @@ public final class Verifier implements AutoCloseable
     public static VerifyResult verify(final BlockDevice master, final Partition partition, final List<Mismatch> ranges)
         throws IOException
     {
-        try (Verifier verifier = new Verifier(master, partition, Scope.FULL, true, null))
+        try (Verifier verifier = new Verifier(master, partition, Scope.FULL, true, null, null))
         {
             final long[] starts = new long[ranges.size()];
             final long[] ends = new long[ranges.size()];
@@ -379,7 +372,7 @@ public final class Verifier implements AutoCloseable
             awaitReads(set);
             compare(set);
             compared += set.length;
-            if (progress != null && System.nanoTime() - lastProgress >= PROGRESS_INTERVAL_NANOS)
+            if (progress != null && System.nanoTime() - lastProgress >= DeviceCopy.Progress.INTERVAL_NANOS)
             {
                 lastProgress = System.nanoTime();
                 progress.onProgress(compared, total);
