@@ -365,8 +365,6 @@ public final class ReplicationJob implements Agent, AutoCloseable
     private static final int CLOSE_TAP = 19;
     private static final int CLOSE_REST = 20;
     private final long[] phaseNanos = new long[PHASES.length];
-    /** Where the final verify inside {@link #report} shows its progress: run()'s progress writer while it reports, else null. */
-    private PrintWriter finalVerifyProgress;
 
     // Horizon refinement (see tick): the growth model, the current horizon and what the copy achieves.
     private Planner.Growth growth;
@@ -1692,16 +1690,7 @@ public final class ReplicationJob implements Agent, AutoCloseable
         {
             progress.println("\r" + progressLine()); // where the run ended, not the last line of a second ago
         }
-        finalVerifyProgress = progress;
-        final Report report;
-        try
-        {
-            report = report(untilSynced && consistentReached && synced());
-        }
-        finally
-        {
-            finalVerifyProgress = null;
-        }
+        final Report report = report(untilSynced && consistentReached && synced(), progress);
         return timedOut ? report.withTimedOut() : report;
     }
 
@@ -1732,6 +1721,12 @@ public final class ReplicationJob implements Agent, AutoCloseable
      */
     public Report report(final boolean verify) throws IOException
     {
+        return report(verify, null);
+    }
+
+    /** {@link #report(boolean)}, its verify showing its progress on {@code shown} (a terminal; null: quiet). */
+    private Report report(final boolean verify, final PrintWriter shown) throws IOException
+    {
         if (bulkStartNanos != 0)
         {
             final long end = bulkDone() && bulkDoneNanos != 0 ? bulkDoneNanos : System.nanoTime();
@@ -1748,7 +1743,6 @@ public final class ReplicationJob implements Agent, AutoCloseable
             // The read buffer is idle now (nothing in flight at a consistent point) and faulted in: the verifier reads into it.
             final Verifier.Scope scope = options.finalVerify == FinalVerify.SLAVE ? Verifier.Scope.SLAVE : Verifier.Scope.FULL;
             // On a terminal the final verify of a large partition shows its progress as the copy did (it reads it all).
-            final PrintWriter shown = finalVerifyProgress;
             final long verifyStart = System.nanoTime();
             final DeviceCopy.Progress told = shown == null ? null : (done, total) ->
             {
